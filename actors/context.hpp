@@ -1,0 +1,37 @@
+#pragma once
+// Immutable settings every actor of a node may read. The one shared mutable
+// object is the id generator, which is lock-free and thread-safe by design
+// (a node-wide clock, not actor state).
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "storage/credentials.hpp"
+#include "storage/ids.hpp"
+
+namespace parley {
+
+struct node_context {
+  int node_id = 1;
+  std::string db_url;
+  credentials::argon2_params argon2;
+  std::shared_ptr<id_generator> ids;
+  std::size_t message_stores = 2;   // write pool, one per conversation hash
+  std::size_t query_stores = 2;     // reads, logins, sign-ups
+  std::size_t max_batch = 512;      // writes per transaction at most
+  std::chrono::milliseconds store_timeout{4000};   // conversation → store
+  std::chrono::milliseconds request_timeout{6000}; // session → conversation
+  std::chrono::seconds conversation_idle{60};      // then it exits
+  std::chrono::seconds presence_idle{30};
+  bool fault_injection = false;
+  // Per-connection rate limit: a token bucket of `rate_burst` frames that
+  // refills at `rate_per_second`.
+  double rate_per_second = 1000;
+  double rate_burst = 2000;
+  std::size_t outbound_queue_frames = 8192; // slow consumer limit
+};
+
+using context_ptr = std::shared_ptr<const node_context>;
+
+} // namespace parley

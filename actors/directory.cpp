@@ -1,0 +1,175 @@
+#include "actors/directory.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+
+#include "actors/conversation.hpp"
+#include "actors/messages.hpp"
+#include "actors/presence.hpp"
+#include "actors/store.hpp"
+
+namespace parley {
+
+namespace {
+
+struct directory_state {
+  context_ptr ctx;
+  std::unordered_map<id64, caf::actor> conversations;
+  std::unordered_map<id64, caf::actor> presences;
+  std::vector<caf::actor> stores; // write stores, by conversation hash
+  static inline const char* name = "directory";
+};
+
+using directory_ptr = caf::stateful_actor<directory_state>*;
+
+std::size_t store_index(const directory_state& st, id64 conv) {
+  return static_cast<std::size_t>(conv) % st.stores.size();
+}
+
+void spawn_write_store(directory_ptr self, std::size_t index) {
+  auto& st = self->state;
+  st.stores[index] = spawn_store(self->system(), st.ctx,
+                                 "store-w" + std::to_string(index));
+  self->monitor(st.stores[index]);
+}
+
+caf::actor conversation_for(directory_ptr self, id64 conv) {
+  auto& st = self->state;
+  if (auto it = st.conversations.find(conv); it != st.conversations.end())
+    return it->second;
+  auto actor = spawn_conversation(self->system(), st.ctx, caf::actor{self},
+                                  st.stores[store_index(st, conv)], conv);
+  self->monitor(actor);
+  st.conversations.emplace(conv, actor);
+  return actor;
+}
+
+caf::actor presence_for(directory_ptr self, id64 user) {
+  auto& st = self->state;
+  if (auto it = st.presences.find(user); it != st.presences.end())
+    return it->second;
+  auto actor = spawn_presence(self->system(), st.ctx, caf::actor{self}, user);
+  self->monitor(actor);
+  st.presences.emplace(user, actor);
+  return actor;
+}
+
+// Drops `who` from `map` if it is the entry there (it may have been
+// replaced already). True if it was.
+bool forget(std::unordered_map<id64, caf::actor>& map, const caf::actor_addr& who) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->second.address() == who) {
+      map.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+void on_down(directory_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < st.stores.size(); ++i) {
+    if (st.stores[i].address() == dm.source) {
+      spdlog::warn("store-w{} exited ({}), restarting it", i,
+                   self->system().render(dm.reason));
+      spawn_write_store(self, i);
+      return;
+    }
+  }
+  if (!forget(st.conversations, dm.source))
+    forget(st.presences, dm.source);
+}
+
+caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64 key) {
+  auto& st = self->state;
+  auto kill = [&](const caf::actor& who) {
+    spdlog::warn("fault injection: killing {} for {}", kind, key);
+    self->send_exit(who, caf::exit_reason::kill);
+    return true;
+  };
+  if (kind == "conversation") {
+    auto it = st.conversations.find(key);
+    return it != st.conversations.end() && kill(it->second);
+  }
+  if (kind == "presence") {
+    auto it = st.presences.find(key);
+    return it != st.presences.end() && kill(it->second);
+  }
+  if (kind == "store")
+    return kill(st.stores[store_index(st, key)]);
+  if (kind == "session") {
+    auto it = st.presences.find(key);
+    if (it == st.presences.end())
+      return false;
+    self->send(it->second, fault_atom::value, kind);
+    return true;
+  }
+  return make_error(errc::internal);
+}
+
+caf::behavior directory(directory_ptr self, context_ptr ctx) {
+  self->state.ctx = ctx;
+  self->state.stores.resize(std::max<std::size_t>(ctx->message_stores, 1));
+  for (std::size_t i = 0; i < self->state.stores.size(); ++i)
+    spawn_write_store(self, i);
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  // Children are not linked (a killed conversation must not take the
+  // directory down), so a stopping directory stops them explicitly.
+  self->attach_functor([=](const caf::error&) {
+    auto reason = caf::exit_reason::user_shutdown;
+    auto& st = self->state;
+    for (auto& [id, a] : st.conversations)
+      caf::anon_send_exit(a, reason);
+    for (auto& [id, a] : st.presences)
+      caf::anon_send_exit(a, reason);
+    for (auto& s : st.stores)
+      caf::anon_send_exit(s, reason);
+  });
+  return {
+    [=](conv_atom, id64 conv) { return conversation_for(self, conv); },
+    [=](online_atom, id64 user, id64 device, const caf::actor& session) {
+      auto presence = presence_for(self, user);
+      self->send(presence, online_atom::value, device, session);
+      return presence;
+    },
+    [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
+        const std::string& frame) {
+      // One message object shared by every recipient: no copy per user.
+      auto msg = caf::make_message(deliver_atom::value, except_device, frame);
+      auto& presences = self->state.presences;
+      for (auto user : users)
+        if (auto it = presences.find(user); it != presences.end())
+          self->send(it->second, msg);
+    },
+    [=](retire_atom, id64 key) {
+      auto& st = self->state;
+      auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      for (auto* map : {&st.conversations, &st.presences})
+        if (auto it = map->find(key);
+            it != map->end() && it->second.address() == sender)
+          map->erase(it);
+      return true;
+    },
+    [=](store_for_atom, id64 conv) {
+      auto& st = self->state;
+      return st.stores[store_index(st, conv)];
+    },
+    [=](fault_atom, const std::string& kind, id64 key) {
+      return inject_fault(self, kind, key);
+    },
+    [=](stats_atom) {
+      auto& st = self->state;
+      return caf::make_message(st.conversations.size(), st.presences.size());
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx) {
+  return sys.spawn(directory, std::move(ctx));
+}
+
+} // namespace parley

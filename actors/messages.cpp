@@ -1,0 +1,71 @@
+#include "actors/messages.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/sec.hpp>
+
+namespace parley {
+
+namespace {
+
+constexpr caf::atom_value category = caf::atom("parley");
+
+} // namespace
+
+caf::error make_error(errc code) {
+  return {static_cast<std::uint8_t>(code), category};
+}
+
+const char* wire_code(errc code) {
+  switch (code) {
+    case errc::unavailable: return "unavailable";
+    case errc::no_such_user: return "no_such_user";
+    case errc::no_such_conversation: return "no_such_conversation";
+    case errc::not_a_member: return "not_a_member";
+    case errc::username_taken: return "username_taken";
+    case errc::bad_credentials: return "bad_credentials";
+    case errc::unauthorized: return "unauthorized";
+    case errc::seq_conflict: return "unavailable";
+    case errc::internal: return "internal";
+  }
+  return "internal";
+}
+
+std::string wire_code(const caf::error& err) {
+  if (err.category() == category)
+    return wire_code(static_cast<errc>(err.code()));
+  return "unavailable";
+}
+
+std::string describe(const caf::error& err) {
+  if (err.category() != category)
+    return "the service is temporarily unavailable, retry";
+  switch (static_cast<errc>(err.code())) {
+    case errc::unavailable:
+      return "the database is unreachable, retry later";
+    case errc::no_such_user: return "no such user";
+    case errc::no_such_conversation: return "no such conversation";
+    case errc::not_a_member: return "you are not a member of this conversation";
+    case errc::username_taken: return "this username is taken";
+    case errc::bad_credentials: return "wrong username or password";
+    case errc::unauthorized: return "missing, invalid or revoked token";
+    case errc::seq_conflict: return "conflicting write, retry";
+    case errc::internal: return "internal error";
+  }
+  return "internal error";
+}
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<login_request>("parley::login_request")
+    .add_message_type<login_result>("parley::login_result")
+    .add_message_type<identity>("parley::identity")
+    .add_message_type<outgoing_message>("parley::outgoing_message")
+    .add_message_type<message_record>("parley::message_record")
+    .add_message_type<ack_info>("parley::ack_info")
+    .add_message_type<receipt_update>("parley::receipt_update")
+    .add_message_type<member_info>("parley::member_info")
+    .add_message_type<conversation_info>("parley::conversation_info")
+    .add_message_type<sync_page>("parley::sync_page")
+    .add_message_type<std::vector<id64>>("std::vector<int64_t>");
+}
+
+} // namespace parley

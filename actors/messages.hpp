@@ -1,0 +1,212 @@
+#pragma once
+// The vocabulary actors speak: atoms, request/reply structs and error codes.
+// Every struct has an `inspect` overload so it can cross nodes (issue 5).
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/ids.hpp"
+
+namespace parley {
+
+// --- atoms (at most 10 characters) ---------------------------------------
+// store
+using signup_atom = caf::atom_constant<caf::atom("signup")>;
+using login_atom = caf::atom_constant<caf::atom("login")>;
+using auth_atom = caf::atom_constant<caf::atom("auth")>;
+using revoke_atom = caf::atom_constant<caf::atom("revoke")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using convs_atom = caf::atom_constant<caf::atom("convs")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;
+using direct_atom = caf::atom_constant<caf::atom("direct")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using max_id_atom = caf::atom_constant<caf::atom("maxid")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+// directory
+using conv_atom = caf::atom_constant<caf::atom("conv")>;
+using online_atom = caf::atom_constant<caf::atom("online")>;
+using fanout_atom = caf::atom_constant<caf::atom("fanout")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using store_for_atom = caf::atom_constant<caf::atom("storefor")>;
+using fault_atom = caf::atom_constant<caf::atom("fault")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+// conversation
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using receipt_atom = caf::atom_constant<caf::atom("receipt")>;
+using typing_atom = caf::atom_constant<caf::atom("typing")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+// presence and session
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+// --- errors ----------------------------------------------------------------
+// Each maps to one stable wire `code` (see wire_code in actors/messages.cpp
+// of the same name).
+enum class errc : std::uint8_t {
+  unavailable = 1,      // the database cannot be reached
+  no_such_user,
+  no_such_conversation,
+  not_a_member,
+  username_taken,
+  bad_credentials,
+  unauthorized,
+  seq_conflict,         // another owner committed this seq: reload, retry
+  internal,
+};
+
+caf::error make_error(errc code);
+const char* wire_code(errc code);
+// The wire code for any error an actor may answer with; CAF's own failures
+// (timeouts, dead actors) count as `unavailable`.
+std::string wire_code(const caf::error& err);
+std::string describe(const caf::error& err);
+
+// Registers every message type above, for messages that cross nodes.
+void register_types(caf::actor_system_config& cfg);
+
+// --- requests and replies ---------------------------------------------------
+struct login_request {
+  std::string username;
+  std::string password;
+  std::string device_name;
+  id64 device_id = 0; // 0: a new device
+};
+
+struct login_result {
+  std::string token;
+  id64 user_id = 0;
+  id64 device_id = 0;
+};
+
+struct identity {
+  id64 user_id = 0;
+  id64 device_id = 0;
+};
+
+// A message on its way from a session through a conversation to the store.
+struct outgoing_message {
+  id64 conversation = 0;
+  id64 sender = 0;
+  id64 sender_device = 0;
+  std::string client_id;
+  std::string body;
+};
+
+struct message_record {
+  id64 msg_id = 0;
+  id64 conversation = 0;
+  std::int64_t seq = 0;
+  id64 sender = 0;
+  id64 sender_device = 0;
+  std::string client_id;
+  std::int64_t ts = 0;
+  std::string body;
+};
+
+struct ack_info {
+  id64 msg_id = 0;
+  id64 conversation = 0;
+  std::int64_t seq = 0;
+  std::int64_t ts = 0;
+  bool duplicate = false;
+  // For a duplicate: the stored message, so it can be fanned out again
+  // (its first fan-out may have died with the actor that did it).
+  id64 sender = 0;
+  id64 sender_device = 0;
+  std::string body;
+};
+
+struct receipt_update {
+  id64 conversation = 0;
+  id64 user = 0;
+  id64 device = 0;
+  bool read = false;
+  std::int64_t up_to = 0;
+};
+
+struct member_info {
+  id64 user_id = 0;
+  std::int64_t delivered_seq = 0;
+  std::int64_t read_seq = 0;
+};
+
+struct conversation_info {
+  std::string kind;
+  std::vector<member_info> members;
+  std::int64_t last_seq = 0;
+};
+
+struct sync_page {
+  std::vector<std::string> frames;
+  bool more = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, login_request& x) {
+  return f(caf::meta::type_name("login_request"), x.username, x.password,
+           x.device_name, x.device_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, login_result& x) {
+  return f(caf::meta::type_name("login_result"), x.token, x.user_id, x.device_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, identity& x) {
+  return f(caf::meta::type_name("identity"), x.user_id, x.device_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
+  return f(caf::meta::type_name("outgoing_message"), x.conversation, x.sender,
+           x.sender_device, x.client_id, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_record& x) {
+  return f(caf::meta::type_name("message_record"), x.msg_id, x.conversation,
+           x.seq, x.sender, x.sender_device, x.client_id, x.ts, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ack_info& x) {
+  return f(caf::meta::type_name("ack_info"), x.msg_id, x.conversation, x.seq,
+           x.ts, x.duplicate, x.sender, x.sender_device, x.body);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receipt_update& x) {
+  return f(caf::meta::type_name("receipt_update"), x.conversation, x.user,
+           x.device, x.read, x.up_to);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("member_info"), x.user_id, x.delivered_seq,
+           x.read_seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_info& x) {
+  return f(caf::meta::type_name("conversation_info"), x.kind, x.members,
+           x.last_seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_page& x) {
+  return f(caf::meta::type_name("sync_page"), x.frames, x.more);
+}
+
+} // namespace parley

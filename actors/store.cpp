@@ -1,0 +1,405 @@
+#include "actors/store.hpp"
+
+#include <caf/actor_pool.hpp>
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <variant>
+
+#include "actors/messages.hpp"
+#include "storage/accounts_repo.hpp"
+#include "storage/db.hpp"
+#include "storage/messages_repo.hpp"
+
+namespace parley {
+
+namespace {
+
+using namespace std::chrono;
+using json = nlohmann::json;
+
+// A write waiting for the next commit.
+struct persist_job {
+  message_record row;
+  caf::response_promise rp;
+};
+struct cursor_job {
+  receipt_update update;
+  caf::response_promise rp;
+};
+using write_job = std::variant<persist_job, cursor_job>;
+
+struct store_state {
+  std::unique_ptr<storage::database> db;
+  std::vector<write_job> batch;
+  bool flush_pending = false;
+  // After a failed connect, fail fast until this time instead of making
+  // every request wait for a connect timeout.
+  steady_clock::time_point retry_connect_at;
+  std::string label;
+};
+
+// Used to spend the same time on unknown usernames as on wrong passwords.
+const std::string& dummy_hash(const credentials::argon2_params& p) {
+  static const std::string hash = credentials::hash_password("not a password", p);
+  return hash;
+}
+
+class store_impl {
+public:
+  using actor_ptr = caf::stateful_actor<store_state>*;
+
+  store_impl(actor_ptr self, context_ptr ctx) : self_(self), ctx_(std::move(ctx)) {
+  }
+
+  // Runs `fn(tx)` in a transaction and maps database failures to errors.
+  template <class Tx = pqxx::work, class F>
+  auto run(F&& fn) -> caf::expected<decltype(fn(std::declval<Tx&>()))> {
+    auto& st = self_->state;
+    if (steady_clock::now() < st.retry_connect_at)
+      return make_error(errc::unavailable);
+    try {
+      Tx tx{st.db->conn()};
+      auto result = fn(tx);
+      tx.commit();
+      return result;
+    } catch (const pqxx::broken_connection& e) {
+      lost_connection(e.what());
+    } catch (const pqxx::in_doubt_error& e) {
+      lost_connection(e.what());
+    } catch (const pqxx::unique_violation&) {
+      return make_error(errc::seq_conflict); // lost a race: the caller retries
+    } catch (const pqxx::sql_error& e) {
+      spdlog::error("{}: query failed: {}", st.label, e.what());
+      return make_error(errc::internal);
+    }
+    return make_error(errc::unavailable);
+  }
+
+  void lost_connection(const char* what) {
+    auto& st = self_->state;
+    spdlog::warn("{}: database unavailable: {}", st.label, what);
+    st.db->reset();
+    st.retry_connect_at = steady_clock::now() + milliseconds(500);
+  }
+
+  caf::result<id64> signup(const std::string& username, const std::string& password) {
+    auto hash = credentials::hash_password(password, ctx_->argon2);
+    auto user_id = ctx_->ids->next();
+    auto created = run([&](pqxx::work& tx) {
+      return storage::create_user(tx, user_id, username, hash);
+    });
+    if (!created)
+      return created.error();
+    if (!*created)
+      return make_error(errc::username_taken);
+    return user_id;
+  }
+
+  caf::result<login_result> login(const login_request& req) {
+    auto creds = run([&](pqxx::work& tx) {
+      return storage::find_credentials(tx, req.username);
+    });
+    if (!creds)
+      return creds.error();
+    auto& found = *creds;
+    auto ok = credentials::verify_password(
+      req.password, found ? found->password_hash : dummy_hash(ctx_->argon2));
+    if (!found || !ok)
+      return make_error(errc::bad_credentials);
+    auto user_id = found->user_id;
+    auto token = credentials::new_token();
+    auto device = run([&](pqxx::work& tx) -> id64 {
+      auto device_id = req.device_id;
+      if (device_id == 0) {
+        device_id = ctx_->ids->next();
+        storage::create_device(tx, device_id, user_id, req.device_name);
+      } else if (!storage::device_belongs_to(tx, device_id, user_id)) {
+        return 0;
+      }
+      storage::store_token(tx, credentials::token_digest(token), device_id, user_id);
+      return device_id;
+    });
+    if (!device)
+      return device.error();
+    if (*device == 0)
+      return make_error(errc::bad_credentials);
+    return login_result{token, user_id, *device};
+  }
+
+  caf::result<identity> authenticate(const std::string& token) {
+    if (!credentials::looks_like_token(token))
+      return make_error(errc::unauthorized);
+    auto owner = run<pqxx::read_transaction>([&](auto& tx) {
+      return storage::token_owner_of(tx, credentials::token_digest(token));
+    });
+    if (!owner)
+      return owner.error();
+    if (!*owner)
+      return make_error(errc::unauthorized);
+    return identity{(*owner)->user_id, (*owner)->device_id};
+  }
+
+  caf::result<bool> revoke(const std::string& token) {
+    auto done = run([&](pqxx::work& tx) {
+      return storage::revoke_token(tx, credentials::token_digest(token));
+    });
+    if (!done)
+      return done.error();
+    return *done;
+  }
+
+  caf::result<std::string> lookup(const std::string& username) {
+    auto user = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::find_user(tx, username); });
+    if (!user)
+      return user.error();
+    if (!*user)
+      return make_error(errc::no_such_user);
+    return json{{"user_id", id_to_string((*user)->user_id)},
+                {"username", (*user)->username}}
+      .dump();
+  }
+
+  caf::result<std::string> conversations(id64 user) {
+    auto list = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::list_conversations(tx, user); });
+    if (!list)
+      return list.error();
+    auto out = json::array();
+    for (auto& c : *list) {
+      json item{{"conversation_id", id_to_string(c.conversation_id)},
+                {"kind", c.kind},
+                {"last_seq", c.last_seq},
+                {"unread", c.unread}};
+      if (c.peer_id != 0) {
+        item["peer"] = id_to_string(c.peer_id);
+        item["peer_username"] = c.peer_name;
+      }
+      out.push_back(std::move(item));
+    }
+    return json{{"conversations", std::move(out)}}.dump();
+  }
+
+  caf::result<std::string> history(id64 user, id64 conv, std::int64_t before,
+                                   std::int32_t limit) {
+    auto page = run<pqxx::read_transaction>(
+      [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
+        if (!storage::is_member(tx, conv, user))
+          return std::nullopt;
+        return storage::history(tx, conv, before, limit);
+      });
+    if (!page)
+      return page.error();
+    if (!*page)
+      return make_error(errc::not_a_member);
+    std::string out = R"({"messages":[)";
+    for (std::size_t i = 0; i < (*page)->size(); ++i) {
+      if (i > 0)
+        out += ',';
+      out += wire::message_object((**page)[i]);
+    }
+    out += "]}";
+    return out;
+  }
+
+  caf::result<id64> direct(id64 user, id64 peer) {
+    // Two tries: the first may lose a creation race (see messages_repo).
+    caf::expected<id64> conv{id64{0}};
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      conv = run([&](pqxx::work& tx) -> id64 {
+        if (!storage::user_exists(tx, peer))
+          return 0;
+        return storage::direct_conversation(tx, user, peer, ctx_->ids->next());
+      });
+      if (conv || conv.error() != make_error(errc::seq_conflict))
+        break;
+    }
+    if (!conv)
+      return conv.error();
+    if (*conv == 0)
+      return make_error(errc::no_such_user);
+    return *conv;
+  }
+
+  caf::result<sync_page> sync(id64 user, id64 device, id64 conv,
+                              std::int64_t after, std::int32_t limit) {
+    auto rows = run<pqxx::read_transaction>(
+      [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
+        if (conv == 0)
+          return storage::undelivered(tx, user, device, limit + 1);
+        if (!storage::is_member(tx, conv, user))
+          return std::nullopt;
+        return storage::messages_after(tx, conv, after, limit + 1);
+      });
+    if (!rows)
+      return rows.error();
+    if (!*rows)
+      return make_error(errc::not_a_member);
+    sync_page page;
+    auto& msgs = **rows;
+    page.more = msgs.size() > static_cast<std::size_t>(limit);
+    if (page.more)
+      msgs.pop_back();
+    page.frames.reserve(msgs.size());
+    for (auto& m : msgs)
+      page.frames.push_back(wire::message_frame(m));
+    return page;
+  }
+
+  caf::result<conversation_info> load(id64 conv) {
+    auto state = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::load_conversation(tx, conv); });
+    if (!state)
+      return state.error();
+    if (!*state)
+      return make_error(errc::no_such_conversation);
+    conversation_info info{(*state)->kind, {}, (*state)->last_seq};
+    for (auto& m : (*state)->members)
+      info.members.push_back({m.user_id, m.delivered_seq, m.read_seq});
+    return info;
+  }
+
+  caf::result<bool> ping() {
+    auto r = run<pqxx::read_transaction>(
+      [&](auto& tx) { return !tx.exec_prepared("ping").empty(); });
+    if (!r)
+      return r.error();
+    return true;
+  }
+
+  caf::result<id64> max_id() {
+    auto r = run<pqxx::read_transaction>([&](auto& tx) { return storage::max_id(tx); });
+    if (!r)
+      return r.error();
+    return *r;
+  }
+
+  // --- batched writes ------------------------------------------------------
+
+  void enqueue(write_job job) {
+    auto& st = self_->state;
+    st.batch.push_back(std::move(job));
+    if (st.batch.size() >= ctx_->max_batch) {
+      flush();
+    } else if (!st.flush_pending) {
+      // Goes behind everything already in the mailbox, so the batch holds
+      // every write that arrived while the last commit was running.
+      st.flush_pending = true;
+      self_->send(self_, flush_atom::value);
+    }
+  }
+
+  void flush() {
+    auto& st = self_->state;
+    st.flush_pending = false;
+    if (st.batch.empty())
+      return;
+    auto jobs = std::move(st.batch);
+    st.batch.clear();
+    auto started = steady_clock::now();
+    std::vector<caf::expected<ack_info>> results(jobs.size(), ack_info{});
+    auto committed = run([&](pqxx::work& tx) {
+      for (std::size_t i = 0; i < jobs.size(); ++i)
+        results[i] = apply(tx, jobs[i]);
+      return true;
+    });
+    if (!committed && committed.error() == make_error(errc::internal)) {
+      // One bad write must not sink the others: redo them one by one.
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        auto single = run([&](pqxx::work& tx) { return apply(tx, jobs[i]); });
+        results[i] = single ? *single : caf::expected<ack_info>{single.error()};
+      }
+      committed = true;
+    }
+    spdlog::debug("{}: batch of {} writes, {} us", st.label, jobs.size(),
+                  duration_cast<microseconds>(steady_clock::now() - started).count());
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      answer(jobs[i], committed ? results[i] : caf::expected<ack_info>{committed.error()});
+  }
+
+private:
+  caf::expected<ack_info> apply(pqxx::work& tx, const write_job& job) {
+    if (auto* p = std::get_if<persist_job>(&job)) {
+      auto& r = p->row;
+      auto res = storage::insert_message(
+        tx, {r.msg_id, r.conversation, r.seq, r.sender, r.sender_device,
+             r.client_id, r.ts, r.body});
+      if (res.outcome == storage::insert_outcome::seq_taken)
+        return make_error(errc::seq_conflict);
+      auto dup = res.outcome == storage::insert_outcome::duplicate;
+      return ack_info{res.msg_id, res.conversation, res.seq, res.ts, dup,
+                      r.sender, r.sender_device, dup ? res.body : std::string{}};
+    }
+    auto& u = std::get<cursor_job>(job).update;
+    storage::advance_cursors(tx, u.conversation, u.user, u.device, u.read, u.up_to);
+    return ack_info{};
+  }
+
+  static void answer(write_job& job, const caf::expected<ack_info>& result) {
+    std::visit(
+      [&](auto& j) {
+        if (!result)
+          j.rp.deliver(result.error());
+        else if constexpr (std::is_same_v<std::decay_t<decltype(j)>, persist_job>)
+          j.rp.deliver(*result);
+        else
+          j.rp.deliver(true);
+      },
+      job);
+  }
+
+  actor_ptr self_;
+  context_ptr ctx_;
+};
+
+caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ctx,
+                          std::string name) {
+  self->state.label = std::move(name);
+  self->state.db = std::make_unique<storage::database>(ctx->db_url);
+  auto impl = std::make_shared<store_impl>(self, ctx);
+  return {
+    [=](signup_atom, const std::string& username, const std::string& password) {
+      return impl->signup(username, password);
+    },
+    [=](login_atom, const login_request& req) { return impl->login(req); },
+    [=](auth_atom, const std::string& token) { return impl->authenticate(token); },
+    [=](revoke_atom, const std::string& token) { return impl->revoke(token); },
+    [=](lookup_atom, const std::string& username) { return impl->lookup(username); },
+    [=](convs_atom, id64 user) { return impl->conversations(user); },
+    [=](history_atom, id64 user, id64 conv, std::int64_t before,
+        std::int32_t limit) { return impl->history(user, conv, before, limit); },
+    [=](direct_atom, id64 user, id64 peer) { return impl->direct(user, peer); },
+    [=](sync_atom, id64 user, id64 device, id64 conv, std::int64_t after,
+        std::int32_t limit) { return impl->sync(user, device, conv, after, limit); },
+    [=](load_atom, id64 conv) { return impl->load(conv); },
+    [=](ping_atom) { return impl->ping(); },
+    [=](max_id_atom) { return impl->max_id(); },
+    [=](persist_atom, const message_record& row) {
+      impl->enqueue(persist_job{row, self->make_response_promise()});
+    },
+    [=](cursor_atom, const receipt_update& update) {
+      impl->enqueue(cursor_job{update, self->make_response_promise()});
+    },
+    [=](flush_atom) { impl->flush(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_store(caf::actor_system& sys, context_ptr ctx, std::string name) {
+  return sys.spawn<caf::detached>(store_actor, std::move(ctx), std::move(name));
+}
+
+caf::actor spawn_query_pool(caf::actor_system& sys, context_ptr ctx, std::size_t n) {
+  auto counter = std::make_shared<std::size_t>(0);
+  auto factory = [&sys, ctx, counter] {
+    return spawn_store(sys, ctx, "store-q" + std::to_string((*counter)++));
+  };
+  return caf::actor_pool::make(sys.dummy_execution_unit(), n, factory,
+                               caf::actor_pool::round_robin());
+}
+
+} // namespace parley

@@ -1,0 +1,85 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cstdlib>
+
+namespace parley {
+
+bool parse_host_port(const std::string& text, std::string& host, unsigned short& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    return false;
+  unsigned value = 0;
+  auto* first = text.data() + colon + 1;
+  auto* last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(first, last, value);
+  if (ec != std::errc{} || end != last || value > 65535)
+    return false;
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  port = static_cast<unsigned short>(value);
+  return true;
+}
+
+std::variant<parleyd_config, config_exit>
+parse_parleyd_config(const std::vector<std::string>& args) {
+  parleyd_config cfg;
+  CLI::App app{"parleyd: a Parley chat node"};
+  std::string listen = "127.0.0.1:8080";
+  app.add_option("--listen", listen, "HTTP and websocket address, HOST:PORT")
+    ->envname("PARLEY_LISTEN")
+    ->capture_default_str();
+  app.add_option("--db", cfg.db_url, "PostgreSQL URL (default: $DATABASE_URL)")
+    ->envname("DATABASE_URL");
+  app.add_option("--node-id", cfg.node_id, "unique id of this node in the cluster")
+    ->envname("PARLEY_NODE_ID")
+    ->check(CLI::Range(0, 1023))
+    ->capture_default_str();
+  app.add_option("--io-threads", cfg.io_threads, "Asio threads for network I/O")
+    ->check(CLI::Range(1, 64))
+    ->capture_default_str();
+  app.add_option("--workers", cfg.workers, "CAF scheduler threads")
+    ->check(CLI::Range(1, 64))
+    ->capture_default_str();
+  app.add_option("--db-wait", cfg.db_wait_seconds,
+                 "seconds to wait for PostgreSQL at start-up")
+    ->check(CLI::Range(0, 3600))
+    ->capture_default_str();
+  app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn or error")
+    ->envname("PARLEY_LOG_LEVEL")
+    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+    ->capture_default_str();
+  app.add_flag("--enable-fault-injection", cfg.fault_injection,
+               "enable POST /v1/debug/fault (tests only)");
+  app.add_option("--argon2-memory-kib", cfg.argon2_memory_kib,
+                 "Argon2id memory cost per password hash")
+    ->check(CLI::Range(1024u, 4u * 1024 * 1024))
+    ->capture_default_str();
+  app.add_option("--argon2-time-cost", cfg.argon2_time_cost, "Argon2id passes")
+    ->check(CLI::Range(1u, 100u))
+    ->capture_default_str();
+  app.add_option("--rate", cfg.rate_per_second, "frames per second per connection")
+    ->check(CLI::Range(1.0, 1e7))
+    ->capture_default_str();
+  app.add_option("--rate-burst", cfg.rate_burst, "burst of frames per connection")
+    ->check(CLI::Range(1.0, 1e8))
+    ->capture_default_str();
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    return config_exit{0, app.help()};
+  } catch (const CLI::ParseError& e) {
+    return config_exit{2, std::string{"parleyd: "} + e.what()};
+  }
+  if (!parse_host_port(listen, cfg.listen_host, cfg.listen_port))
+    return config_exit{2, "parleyd: --listen must be HOST:PORT, got '" + listen + "'"};
+  if (cfg.db_url.empty())
+    return config_exit{2, "parleyd: no database: pass --db URL or set DATABASE_URL"};
+  return cfg;
+}
+
+} // namespace parley

@@ -1,0 +1,38 @@
+#pragma once
+// parleyd's configuration: command-line flags with environment fallbacks.
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace parley {
+
+struct parleyd_config {
+  std::string listen_host = "127.0.0.1";
+  unsigned short listen_port = 8080;
+  std::string db_url;
+  int node_id = 1;
+  int io_threads = 1;
+  int workers = 2;
+  int db_wait_seconds = 30;
+  std::string log_level = "info";
+  bool fault_injection = false;
+  unsigned argon2_memory_kib = 19 * 1024;
+  unsigned argon2_time_cost = 2;
+  double rate_per_second = 1000;
+  double rate_burst = 2000;
+};
+
+// A parse that did not produce a config: print `text`, exit with `code`
+// (0 for --help).
+struct config_exit {
+  int code;
+  std::string text;
+};
+
+std::variant<parleyd_config, config_exit>
+parse_parleyd_config(const std::vector<std::string>& args);
+
+// "host:port" → (host, port); false on anything else.
+bool parse_host_port(const std::string& text, std::string& host, unsigned short& port);
+
+} // namespace parley

@@ -1,0 +1,137 @@
+#include "app/node.hpp"
+
+#include <caf/all.hpp>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <thread>
+
+#include "actors/directory.hpp"
+#include "actors/messages.hpp"
+#include "actors/session.hpp"
+#include "actors/store.hpp"
+#include "net/listener.hpp"
+#include "net/rest_api.hpp"
+#include "storage/accounts_repo.hpp"
+#include "storage/db.hpp"
+#include "storage/migrate.hpp"
+
+namespace parley {
+
+namespace {
+
+using namespace std::chrono;
+
+// Applies migrations and reads the highest id in use, waiting up to
+// `wait` for PostgreSQL to accept connections.
+std::optional<id64> prepare_database(const parleyd_config& cfg) {
+  auto deadline = steady_clock::now() + seconds(cfg.db_wait_seconds);
+  for (;;) {
+    try {
+      storage::database db{cfg.db_url};
+      auto applied = storage::migrate(db.conn());
+      spdlog::info("database ready ({} migration(s) applied)", applied);
+      pqxx::read_transaction tx{db.conn()};
+      return storage::max_id(tx);
+    } catch (const pqxx::broken_connection& e) {
+      if (steady_clock::now() >= deadline) {
+        spdlog::error("cannot reach PostgreSQL: {}", e.what());
+        return std::nullopt;
+      }
+      spdlog::warn("waiting for PostgreSQL: {}", e.what());
+      std::this_thread::sleep_for(seconds(1));
+    } catch (const std::exception& e) {
+      spdlog::error("database set-up failed: {}", e.what());
+      return std::nullopt;
+    }
+  }
+}
+
+context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
+  auto ctx = std::make_shared<node_context>();
+  ctx->node_id = cfg.node_id;
+  ctx->db_url = cfg.db_url;
+  ctx->argon2.memory_kib = cfg.argon2_memory_kib;
+  ctx->argon2.time_cost = cfg.argon2_time_cost;
+  ctx->ids = std::make_shared<id_generator>(cfg.node_id);
+  ctx->ids->raise_floor(max_id);
+  ctx->fault_injection = cfg.fault_injection;
+  ctx->rate_per_second = cfg.rate_per_second;
+  ctx->rate_burst = cfg.rate_burst;
+  return ctx;
+}
+
+int wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+} // namespace
+
+int run_node(const parleyd_config& cfg) {
+  // Block the signals in every thread; the main thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto max_id = prepare_database(cfg);
+  if (!max_id)
+    return 1;
+  auto ctx = make_context(cfg, *max_id);
+
+  caf::actor_system_config caf_cfg;
+  register_types(caf_cfg);
+  caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.workers));
+  caf_cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system system{caf_cfg};
+
+  auto directory = spawn_directory(system, ctx);
+  auto queries = spawn_query_pool(system, ctx, ctx->query_stores);
+
+  net::listener_config lc;
+  lc.host = cfg.listen_host;
+  lc.port = cfg.listen_port;
+  lc.io_threads = cfg.io_threads;
+  lc.max_queued_frames = ctx->outbound_queue_frames;
+  net::listener server{
+    lc, net::make_rest_api(system, ctx, directory, queries),
+    [&system, ctx, directory, queries](std::shared_ptr<net::ws_link> link) {
+      return start_session(system, ctx, directory, queries, std::move(link));
+    }};
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}:{}: {}", cfg.listen_host, cfg.listen_port,
+                  e.what());
+    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(queries, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  spdlog::info("parleyd node {} ready on http://{}:{} (websocket /v1/ws)",
+               cfg.node_id, cfg.listen_host, server.port());
+
+  auto sig = wait_for_signal();
+  spdlog::info("signal {}: draining", sig);
+  // Stop taking work, give in-flight sends a moment to commit and be acked,
+  // then close the websockets (clients reconnect elsewhere and sync).
+  server.stop_accepting();
+  std::this_thread::sleep_for(milliseconds(300));
+  server.close_websockets(net::close_code::going_away, "node shutting down");
+  std::this_thread::sleep_for(milliseconds(200));
+  server.stop();
+  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(queries, caf::exit_reason::user_shutdown);
+  spdlog::info("parleyd node {} stopped", cfg.node_id);
+  return 0;
+}
+
+} // namespace parley

@@ -1,0 +1,49 @@
+#pragma once
+// A small synchronous Parley client (HTTP + websocket, Boost.Beast), used by
+// the `parley` CLI. Network failures throw client_error.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace parley::client {
+
+struct client_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct server_url {
+  std::string host;
+  std::string port;
+};
+
+// Accepts http://HOST:PORT[/] (the only scheme parleyd serves).
+std::optional<server_url> parse_server_url(const std::string& url);
+
+struct http_result {
+  int status;
+  std::string body;
+};
+
+http_result http_call(const server_url& server, const std::string& method,
+                      const std::string& target, const std::string& body = {},
+                      const std::string& token = {});
+
+class ws_client {
+public:
+  ws_client();
+  ~ws_client();
+  void connect(const server_url& server);
+  void send(const std::string& frame);
+  // The next text frame, or nullopt if none arrived within `timeout`.
+  // Throws client_error when the connection closes.
+  std::optional<std::string> read(std::chrono::milliseconds timeout);
+  void close();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace parley::client

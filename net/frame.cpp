@@ -1,0 +1,165 @@
+#include "net/frame.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace parley::wire {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Thrown only inside this file and always caught by parse_frame.
+struct rejection {
+  frame_error error;
+};
+
+[[noreturn]] void reject(std::string code, std::string message) {
+  throw rejection{{std::move(code), std::move(message), {}}};
+}
+
+const json& require(const json& obj, const char* field) {
+  auto it = obj.find(field);
+  if (it == obj.end())
+    reject("missing_field", std::string{"field '"} + field + "' is required");
+  return *it;
+}
+
+id64 id_field(const json& value, const char* field) {
+  if (!value.is_string())
+    reject("invalid_field",
+           std::string{"field '"} + field + "' must be an id as a decimal string");
+  auto id = parse_id(value.get_ref<const std::string&>());
+  if (!id)
+    reject("invalid_field",
+           std::string{"field '"} + field + "' is not a valid id");
+  return *id;
+}
+
+std::int64_t seq_field(const json& value, const char* field) {
+  if (!value.is_number_integer() || value.get<std::int64_t>() < 0)
+    reject("invalid_field",
+           std::string{"field '"} + field + "' must be a non-negative integer");
+  return value.get<std::int64_t>();
+}
+
+std::string client_id_field(const json& value) {
+  if (value.is_string()) {
+    auto& s = value.get_ref<const std::string&>();
+    if (s.empty() || s.size() > max_client_id_chars)
+      reject("invalid_field", "field 'id' must have 1 to 128 characters");
+    return value.dump();
+  }
+  if (value.is_number_integer())
+    return value.dump();
+  reject("invalid_field", "field 'id' must be a string or an integer");
+}
+
+auth_frame parse_auth(const json& obj) {
+  auto& token = require(obj, "token");
+  if (!token.is_string())
+    reject("invalid_field", "field 'token' must be a string");
+  return {token.get<std::string>()};
+}
+
+send_frame parse_send(const json& obj) {
+  send_frame out;
+  out.client_id = client_id_field(require(obj, "id"));
+  auto has_to = obj.contains("to");
+  auto has_conv = obj.contains("conversation");
+  if (!has_to && !has_conv)
+    reject("missing_field", "a send needs 'to' or 'conversation'");
+  if (has_to && has_conv)
+    reject("invalid_field", "a send takes 'to' or 'conversation', not both");
+  if (has_to)
+    out.to = id_field(obj["to"], "to");
+  else
+    out.conversation = id_field(obj["conversation"], "conversation");
+  auto& body = require(obj, "body");
+  if (!body.is_string())
+    reject("invalid_field", "field 'body' must be a string");
+  auto& text = body.get_ref<const std::string&>();
+  if (text.size() > max_body_bytes)
+    reject("body_too_large", "body exceeds 65536 bytes");
+  if (text.find('\0') != std::string::npos)
+    reject("invalid_field", "field 'body' must not contain NUL characters");
+  out.body = text;
+  return out;
+}
+
+receipt_frame parse_receipt(const json& obj) {
+  auto& status = require(obj, "status");
+  receipt_frame out{};
+  if (status == "delivered")
+    out.status = receipt_status::delivered;
+  else if (status == "read")
+    out.status = receipt_status::read;
+  else
+    reject("invalid_field", "field 'status' must be \"delivered\" or \"read\"");
+  out.conversation = id_field(require(obj, "conversation"), "conversation");
+  out.up_to = seq_field(require(obj, "up_to"), "up_to");
+  return out;
+}
+
+sync_frame parse_sync(const json& obj) {
+  sync_frame out;
+  if (auto it = obj.find("conversation"); it != obj.end() && !it->is_null())
+    out.conversation = id_field(*it, "conversation");
+  if (auto it = obj.find("after"); it != obj.end() && !it->is_null())
+    out.after = seq_field(*it, "after");
+  return out;
+}
+
+typing_frame parse_typing(const json& obj) {
+  return {id_field(require(obj, "conversation"), "conversation")};
+}
+
+parse_result parse_object(const json& obj) {
+  auto& type = require(obj, "type");
+  if (!type.is_string())
+    reject("invalid_field", "field 'type' must be a string");
+  auto& name = type.get_ref<const std::string&>();
+  if (name == "send")
+    return parse_send(obj);
+  if (name == "receipt")
+    return parse_receipt(obj);
+  if (name == "sync")
+    return parse_sync(obj);
+  if (name == "typing")
+    return parse_typing(obj);
+  if (name == "ping")
+    return ping_frame{};
+  if (name == "auth")
+    return parse_auth(obj);
+  reject("unknown_type", "unknown frame type '" + name.substr(0, 64) + "'");
+}
+
+} // namespace
+
+parse_result parse_frame(std::string_view text) {
+  if (text.size() > max_frame_bytes)
+    return frame_error{"frame_too_large", "frame exceeds 1048576 bytes", {}};
+  auto doc = json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded())
+    return frame_error{"invalid_json", "frame is not valid JSON", {}};
+  if (!doc.is_object())
+    return frame_error{"invalid_frame", "frame must be a JSON object", {}};
+  try {
+    return parse_object(doc);
+  } catch (rejection& r) {
+    // Echo the offending frame's id, if it has a usable one.
+    if (auto it = doc.find("id"); it != doc.end()) {
+      bool usable = it->is_number_integer()
+                    || (it->is_string() && it->get_ref<const std::string&>().size()
+                                             <= max_client_id_chars);
+      if (usable)
+        r.error.ref = it->dump();
+    }
+    return std::move(r.error);
+  }
+}
+
+const char* to_string(receipt_status status) {
+  return status == receipt_status::delivered ? "delivered" : "read";
+}
+
+} // namespace parley::wire

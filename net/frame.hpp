@@ -1,0 +1,63 @@
+#pragma once
+// Client → server websocket frames: parsing and validation. Pure functions,
+// no I/O, no actors: unit-tested and fuzzed (tests/fuzz/fuzz_frame.cpp).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "storage/ids.hpp"
+
+namespace parley::wire {
+
+constexpr std::size_t max_body_bytes = 64 * 1024;
+constexpr std::size_t max_frame_bytes = 1024 * 1024;
+constexpr std::size_t max_client_id_chars = 128;
+
+struct auth_frame {
+  std::string token;
+};
+
+struct send_frame {
+  std::string client_id; // the `id` value as compact JSON text ("\"a1\"" or "7")
+  id64 to = 0;           // set for a 1:1 send by user id
+  id64 conversation = 0; // set for a send to a known conversation
+  std::string body;
+};
+
+enum class receipt_status { delivered, read };
+
+struct receipt_frame {
+  receipt_status status;
+  id64 conversation;
+  std::int64_t up_to;
+};
+
+struct sync_frame {
+  id64 conversation = 0; // 0: every conversation of the device
+  std::int64_t after = 0;
+};
+
+struct typing_frame {
+  id64 conversation;
+};
+
+struct ping_frame {};
+
+// A rejected frame: `code` is the stable machine-readable reason, `ref` the
+// offending frame's `id` as JSON text (empty when it had none).
+struct frame_error {
+  std::string code;
+  std::string message;
+  std::string ref;
+};
+
+using parse_result = std::variant<frame_error, auth_frame, send_frame,
+                                  receipt_frame, sync_frame, typing_frame,
+                                  ping_frame>;
+
+parse_result parse_frame(std::string_view text);
+
+const char* to_string(receipt_status status);
+
+} // namespace parley::wire

@@ -1,0 +1,23 @@
+#pragma once
+// One HTTP/1.1 connection: reads requests one by one, answers them through
+// the REST handler, and hands a websocket upgrade of /v1/ws over to
+// ws_connection.
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+
+#include "net/http_types.hpp"
+#include "net/listener.hpp"
+
+namespace parley::net {
+
+struct http_context {
+  rest_handler rest;
+  ws_session_factory ws;
+  std::shared_ptr<connection_registry> registry;
+  listener_config cfg;
+};
+
+void run_http_session(boost::asio::ip::tcp::socket socket, http_context ctx);
+
+} // namespace parley::net

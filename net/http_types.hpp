@@ -1,0 +1,58 @@
+#pragma once
+// What the REST layer sees of HTTP: plain structs, no Beast, no CAF.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parley::net {
+
+struct http_request {
+  std::string method;
+  std::string target; // path and query
+  std::string authorization;
+  std::string content_type;
+  std::string body;
+  std::string peer;
+};
+
+struct http_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using responder = std::function<void(http_response)>;
+using rest_handler = std::function<void(http_request, responder)>;
+
+// What a session actor sees of its websocket. Both calls are thread-safe:
+// they post to the connection's strand.
+class ws_link {
+public:
+  virtual ~ws_link() = default;
+  virtual void send(std::string frame) = 0;
+  // Sends `code` after every frame queued before it, then closes.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+  virtual const std::string& peer() const = 0;
+};
+
+// Called on the connection's strand; must not block.
+struct ws_handlers {
+  std::function<void(std::string frame)> on_frame;
+  std::function<void()> on_closed; // exactly once
+};
+
+using ws_session_factory = std::function<ws_handlers(std::shared_ptr<ws_link>)>;
+
+// Close codes Parley uses on the websocket.
+namespace close_code {
+constexpr std::uint16_t going_away = 1001;  // node shutting down
+constexpr std::uint16_t policy = 1008;      // abuse (rate limit)
+constexpr std::uint16_t try_again = 1013;   // slow consumer: reconnect and sync
+constexpr std::uint16_t unauthorized = 4401;
+} // namespace close_code
+
+} // namespace parley::net

@@ -1,0 +1,97 @@
+#include "net/json_out.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace parley::wire {
+
+using json = nlohmann::json;
+
+namespace {
+
+json message_fields(const stored_message& m) {
+  return {{"msg_id", id_to_string(m.msg_id)},
+          {"conversation", id_to_string(m.conversation)},
+          {"seq", m.seq},
+          {"from", id_to_string(m.from)},
+          {"from_device", id_to_string(m.from_device)},
+          {"ts", m.ts},
+          {"body", m.body}};
+}
+
+// Parses JSON text we produced ourselves (a client id echoed back).
+json raw(std::string_view text) {
+  return json::parse(text.begin(), text.end(), nullptr, false);
+}
+
+} // namespace
+
+std::string ready_frame(id64 user, id64 device) {
+  return json{{"type", "ready"},
+              {"user_id", id_to_string(user)},
+              {"device_id", id_to_string(device)}}
+    .dump();
+}
+
+std::string ack_frame(std::string_view client_id, id64 msg_id, id64 conversation,
+                      std::int64_t seq, std::int64_t ts) {
+  return json{{"type", "ack"},
+              {"id", raw(client_id)},
+              {"msg_id", id_to_string(msg_id)},
+              {"conversation", id_to_string(conversation)},
+              {"seq", seq},
+              {"ts", ts}}
+    .dump();
+}
+
+std::string message_frame(const stored_message& m) {
+  auto j = message_fields(m);
+  j["type"] = "message";
+  return j.dump();
+}
+
+std::string message_object(const stored_message& m) {
+  return message_fields(m).dump();
+}
+
+std::string receipt_notice(id64 conversation, id64 user, std::string_view status,
+                          std::int64_t up_to, std::int64_t ts) {
+  return json{{"type", "receipt"},
+              {"conversation", id_to_string(conversation)},
+              {"user", id_to_string(user)},
+              {"status", status},
+              {"up_to", up_to},
+              {"ts", ts}}
+    .dump();
+}
+
+std::string typing_notice(id64 conversation, id64 user) {
+  return json{{"type", "typing"},
+              {"conversation", id_to_string(conversation)},
+              {"user", id_to_string(user)}}
+    .dump();
+}
+
+std::string sync_done_frame(id64 conversation, bool more) {
+  json j{{"type", "sync.done"}, {"more", more}};
+  if (conversation != 0)
+    j["conversation"] = id_to_string(conversation);
+  return j.dump();
+}
+
+std::string pong_frame() {
+  return R"({"type":"pong"})";
+}
+
+std::string error_frame(std::string_view code, std::string_view message,
+                        std::string_view ref) {
+  json j{{"type", "error"}, {"code", code}, {"message", message}};
+  if (!ref.empty())
+    j["ref"] = raw(ref);
+  return j.dump();
+}
+
+std::string error_body(std::string_view code, std::string_view message) {
+  return json{{"code", code}, {"message", message}}.dump();
+}
+
+} // namespace parley::wire

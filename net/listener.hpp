@@ -1,0 +1,58 @@
+#pragma once
+// The one HTTP + websocket listener of a node (Boost.Beast on Asio threads).
+// GET /v1/ws upgrades to a websocket; everything else goes to the REST
+// handler.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "net/http_types.hpp"
+
+namespace parley::net {
+
+// Open websockets, so that shutdown can close them. Touched only on
+// open/close, from Asio threads, hence the mutex (no actor involved).
+class connection_registry {
+public:
+  void add(const std::shared_ptr<ws_link>& link);
+  void remove(const ws_link* link);
+  void close_all(std::uint16_t code, const std::string& reason);
+  std::size_t size() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::unordered_map<const ws_link*, std::weak_ptr<ws_link>> links_;
+};
+
+struct listener_config {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  int io_threads = 1;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_frame_bytes = 1024 * 1024;
+  std::size_t max_queued_frames = 8192;
+};
+
+class listener {
+public:
+  listener(listener_config cfg, rest_handler rest, ws_session_factory ws);
+  ~listener();
+
+  // Binds and starts the Asio threads. Throws on bind failure.
+  void start();
+  unsigned short port() const;
+  void stop_accepting();
+  void close_websockets(std::uint16_t code, const std::string& reason);
+  // Stops the Asio threads (after the websockets had time to close).
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace parley::net

@@ -1,0 +1,45 @@
+#include "net/metrics.hpp"
+
+namespace parley::net {
+
+metrics& metrics::get() {
+  static metrics instance;
+  return instance;
+}
+
+namespace {
+
+template <class T>
+void line(std::string& out, const char* name, const char* type, const char* help,
+          const std::atomic<T>& value) {
+  out += std::string{"# HELP "} + name + " " + help + "\n# TYPE " + name + " "
+         + type + "\n" + name + " " + std::to_string(value.load()) + "\n";
+}
+
+} // namespace
+
+std::string metrics::render() const {
+  std::string out;
+  line(out, "parley_ws_connections", "gauge", "Open websocket connections.", ws_open);
+  line(out, "parley_ws_accepted_total", "counter", "Websocket connections accepted.",
+       ws_accepted);
+  line(out, "parley_frames_in_total", "counter", "Websocket frames received.",
+       frames_in);
+  line(out, "parley_frames_out_total", "counter", "Websocket frames sent.",
+       frames_out);
+  line(out, "parley_frame_errors_total", "counter", "Frames answered with an error.",
+       frame_errors);
+  line(out, "parley_messages_acked_total", "counter",
+       "Messages committed and acknowledged.", messages_acked);
+  line(out, "parley_send_failures_total", "counter",
+       "Sends answered with an error after validation.", send_failures);
+  line(out, "parley_rate_limited_total", "counter", "Frames refused by the rate limit.",
+       rate_limited);
+  line(out, "parley_slow_consumers_total", "counter",
+       "Connections closed because their send queue was full.", slow_consumers);
+  line(out, "parley_http_requests_total", "counter", "HTTP requests served.",
+       http_requests);
+  return out;
+}
+
+} // namespace parley::net

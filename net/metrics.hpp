@@ -1,0 +1,27 @@
+#pragma once
+// Node-wide counters for /metrics. Lock-free atomics, written from any
+// thread: observability, not actor state.
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace parley::net {
+
+struct metrics {
+  std::atomic<std::int64_t> ws_open{0};
+  std::atomic<std::uint64_t> ws_accepted{0};
+  std::atomic<std::uint64_t> frames_in{0};
+  std::atomic<std::uint64_t> frames_out{0};
+  std::atomic<std::uint64_t> frame_errors{0};
+  std::atomic<std::uint64_t> messages_acked{0};
+  std::atomic<std::uint64_t> send_failures{0};
+  std::atomic<std::uint64_t> rate_limited{0};
+  std::atomic<std::uint64_t> slow_consumers{0};
+  std::atomic<std::uint64_t> http_requests{0};
+
+  static metrics& get();
+  // Prometheus text exposition format.
+  std::string render() const;
+};
+
+} // namespace parley::net

@@ -1,0 +1,83 @@
+# Shared by scripts/run, scripts/test and scripts/pg. Source it; do not run it.
+# shellcheck shell=bash
+
+PARLEY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_BIN=/usr/lib/postgresql/15/bin
+BUILD_DIR=${PARLEY_BUILD_DIR:-$PARLEY_ROOT/build}
+
+# Debian 12 packages Parley needs to build, run and test.
+PARLEY_PACKAGES=(
+  build-essential cmake ninja-build ccache clang pkg-config
+  libcaf-dev libboost-dev libboost-system-dev libpqxx-dev libssl-dev
+  nlohmann-json3-dev catch2 libargon2-dev libspdlog-dev libcli11-dev
+  postgresql-15 postgresql-client-15
+  python3 python3-websockets python3-psycopg2 python3-pytest
+)
+
+log() { printf '[parley] %s\n' "$*" >&2; }
+die() { printf '[parley] error: %s\n' "$*" >&2; exit 1; }
+
+install_dependencies() {
+  local missing=()
+  for pkg in "${PARLEY_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}); run as root or install them"
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build_parley() {
+  log "building (Release, Ninja) in $BUILD_DIR"
+  cmake -S "$PARLEY_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD_DIR"
+}
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Runs a command as the postgres user when we are root (PostgreSQL refuses
+# to run as root), else as ourselves.
+as_pg_user() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_superuser() {
+  if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+
+# Starts (or reuses) the private PostgreSQL under $1 and prints its URL.
+start_private_pg() {
+  local dir=$1 port
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    as_pg_user "$PG_BIN/initdb" -D "$dir/data" -U "$(pg_superuser)" -A trust \
+      -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  fi
+  if as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    port=$(cat "$dir/port")
+  else
+    port=$(free_port)
+    echo "$port" >"$dir/port"
+    as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir/data -c listen_addresses=127.0.0.1" start >/dev/null \
+      || { tail -20 "$dir/server.log" >&2; die "PostgreSQL did not start"; }
+  fi
+  as_pg_user "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U "$(pg_superuser)" -d postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname = 'parley'" | grep -q 1 \
+    || as_pg_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U "$(pg_superuser)" parley
+  echo "postgresql://$(pg_superuser)@127.0.0.1:$port/parley"
+}
+
+stop_private_pg() {
+  local dir=$1
+  [ -f "$dir/data/PG_VERSION" ] || return 0
+  as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+}

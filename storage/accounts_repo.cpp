@@ -1,0 +1,64 @@
+#include "storage/accounts_repo.hpp"
+
+#include <pqxx/pqxx>
+
+namespace parley::storage {
+
+bool create_user(pqxx::transaction_base& tx, id64 user_id,
+                 const std::string& username, const std::string& password_hash) {
+  return !tx.exec_prepared("create_user", user_id, username, password_hash,
+                           unix_now_ms())
+            .empty();
+}
+
+std::optional<user_credentials> find_credentials(pqxx::transaction_base& tx,
+                                                 const std::string& username) {
+  auto r = tx.exec_prepared("user_credentials", username);
+  if (r.empty())
+    return std::nullopt;
+  return user_credentials{r[0][0].as<id64>(), r[0][1].as<std::string>()};
+}
+
+std::optional<user_ref> find_user(pqxx::transaction_base& tx,
+                                  const std::string& username) {
+  auto r = tx.exec_prepared("user_by_name", username);
+  if (r.empty())
+    return std::nullopt;
+  return user_ref{r[0][0].as<id64>(), r[0][1].as<std::string>()};
+}
+
+bool user_exists(pqxx::transaction_base& tx, id64 user_id) {
+  return !tx.exec_prepared("user_exists", user_id).empty();
+}
+
+void create_device(pqxx::transaction_base& tx, id64 device_id, id64 user_id,
+                   const std::string& name) {
+  tx.exec_prepared("create_device", device_id, user_id, name, unix_now_ms());
+}
+
+bool device_belongs_to(pqxx::transaction_base& tx, id64 device_id, id64 user_id) {
+  return !tx.exec_prepared("device_of_user", device_id, user_id).empty();
+}
+
+void store_token(pqxx::transaction_base& tx, const std::string& digest,
+                 id64 device_id, id64 user_id) {
+  tx.exec_prepared("store_token", digest, device_id, user_id, unix_now_ms());
+}
+
+std::optional<token_owner> token_owner_of(pqxx::transaction_base& tx,
+                                          const std::string& digest) {
+  auto r = tx.exec_prepared("authenticate", digest);
+  if (r.empty())
+    return std::nullopt;
+  return token_owner{r[0][0].as<id64>(), r[0][1].as<id64>()};
+}
+
+bool revoke_token(pqxx::transaction_base& tx, const std::string& digest) {
+  return tx.exec_prepared("revoke_token", digest, unix_now_ms()).affected_rows() > 0;
+}
+
+id64 max_id(pqxx::transaction_base& tx) {
+  return tx.exec_prepared("max_id")[0][0].as<id64>();
+}
+
+} // namespace parley::storage

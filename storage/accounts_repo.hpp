@@ -1,0 +1,51 @@
+#pragma once
+// Users, devices and tokens. Every function runs inside the caller's
+// transaction; none commits.
+#include <optional>
+#include <string>
+
+#include "storage/ids.hpp"
+
+#include <pqxx/types.hxx>
+
+namespace parley::storage {
+
+struct user_credentials {
+  id64 user_id;
+  std::string password_hash;
+};
+
+struct user_ref {
+  id64 user_id;
+  std::string username;
+};
+
+struct token_owner {
+  id64 user_id;
+  id64 device_id;
+};
+
+// False when the username is taken.
+bool create_user(pqxx::transaction_base& tx, id64 user_id,
+                 const std::string& username, const std::string& password_hash);
+std::optional<user_credentials> find_credentials(pqxx::transaction_base& tx,
+                                                 const std::string& username);
+std::optional<user_ref> find_user(pqxx::transaction_base& tx,
+                                  const std::string& username);
+bool user_exists(pqxx::transaction_base& tx, id64 user_id);
+
+void create_device(pqxx::transaction_base& tx, id64 device_id, id64 user_id,
+                   const std::string& name);
+bool device_belongs_to(pqxx::transaction_base& tx, id64 device_id, id64 user_id);
+
+void store_token(pqxx::transaction_base& tx, const std::string& digest,
+                 id64 device_id, id64 user_id);
+std::optional<token_owner> token_owner_of(pqxx::transaction_base& tx,
+                                          const std::string& digest);
+// False when the token was unknown or already revoked.
+bool revoke_token(pqxx::transaction_base& tx, const std::string& digest);
+
+// The highest id in the database, so that a restarted node never reissues one.
+id64 max_id(pqxx::transaction_base& tx);
+
+} // namespace parley::storage

@@ -1,0 +1,167 @@
+#include "storage/db.hpp"
+
+#include <pqxx/pqxx>
+
+#include <utility>
+
+namespace parley::storage {
+
+namespace {
+
+struct statement {
+  const char* name;
+  const char* sql;
+};
+
+// Every query Parley sends, in one place. Nothing else builds SQL text.
+constexpr statement statements[] = {
+  // accounts_repo.cpp
+  {"create_user",
+   "INSERT INTO users (user_id, username, password_hash, created_at)"
+   " VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING RETURNING user_id"},
+  {"user_credentials",
+   "SELECT user_id, password_hash FROM users WHERE username = $1"},
+  {"user_by_name", "SELECT user_id, username FROM users WHERE username = $1"},
+  {"user_exists", "SELECT 1 FROM users WHERE user_id = $1"},
+  {"create_device",
+   "INSERT INTO devices (device_id, user_id, name, created_at)"
+   " VALUES ($1, $2, $3, $4)"},
+  {"device_of_user",
+   "SELECT 1 FROM devices WHERE device_id = $1 AND user_id = $2"},
+  {"store_token",
+   "INSERT INTO tokens (token_hash, device_id, user_id, created_at)"
+   " VALUES ($1, $2, $3, $4)"},
+  {"authenticate",
+   "SELECT user_id, device_id FROM tokens"
+   " WHERE token_hash = $1 AND revoked_at IS NULL"},
+  {"revoke_token",
+   "UPDATE tokens SET revoked_at = $2"
+   " WHERE token_hash = $1 AND revoked_at IS NULL"},
+  {"max_id",
+   "SELECT greatest((SELECT coalesce(max(msg_id), 0) FROM messages),"
+   " (SELECT coalesce(max(user_id), 0) FROM users),"
+   " (SELECT coalesce(max(device_id), 0) FROM devices),"
+   " (SELECT coalesce(max(conversation_id), 0) FROM conversations))"},
+  {"ping", "SELECT 1"},
+  // messages_repo.cpp
+  {"find_direct",
+   "SELECT conversation_id FROM direct_conversations"
+   " WHERE user_lo = $1 AND user_hi = $2"},
+  {"create_conversation",
+   "INSERT INTO conversations (conversation_id, kind, created_at)"
+   " VALUES ($1, $2, $3)"},
+  {"create_direct",
+   "INSERT INTO direct_conversations (user_lo, user_hi, conversation_id)"
+   " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING conversation_id"},
+  {"add_member",
+   "INSERT INTO members (conversation_id, user_id) VALUES ($1, $2)"
+   " ON CONFLICT DO NOTHING"},
+  {"conversation_kind",
+   "SELECT kind FROM conversations WHERE conversation_id = $1"},
+  {"conversation_members",
+   "SELECT user_id, delivered_seq, read_seq FROM members"
+   " WHERE conversation_id = $1 ORDER BY user_id"},
+  {"last_seq",
+   "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1"},
+  {"is_member",
+   "SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2"},
+  {"insert_message",
+   "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
+   " sender_device, client_id, ts, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+   " ON CONFLICT DO NOTHING RETURNING msg_id"},
+  {"message_by_client_id",
+   "SELECT msg_id, conversation_id, seq, ts, body FROM messages"
+   " WHERE sender_device = $1 AND client_id = $2"},
+  {"history",
+   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body"
+   " FROM messages WHERE conversation_id = $1 AND seq < $2"
+   " ORDER BY seq DESC LIMIT $3"},
+  {"messages_after",
+   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body"
+   " FROM messages WHERE conversation_id = $1 AND seq > $2"
+   " ORDER BY seq LIMIT $3"},
+  // A device's undelivered messages in all of its user's conversations,
+  // except those it sent itself.
+  {"undelivered",
+   "SELECT m.msg_id, m.conversation_id, m.seq, m.sender_id, m.sender_device,"
+   " m.ts, m.body FROM members mb"
+   " JOIN messages m ON m.conversation_id = mb.conversation_id"
+   " LEFT JOIN device_cursors dc"
+   "   ON dc.device_id = $2 AND dc.conversation_id = mb.conversation_id"
+   " WHERE mb.user_id = $1 AND m.seq > coalesce(dc.delivered_seq, 0)"
+   "   AND m.sender_device <> $2"
+   " ORDER BY m.conversation_id, m.seq LIMIT $3"},
+  // Cursors only move forward; `read` implies `delivered`.
+  {"advance_device_cursor",
+   "INSERT INTO device_cursors (device_id, conversation_id, delivered_seq,"
+   " read_seq) VALUES ($1, $2, $3, $4)"
+   " ON CONFLICT (device_id, conversation_id) DO UPDATE SET"
+   " delivered_seq = greatest(device_cursors.delivered_seq, EXCLUDED.delivered_seq),"
+   " read_seq = greatest(device_cursors.read_seq, EXCLUDED.read_seq)"},
+  {"advance_member_cursor",
+   "UPDATE members SET delivered_seq = greatest(delivered_seq, $3),"
+   " read_seq = greatest(read_seq, $4)"
+   " WHERE conversation_id = $1 AND user_id = $2"},
+  {"list_conversations",
+   "SELECT c.conversation_id, c.kind, mb.read_seq,"
+   " (SELECT coalesce(max(m.seq), 0) FROM messages m"
+   "   WHERE m.conversation_id = c.conversation_id) AS last_seq,"
+   " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id"
+   "   AND m.seq > mb.read_seq AND m.sender_id <> $1) AS unread,"
+   " peer.user_id AS peer_id, peer.username AS peer_name"
+   " FROM members mb JOIN conversations c USING (conversation_id)"
+   " LEFT JOIN direct_conversations d USING (conversation_id)"
+   " LEFT JOIN users peer ON peer.user_id ="
+   "   CASE WHEN d.user_lo = $1 THEN d.user_hi ELSE d.user_lo END"
+   " WHERE mb.user_id = $1 ORDER BY last_seq DESC, c.conversation_id"},
+};
+
+bool has_param(const std::string& url, const char* name) {
+  return url.find(name) != std::string::npos;
+}
+
+} // namespace
+
+std::string with_timeouts(const std::string& url) {
+  // connect_timeout: a dead server fails a connect in seconds.
+  // keepalives and tcp_user_timeout: a frozen one fails a query in seconds.
+  static constexpr std::pair<const char*, const char*> defaults[] = {
+    {"connect_timeout", "3"},     {"keepalives", "1"},
+    {"keepalives_idle", "5"},     {"keepalives_interval", "2"},
+    {"keepalives_count", "2"},    {"tcp_user_timeout", "8000"},
+  };
+  bool is_uri = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  auto out = url;
+  for (auto& [name, value] : defaults) {
+    if (has_param(url, name))
+      continue;
+    if (is_uri)
+      out += (out.find('?') == std::string::npos ? '?' : '&');
+    else
+      out += ' ';
+    out += std::string{name} + "=" + value;
+  }
+  return out;
+}
+
+database::database(std::string url) : url_(with_timeouts(url)) {
+}
+
+database::~database() = default;
+
+pqxx::connection& database::conn() {
+  if (conn_ && conn_->is_open())
+    return *conn_;
+  conn_.reset();
+  auto fresh = std::make_unique<pqxx::connection>(url_);
+  for (auto& s : statements)
+    fresh->prepare(s.name, s.sql);
+  conn_ = std::move(fresh);
+  return *conn_;
+}
+
+void database::reset() {
+  conn_.reset();
+}
+
+} // namespace parley::storage

@@ -1,0 +1,124 @@
+#include "storage/messages_repo.hpp"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+
+namespace parley::storage {
+
+namespace {
+
+std::vector<stored_message> to_messages(const pqxx::result& r) {
+  std::vector<stored_message> out;
+  out.reserve(r.size());
+  for (const auto& row : r)
+    out.push_back({row[0].as<id64>(), row[1].as<id64>(),
+                   row[2].as<std::int64_t>(), row[3].as<id64>(),
+                   row[4].as<id64>(), row[5].as<std::int64_t>(),
+                   row[6].as<std::string>()});
+  return out;
+}
+
+std::optional<id64> find_direct(pqxx::transaction_base& tx, id64 lo, id64 hi) {
+  auto r = tx.exec_prepared("find_direct", lo, hi);
+  if (r.empty())
+    return std::nullopt;
+  return r[0][0].as<id64>();
+}
+
+} // namespace
+
+id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id) {
+  auto lo = std::min(a, b);
+  auto hi = std::max(a, b);
+  if (auto existing = find_direct(tx, lo, hi))
+    return *existing;
+  tx.exec_prepared("create_conversation", new_id, "direct", unix_now_ms());
+  auto created = tx.exec_prepared("create_direct", lo, hi, new_id);
+  if (created.empty()) {
+    // Another node created the pair after our lookup. The caller's
+    // transaction must be rolled back (it holds an orphan conversation row):
+    // signal that, and the caller retries and finds the winner.
+    throw pqxx::unique_violation("direct conversation created concurrently");
+  }
+  tx.exec_prepared("add_member", new_id, lo);
+  if (hi != lo)
+    tx.exec_prepared("add_member", new_id, hi);
+  return new_id;
+}
+
+std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
+                                                    id64 conversation) {
+  auto kind = tx.exec_prepared("conversation_kind", conversation);
+  if (kind.empty())
+    return std::nullopt;
+  conversation_state state;
+  state.kind = kind[0][0].as<std::string>();
+  for (const auto& row : tx.exec_prepared("conversation_members", conversation))
+    state.members.push_back({row[0].as<id64>(), row[1].as<std::int64_t>(),
+                             row[2].as<std::int64_t>()});
+  state.last_seq = tx.exec_prepared("last_seq", conversation)[0][0].as<std::int64_t>();
+  return state;
+}
+
+bool is_member(pqxx::transaction_base& tx, id64 conversation, id64 user) {
+  return !tx.exec_prepared("is_member", conversation, user).empty();
+}
+
+insert_result insert_message(pqxx::transaction_base& tx, const message_row& m) {
+  auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq,
+                            m.sender, m.sender_device, m.client_id, m.ts, m.body);
+  if (!r.empty())
+    return {insert_outcome::inserted, m.msg_id, m.conversation, m.seq, m.ts};
+  // Nothing inserted: either this client id was used before (an idempotent
+  // retry) or another owner of the conversation took this seq.
+  auto earlier = tx.exec_prepared("message_by_client_id", m.sender_device,
+                                  m.client_id);
+  if (earlier.empty())
+    return {insert_outcome::seq_taken};
+  auto& row = earlier[0];
+  return {insert_outcome::duplicate, row[0].as<id64>(), row[1].as<id64>(),
+          row[2].as<std::int64_t>(), row[3].as<std::int64_t>(),
+          row[4].as<std::string>()};
+}
+
+std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
+                                    std::int64_t before, int limit) {
+  return to_messages(tx.exec_prepared("history", conversation, before, limit));
+}
+
+std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
+                                           id64 conversation, std::int64_t after,
+                                           int limit) {
+  return to_messages(
+    tx.exec_prepared("messages_after", conversation, after, limit));
+}
+
+std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,
+                                        id64 device, int limit) {
+  return to_messages(tx.exec_prepared("undelivered", user, device, limit));
+}
+
+void advance_cursors(pqxx::transaction_base& tx, id64 conversation, id64 user,
+                     id64 device, bool read, std::int64_t up_to) {
+  auto read_seq = read ? up_to : 0;
+  tx.exec_prepared("advance_device_cursor", device, conversation, up_to, read_seq);
+  tx.exec_prepared("advance_member_cursor", conversation, user, up_to, read_seq);
+}
+
+std::vector<conversation_summary> list_conversations(pqxx::transaction_base& tx,
+                                                     id64 user) {
+  std::vector<conversation_summary> out;
+  for (const auto& row : tx.exec_prepared("list_conversations", user)) {
+    conversation_summary s{row[0].as<id64>(), row[1].as<std::string>(),
+                           row[3].as<std::int64_t>(), row[4].as<std::int64_t>()};
+    if (!row[5].is_null()) {
+      s.peer_id = row[5].as<id64>();
+      s.peer_name = row[6].as<std::string>();
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+} // namespace parley::storage

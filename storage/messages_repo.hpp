@@ -1,0 +1,90 @@
+#pragma once
+// Conversations, messages and receipt cursors. Every function runs inside
+// the caller's transaction; none commits.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/json_out.hpp"
+#include "storage/ids.hpp"
+
+#include <pqxx/types.hxx>
+
+namespace parley::storage {
+
+using wire::stored_message;
+
+struct member_cursor {
+  id64 user_id;
+  std::int64_t delivered_seq;
+  std::int64_t read_seq;
+};
+
+struct conversation_state {
+  std::string kind;
+  std::vector<member_cursor> members;
+  std::int64_t last_seq;
+};
+
+struct message_row {
+  id64 msg_id;
+  id64 conversation;
+  std::int64_t seq;
+  id64 sender;
+  id64 sender_device;
+  std::string client_id;
+  std::int64_t ts;
+  std::string body;
+};
+
+enum class insert_outcome { inserted, duplicate, seq_taken };
+
+struct insert_result {
+  insert_outcome outcome;
+  // For `duplicate`: the message stored by the earlier attempt.
+  id64 msg_id = 0;
+  id64 conversation = 0;
+  std::int64_t seq = 0;
+  std::int64_t ts = 0;
+  std::string body;
+};
+
+struct conversation_summary {
+  id64 conversation_id;
+  std::string kind;
+  std::int64_t last_seq;
+  std::int64_t unread;
+  id64 peer_id = 0; // 1:1 only
+  std::string peer_name;
+};
+
+// Finds or creates the 1:1 conversation of two users (or of one user with
+// themself). Safe against two creators racing: one pair, one conversation.
+id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id);
+
+std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
+                                                    id64 conversation);
+bool is_member(pqxx::transaction_base& tx, id64 conversation, id64 user);
+
+insert_result insert_message(pqxx::transaction_base& tx, const message_row& row);
+
+// Newest first, seq < before.
+std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
+                                    std::int64_t before, int limit);
+// Oldest first, seq > after.
+std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
+                                           id64 conversation, std::int64_t after,
+                                           int limit);
+// Oldest first per conversation: what `device` has not confirmed as delivered.
+std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,
+                                        id64 device, int limit);
+
+// Moves the device's and the user's cursors forward (never back).
+void advance_cursors(pqxx::transaction_base& tx, id64 conversation, id64 user,
+                     id64 device, bool read, std::int64_t up_to);
+
+std::vector<conversation_summary> list_conversations(pqxx::transaction_base& tx,
+                                                     id64 user);
+
+} // namespace parley::storage

@@ -1,0 +1,27 @@
+// libFuzzer target: every byte string must parse to a frame or a frame
+// error, never crash, and every error must render as valid JSON.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "net/frame.hpp"
+#include "net/json_out.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text{reinterpret_cast<const char*>(data), size};
+  auto result = parley::wire::parse_frame(text);
+  if (auto* err = std::get_if<parley::wire::frame_error>(&result)) {
+    auto frame = parley::wire::error_frame(err->code, err->message, err->ref);
+    if (nlohmann::json::parse(frame, nullptr, false).is_discarded())
+      __builtin_trap();
+  } else if (auto* send = std::get_if<parley::wire::send_frame>(&result)) {
+    if (send->body.size() > parley::wire::max_body_bytes)
+      __builtin_trap();
+    auto ack = parley::wire::ack_frame(send->client_id, 1, 1, 1, 1);
+    if (nlohmann::json::parse(ack, nullptr, false).is_discarded())
+      __builtin_trap();
+  }
+  return 0;
+}

@@ -1,0 +1,97 @@
+#include <catch2/catch.hpp>
+
+#include "net/frame.hpp"
+
+using namespace parley::wire;
+
+namespace {
+
+frame_error error_of(const std::string& text) {
+  auto r = parse_frame(text);
+  REQUIRE(std::holds_alternative<frame_error>(r));
+  return std::get<frame_error>(r);
+}
+
+template <class T>
+T frame_of(const std::string& text) {
+  auto r = parse_frame(text);
+  if (auto* e = std::get_if<frame_error>(&r))
+    FAIL(e->code + ": " + e->message);
+  REQUIRE(std::holds_alternative<T>(r));
+  return std::get<T>(r);
+}
+
+} // namespace
+
+TEST_CASE("valid frames parse") {
+  auto a = frame_of<auth_frame>(R"({"type":"auth","token":"abc"})");
+  CHECK(a.token == "abc");
+  auto s = frame_of<send_frame>(R"({"type":"send","id":"c1","to":"42","body":"hi"})");
+  CHECK(s.client_id == R"("c1")");
+  CHECK(s.to == 42);
+  CHECK(s.conversation == 0);
+  CHECK(s.body == "hi");
+  auto s2 = frame_of<send_frame>(R"({"type":"send","id":7,"conversation":"9","body":""})");
+  CHECK(s2.client_id == "7");
+  CHECK(s2.conversation == 9);
+  auto r = frame_of<receipt_frame>(
+    R"({"type":"receipt","status":"read","conversation":"5","up_to":3})");
+  CHECK(r.status == receipt_status::read);
+  CHECK(r.up_to == 3);
+  auto y = frame_of<sync_frame>(R"({"type":"sync"})");
+  CHECK(y.conversation == 0);
+  auto y2 = frame_of<sync_frame>(R"({"type":"sync","conversation":"5","after":10})");
+  CHECK(y2.after == 10);
+  frame_of<typing_frame>(R"({"type":"typing","conversation":"5"})");
+  frame_of<ping_frame>(R"({"type":"ping"})");
+}
+
+TEST_CASE("bad frames get specific codes") {
+  CHECK(error_of("{not json").code == "invalid_json");
+  CHECK(error_of("[1,2]").code == "invalid_frame");
+  CHECK(error_of("\"send\"").code == "invalid_frame");
+  CHECK(error_of("{}").code == "missing_field");
+  CHECK(error_of(R"({"type":5})").code == "invalid_field");
+  CHECK(error_of(R"({"type":"dance"})").code == "unknown_type");
+  CHECK(error_of(R"({"type":"auth"})").code == "missing_field");
+  CHECK(error_of(R"({"type":"send","to":"1","body":"x"})").code == "missing_field");
+  CHECK(error_of(R"({"type":"send","id":"a","body":"x"})").code == "missing_field");
+  CHECK(error_of(R"({"type":"send","id":"a","to":"1"})").code == "missing_field");
+  CHECK(error_of(R"({"type":"send","id":"a","to":1,"body":"x"})").code == "invalid_field");
+  CHECK(error_of(R"({"type":"send","id":"a","to":"x1","body":"x"})").code
+        == "invalid_field");
+  CHECK(error_of(R"({"type":"send","id":"a","to":"1","conversation":"2","body":"x"})")
+          .code
+        == "invalid_field");
+  CHECK(error_of(R"({"type":"send","id":"a","to":"1","body":5})").code == "invalid_field");
+  CHECK(error_of(R"({"type":"send","id":{},"to":"1","body":"x"})").code
+        == "invalid_field");
+  CHECK(error_of(R"({"type":"receipt","status":"seen","conversation":"1","up_to":1})")
+          .code
+        == "invalid_field");
+  CHECK(error_of(R"({"type":"receipt","status":"read","conversation":"1","up_to":-1})")
+          .code
+        == "invalid_field");
+  CHECK(error_of(R"({"type":"typing"})").code == "missing_field");
+}
+
+TEST_CASE("errors echo the frame's id as ref") {
+  auto e = error_of(R"({"type":"send","id":"abc","to":42,"body":"x"})");
+  CHECK(e.ref == R"("abc")");
+  auto e2 = error_of(R"({"type":"send","id":17,"body":"x"})");
+  CHECK(e2.ref == "17");
+}
+
+TEST_CASE("size limits") {
+  std::string body(max_body_bytes, 'a');
+  auto ok = R"({"type":"send","id":"a","to":"1","body":")" + body + "\"}";
+  CHECK(frame_of<send_frame>(ok).body.size() == max_body_bytes);
+  auto big = R"({"type":"send","id":"a","to":"1","body":")" + body + "a\"}";
+  CHECK(error_of(big).code == "body_too_large");
+  CHECK(error_of(std::string(max_frame_bytes + 1, ' ')).code == "frame_too_large");
+  std::string long_id(max_client_id_chars + 1, 'x');
+  CHECK(error_of(R"({"type":"send","id":")" + long_id + R"(","to":"1","body":"x"})").code
+        == "invalid_field");
+  CHECK(error_of(R"({"type":"send","id":"a","to":"1","body":"a\u0000b"})").code
+        == "invalid_field");
+}
