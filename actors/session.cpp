@@ -43,7 +43,8 @@ struct session_state {
 
   // Frames wait here while a lookup they depend on is in flight, so that a
   // device's frames are handled in the order it sent them.
-  bool busy = false;
+  // Lookups in flight that later frames must wait for (they may nest).
+  int busy = 0;
   std::deque<wire::parse_result> waiting;
 
   std::unordered_map<id64, id64> direct_conversations; // peer -> conversation
@@ -112,7 +113,7 @@ void dispatch(session_ptr self, wire::parse_result frame);
 
 void drain(session_ptr self) {
   auto& st = self->state;
-  while (!st.busy && !st.waiting.empty()) {
+  while (st.busy == 0 && !st.waiting.empty()) {
     auto next = std::move(st.waiting.front());
     st.waiting.pop_front();
     dispatch(self, std::move(next));
@@ -120,8 +121,9 @@ void drain(session_ptr self) {
 }
 
 void set_busy(session_ptr self, bool busy) {
-  self->state.busy = busy;
-  if (!busy)
+  auto& st = self->state;
+  st.busy += busy ? 1 : -1;
+  if (st.busy == 0)
     drain(self);
 }
 
@@ -261,7 +263,7 @@ void handle_sync(session_ptr self, const wire::sync_frame& f) {
 
 void dispatch(session_ptr self, wire::parse_result frame) {
   auto& st = self->state;
-  if (st.busy) {
+  if (st.busy > 0) {
     st.waiting.push_back(std::move(frame));
     return;
   }
@@ -348,7 +350,7 @@ void on_frame(session_ptr self, const std::string& text) {
     return;
   }
   if (auto* auth = std::get_if<wire::auth_frame>(&parsed)) {
-    st.busy = true; // frames sent right behind `auth` wait for its outcome
+    set_busy(self, true); // frames sent right behind `auth` wait for its outcome
     authenticate(self, *auth);
     return;
   }

@@ -6,6 +6,7 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <optional>
 
 #include "net/json_out.hpp"
@@ -47,6 +48,7 @@ private:
     }
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
+      linger_ = true; // let the client finish sending so it sees the 413
       return write(error_response(413, "too_large", "request body is too large"));
     }
     if (ec) {
@@ -107,6 +109,24 @@ private:
   void shutdown() {
     beast::error_code ec;
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    if (linger_)
+      discard_rest();
+  }
+
+  // Reads and drops what the client still sends (bounded in time), so that
+  // closing does not reset the connection before it has read our answer.
+  void discard_rest() {
+    linger_ = false;
+    stream_.expires_after(std::chrono::seconds(5));
+    discard_some();
+  }
+
+  void discard_some() {
+    stream_.async_read_some(asio::buffer(scratch_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec)
+                                self->discard_some();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -114,6 +134,8 @@ private:
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
+  bool linger_ = false;
+  std::array<char, 16384> scratch_;
 };
 
 } // namespace

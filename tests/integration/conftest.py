@@ -1,0 +1,21 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Parleyd, Postgres  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pg():
+    server = Postgres()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def node(pg):
+    n = Parleyd(pg.url, extra=["--enable-fault-injection"])
+    yield n
+    n.stop()

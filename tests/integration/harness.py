@@ -1,0 +1,277 @@
+"""Integration test harness: a throwaway PostgreSQL, real parleyd processes
+and real websocket clients. Nothing here is mocked."""
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import psycopg2
+import websockets
+
+PARLEYD = os.environ.get("PARLEYD", os.path.join(os.path.dirname(__file__), "../../build/parleyd"))
+PARLEY_CLI = os.environ.get("PARLEY_CLI", os.path.join(os.path.dirname(__file__), "../../build/parley"))
+PG_BIN = "/usr/lib/postgresql/15/bin"
+IS_ROOT = os.geteuid() == 0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_pg(cmd):
+    return ["runuser", "-u", "postgres", "--"] + cmd if IS_ROOT else cmd
+
+
+class Postgres:
+    """A private PostgreSQL 15 in a temp dir, on a free loopback port."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="parley-pg-")
+        self.port = free_port()
+        self.user = "postgres" if IS_ROOT else os.environ.get("USER", "postgres")
+        if IS_ROOT:
+            shutil.chown(self.dir, "postgres", "postgres")
+        subprocess.run(_as_pg([f"{PG_BIN}/initdb", "-D", f"{self.dir}/data", "-U", self.user,
+                               "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.start()
+        subprocess.run(_as_pg([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port),
+                               "-U", self.user, "parley"]), check=True)
+
+    @property
+    def url(self):
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/parley"
+
+    def start(self):
+        subprocess.run(_as_pg([f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-l",
+                               f"{self.dir}/server.log", "-w", "-t", "60", "-o",
+                               f"-p {self.port} -k {self.dir}/data -c listen_addresses=127.0.0.1",
+                               "start"]), check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self, mode="fast"):
+        subprocess.run(_as_pg([f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-m", mode,
+                               "-w", "stop"]), check=False, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+    def query(self, sql, *args):
+        with psycopg2.connect(self.url) as conn, conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall() if cur.description else None
+
+    def close(self):
+        self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Parleyd:
+    """One real parleyd process."""
+
+    def __init__(self, db_url, node_id=1, extra=(), port=None):
+        self.db_url = db_url
+        self.node_id = node_id
+        self.extra = list(extra)
+        self.port = port or free_port()
+        self.proc = None
+        self.log_path = tempfile.mktemp(prefix="parleyd-", suffix=".log")
+        self.start()
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}/v1/ws"
+
+    def start(self, timeout=30):
+        self.log = open(self.log_path, "ab")
+        # Cheap Argon2 settings keep the suite fast; production uses the defaults.
+        args = [PARLEYD, "--listen", f"127.0.0.1:{self.port}", "--db", self.db_url,
+                "--node-id", str(self.node_id), "--argon2-memory-kib", "1024",
+                "--argon2-time-cost", "1"] + self.extra
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"parleyd exited with {self.proc.returncode}:\n{self.read_log()}")
+            if "ready on" in self.read_log():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("parleyd did not become ready:\n" + self.read_log())
+
+    def read_log(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=timeout)
+        rc = self.proc.returncode if self.proc else None
+        if self.log:
+            self.log.close()
+        # Only the log lines of the next start count as "ready".
+        with open(self.log_path, "a") as f:
+            f.write("\n--- stopped ---\n")
+        os.replace(self.log_path, self.log_path + ".old")
+        return rc
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+
+def http(base, method, path, body=None, token=None, raw=None, headers=None):
+    """Returns (status, parsed JSON or text)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            status, text = resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read().decode()
+    try:
+        return status, json.loads(text) if text else None
+    except ValueError:
+        return status, text
+
+
+_names = itertools.count()
+
+
+def unique_name(prefix="user"):
+    return f"{prefix}{os.getpid()}_{next(_names)}"
+
+
+PASSWORD = "correct horse battery"
+
+
+def register(base, name=None):
+    name = name or unique_name()
+    status, body = http(base, "POST", "/v1/users", {"username": name, "password": PASSWORD})
+    assert status == 201, (status, body)
+    return name, body["user_id"]
+
+
+def login(base, name, device_id=None):
+    req = {"username": name, "password": PASSWORD}
+    if device_id:
+        req["device_id"] = device_id
+    status, body = http(base, "POST", "/v1/sessions", req)
+    assert status == 200, (status, body)
+    return body
+
+
+def new_user(base):
+    """Registers a user and logs in one device: {name, user_id, token, device_id}."""
+    name, user_id = register(base)
+    session = login(base, name)
+    return {"name": name, "user_id": user_id, **session}
+
+
+class Client:
+    """A websocket client speaking the Parley protocol."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.ready = None
+
+    @classmethod
+    async def connect(cls, node, token=None, auth=True):
+        ws = await websockets.connect(node.ws_url, max_size=None, ping_interval=None,
+                                      close_timeout=2)
+        client = cls(ws)
+        if auth:
+            await client.send({"type": "auth", "token": token})
+            client.ready = await client.expect("ready")
+        return client
+
+    async def send(self, frame):
+        await self.ws.send(json.dumps(frame) if isinstance(frame, dict) else frame)
+
+    async def recv(self, timeout=5.0):
+        return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+
+    async def expect(self, type_, timeout=5.0, where=lambda f: True):
+        """The next frame of `type_` matching `where`; others are skipped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {type_} frame within {timeout}s")
+            frame = await self.recv(left)
+            if frame.get("type") == type_ and where(frame):
+                return frame
+
+    async def collect(self, type_, count, timeout=10.0):
+        out = []
+        deadline = time.monotonic() + timeout
+        while len(out) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"got {len(out)} of {count} {type_} frames")
+            frame = await self.recv(left)
+            if frame.get("type") == type_:
+                out.append(frame)
+        return out
+
+    async def quiet(self, seconds=0.5):
+        """Frames that arrive within `seconds` (to check nothing else comes)."""
+        out = []
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return out
+            try:
+                out.append(await self.recv(left))
+            except asyncio.TimeoutError:
+                return out
+
+    async def send_message(self, cid, body, to=None, conversation=None, timeout=10.0):
+        frame = {"type": "send", "id": cid, "body": body}
+        if to:
+            frame["to"] = to
+        else:
+            frame["conversation"] = conversation
+        await self.send(frame)
+        return await self.expect_ack_or_error(cid, timeout)
+
+    async def expect_ack_or_error(self, cid, timeout=10.0):
+        """The ack of `cid`, or the error frame that refers to it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no ack or error for {cid!r} within {timeout}s")
+            frame = await self.recv(left)
+            if frame.get("type") == "ack" and frame.get("id") == cid:
+                return frame
+            if frame.get("type") == "error" and frame.get("ref") == cid:
+                return frame
+
+    async def close(self):
+        await self.ws.close()
+
+
+def run(coro):
+    return asyncio.run(coro)

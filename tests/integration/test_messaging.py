@@ -1,0 +1,252 @@
+"""1:1 messaging end to end: accounts, devices, delivery, ordering,
+idempotency, offline sync, history, receipts."""
+from harness import Client, http, login, new_user, register, run, unique_name, PASSWORD
+
+
+def test_accounts_and_lookup(node):
+    name, user_id = register(node.base)
+    assert http(node.base, "POST", "/v1/users", {"username": name, "password": PASSWORD})[1]["code"] \
+        == "username_taken"
+    status, body = http(node.base, "POST", "/v1/users", {"username": name, "password": PASSWORD})
+    assert status == 409
+    status, body = http(node.base, "POST", "/v1/users", {"username": "bad name!", "password": PASSWORD})
+    assert (status, body["code"]) == (400, "invalid_username")
+    status, body = http(node.base, "POST", "/v1/users", {"username": unique_name(), "password": "short"})
+    assert (status, body["code"]) == (400, "weak_password")
+    status, body = http(node.base, "POST", "/v1/sessions", {"username": name, "password": "wrong password"})
+    assert (status, body["code"]) == (401, "bad_credentials")
+    status, body = http(node.base, "POST", "/v1/sessions", {"username": "nobody_at_all", "password": PASSWORD})
+    assert (status, body["code"]) == (401, "bad_credentials")
+    s1 = login(node.base, name)
+    s2 = login(node.base, name)
+    assert s1["user_id"] == s2["user_id"] == user_id
+    assert s1["device_id"] != s2["device_id"], "each login is a new device"
+    assert isinstance(s1["device_id"], str) and isinstance(user_id, str)
+    same = login(node.base, name, device_id=s1["device_id"])
+    assert same["device_id"] == s1["device_id"]
+    status, body = http(node.base, "GET", f"/v1/users/by-name/{name}", token=s1["token"])
+    assert status == 200 and body == {"user_id": user_id, "username": name}
+    status, body = http(node.base, "GET", "/v1/users/by-name/nobody_at_all", token=s1["token"])
+    assert (status, body["code"]) == (404, "no_such_user")
+    status, body = http(node.base, "GET", f"/v1/users/by-name/{name}")
+    assert (status, body["code"]) == (401, "unauthorized")
+    status, body = http(node.base, "GET", "/healthz")
+    assert status == 200 and body["status"] == "ok" and body["db"] == "ok" and body["node"] == 1
+
+
+def test_two_devices_and_another_user(node):
+    alice = new_user(node.base)
+    alice2 = login(node.base, alice["name"])
+    bob = new_user(node.base)
+
+    async def main():
+        a1 = await Client.connect(node, alice["token"])
+        a2 = await Client.connect(node, alice2["token"])
+        b = await Client.connect(node, bob["token"])
+        assert a1.ready["user_id"] == alice["user_id"]
+        assert a1.ready["device_id"] == alice["device_id"]
+        ack = await a1.send_message("m1", "hello bob", to=bob["user_id"])
+        assert ack["type"] == "ack" and ack["seq"] == 1
+        assert isinstance(ack["msg_id"], str) and isinstance(ack["conversation"], str)
+        got = await b.expect("message")
+        assert got["body"] == "hello bob" and got["from"] == alice["user_id"]
+        assert got["from_device"] == alice["device_id"]
+        assert got["msg_id"] == ack["msg_id"] and got["seq"] == 1
+        assert got["conversation"] == ack["conversation"]
+        mine = await a2.expect("message")  # the sender's other device
+        assert mine["msg_id"] == ack["msg_id"]
+        assert not [f for f in await a1.quiet() if f["type"] == "message"], \
+            "the sending device gets an ack, not its own message"
+        # Reply into the known conversation.
+        ack2 = await b.send_message("r1", "hi alice", conversation=ack["conversation"])
+        assert ack2["seq"] == 2
+        for c in (a1, a2):
+            m = await c.expect("message")
+            assert m["body"] == "hi alice" and m["from"] == bob["user_id"]
+        for c in (a1, a2, b):
+            await c.close()
+
+    run(main())
+
+
+def test_ordering_of_1000_rapid_messages(node, pg):
+    alice, bob = new_user(node.base), new_user(node.base)
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        b = await Client.connect(node, bob["token"])
+        for i in range(1000):
+            await a.send({"type": "send", "id": f"r{i}", "to": bob["user_id"], "body": str(i)})
+        acks = await a.collect("ack", 1000, timeout=60)
+        assert [x["id"] for x in acks] == [f"r{i}" for i in range(1000)]
+        seqs = [x["seq"] for x in acks]
+        assert seqs == sorted(seqs) and len(set(seqs)) == 1000
+        got = await b.collect("message", 1000, timeout=60)
+        assert [m["body"] for m in got] == [str(i) for i in range(1000)]
+        assert [m["seq"] for m in got] == seqs
+        await a.close()
+        await b.close()
+        conv = int(acks[0]["conversation"])
+        rows = pg.query("SELECT body FROM messages WHERE conversation_id = %s ORDER BY seq", conv)
+        assert [r[0] for r in rows] == [str(i) for i in range(1000)]
+
+    run(main())
+
+
+def test_idempotent_retry(node, pg):
+    alice, bob = new_user(node.base), new_user(node.base)
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        first = await a.send_message("same-id", "once", to=bob["user_id"])
+        again = await a.send_message("same-id", "once", to=bob["user_id"])
+        assert again["type"] == "ack"
+        assert (again["msg_id"], again["seq"]) == (first["msg_id"], first["seq"])
+        # Also across a reconnect of the same device.
+        await a.close()
+        a = await Client.connect(node, alice["token"])
+        third = await a.send_message("same-id", "once", to=bob["user_id"])
+        assert third["msg_id"] == first["msg_id"]
+        # Integer client ids are echoed as integers.
+        num = await a.send_message(77, "numeric", to=bob["user_id"])
+        assert num["id"] == 77
+        await a.close()
+        rows = pg.query("SELECT count(*) FROM messages WHERE sender_device = %s AND client_id = %s",
+                        int(alice["device_id"]), '"same-id"')
+        assert rows[0][0] == 1
+
+    run(main())
+
+
+def test_offline_sync(node):
+    alice, bob = new_user(node.base), new_user(node.base)
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        acks = [await a.send_message(f"o{i}", f"offline {i}", to=bob["user_id"]) for i in range(5)]
+        conv = acks[0]["conversation"]
+        b = await Client.connect(node, bob["token"])
+        await b.send({"type": "sync"})
+        got = await b.collect("message", 5)
+        assert [m["body"] for m in got] == [f"offline {i}" for i in range(5)]
+        done = await b.expect("sync.done")
+        assert done["more"] is False
+        await b.send({"type": "receipt", "status": "delivered", "conversation": conv, "up_to": 3})
+        receipt = await a.expect("receipt")
+        assert receipt == {**receipt, "conversation": conv, "user": bob["user_id"],
+                           "status": "delivered", "up_to": 3}
+        await b.close()
+        # After reconnecting, only what is past the delivered cursor comes back.
+        b = await Client.connect(node, bob["token"])
+        await b.send({"type": "sync"})
+        got = await b.collect("message", 2)
+        assert [m["seq"] for m in got] == [4, 5]
+        await b.expect("sync.done")
+        # Sync of one conversation after a given seq.
+        await b.send({"type": "sync", "conversation": conv, "after": 1})
+        got = await b.collect("message", 4)
+        assert [m["seq"] for m in got] == [2, 3, 4, 5]
+        done = await b.expect("sync.done")
+        assert done["conversation"] == conv
+        await a.close()
+        await b.close()
+
+    run(main())
+
+
+def test_history_paging_and_membership(node):
+    alice, bob, carol = new_user(node.base), new_user(node.base), new_user(node.base)
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        for i in range(120):
+            await a.send({"type": "send", "id": f"h{i}", "to": bob["user_id"], "body": f"h{i}"})
+        acks = await a.collect("ack", 120, timeout=30)
+        await a.close()
+        return acks[0]["conversation"]
+
+    conv = run(main())
+    status, page = http(node.base, "GET", f"/v1/conversations/{conv}/messages", token=bob["token"])
+    assert status == 200
+    msgs = page["messages"]
+    assert len(msgs) == 50, "default page size"
+    assert [m["seq"] for m in msgs] == list(range(120, 70, -1)), "newest first"
+    m = msgs[0]
+    assert set(m) >= {"msg_id", "conversation", "seq", "from", "from_device", "ts", "body"}
+    assert m["body"] == "h119" and m["from"] == alice["user_id"]
+    status, page = http(node.base, "GET", f"/v1/conversations/{conv}/messages?before=71&limit=200",
+                        token=alice["token"])
+    assert [x["seq"] for x in page["messages"]] == list(range(70, 0, -1))
+    status, page = http(node.base, "GET", f"/v1/conversations/{conv}/messages?limit=1000",
+                        token=alice["token"])
+    assert status == 200 and len(page["messages"]) == 120, "limit is capped at 200"
+    status, body = http(node.base, "GET", f"/v1/conversations/{conv}/messages", token=carol["token"])
+    assert (status, body["code"]) == (403, "not_a_member")
+    status, body = http(node.base, "GET", f"/v1/conversations/{conv}/messages?limit=abc",
+                        token=alice["token"])
+    assert status == 400
+    status, body = http(node.base, "GET", "/v1/conversations", token=bob["token"])
+    assert status == 200
+    [c] = [c for c in body["conversations"] if c["conversation_id"] == conv]
+    assert c["peer"] == alice["user_id"] and c["last_seq"] == 120 and c["unread"] == 120
+
+
+def test_receipts_persist_across_restart(node, pg):
+    alice, bob = new_user(node.base), new_user(node.base)
+
+    async def send_and_read():
+        a = await Client.connect(node, alice["token"])
+        b = await Client.connect(node, bob["token"])
+        for i in range(3):
+            await a.send_message(f"x{i}", "x", to=bob["user_id"])
+        got = await b.collect("message", 3)
+        conv = got[0]["conversation"]
+        await b.send({"type": "receipt", "status": "read", "conversation": conv, "up_to": 2})
+        r = await a.expect("receipt", where=lambda f: f["status"] == "read")
+        assert r["up_to"] == 2 and r["user"] == bob["user_id"]
+        # A receipt past the last message is clamped, never invented.
+        await b.send({"type": "receipt", "status": "delivered", "conversation": conv, "up_to": 999})
+        r = await a.expect("receipt", where=lambda f: f["status"] == "delivered")
+        assert r["up_to"] == 3
+        await a.close()
+        await b.close()
+        return conv
+
+    conv = run(send_and_read())
+    node.restart()
+    rows = pg.query("SELECT delivered_seq, read_seq FROM members WHERE conversation_id = %s AND user_id = %s",
+                    int(conv), int(bob["user_id"]))
+    assert rows == [(3, 2)]
+    status, body = http(node.base, "GET", "/v1/conversations", token=bob["token"])
+    [c] = [c for c in body["conversations"] if c["conversation_id"] == conv]
+    assert c["unread"] == 1, "unread counts from the stored read cursor"
+
+    async def after_restart():
+        b = await Client.connect(node, bob["token"])
+        await b.send({"type": "sync"})
+        done = await b.expect("sync.done")
+        assert done["more"] is False
+        await b.close()
+
+    run(after_restart())
+
+
+def test_token_revocation(node):
+    alice = new_user(node.base)
+    status, _ = http(node.base, "DELETE", "/v1/sessions/current", token=alice["token"])
+    assert status == 204
+    status, body = http(node.base, "GET", "/v1/conversations", token=alice["token"])
+    assert (status, body["code"]) == (401, "unauthorized")
+
+    async def main():
+        c = await Client.connect(node, auth=False)
+        await c.send({"type": "auth", "token": alice["token"]})
+        err = await c.expect("error")
+        assert err["code"] == "unauthorized"
+        try:
+            await c.recv(5)
+            raise AssertionError("connection should have closed")
+        except Exception as e:  # websockets.ConnectionClosed
+            assert getattr(e, "code", None) == 4401, e
+
+    run(main())
