@@ -20,8 +20,8 @@ struct node_context {
   std::size_t message_stores = 2;   // write pool, one per conversation hash
   std::size_t query_stores = 2;     // reads, logins, sign-ups
   std::size_t max_batch = 512;      // writes per transaction at most
-  std::chrono::milliseconds store_timeout{4000};   // conversation → store
-  std::chrono::milliseconds request_timeout{6000}; // session → conversation
+  std::chrono::milliseconds store_timeout{3000};   // conversation → store
+  std::chrono::milliseconds request_timeout{10000}; // session → conversation
   std::chrono::seconds conversation_idle{60};      // then it exits
   std::chrono::seconds presence_idle{30};
   bool fault_injection = false;

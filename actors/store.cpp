@@ -55,25 +55,36 @@ public:
   }
 
   // Runs `fn(tx)` in a transaction and maps database failures to errors.
+  // A connection that broke while idle (PostgreSQL restarted) is replaced
+  // and the work tried once more: nothing was committed on it.
   template <class Tx = pqxx::work, class F>
   auto run(F&& fn) -> caf::expected<decltype(fn(std::declval<Tx&>()))> {
     auto& st = self_->state;
-    if (steady_clock::now() < st.retry_connect_at)
-      return make_error(errc::unavailable);
-    try {
-      Tx tx{st.db->conn()};
-      auto result = fn(tx);
-      tx.commit();
-      return result;
-    } catch (const pqxx::broken_connection& e) {
-      lost_connection(e.what());
-    } catch (const pqxx::in_doubt_error& e) {
-      lost_connection(e.what());
-    } catch (const pqxx::unique_violation&) {
-      return make_error(errc::seq_conflict); // lost a race: the caller retries
-    } catch (const pqxx::sql_error& e) {
-      spdlog::error("{}: query failed: {}", st.label, e.what());
-      return make_error(errc::internal);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (steady_clock::now() < st.retry_connect_at)
+        return make_error(errc::unavailable);
+      bool reused = st.db->holds_connection();
+      try {
+        Tx tx{st.db->conn()};
+        auto result = fn(tx);
+        tx.commit();
+        return result;
+      } catch (const pqxx::in_doubt_error& e) {
+        lost_connection(e.what()); // may have committed: the client retries
+        return make_error(errc::unavailable);
+      } catch (const pqxx::broken_connection& e) {
+        if (reused && attempt == 0) {
+          st.db->reset();
+          continue;
+        }
+        lost_connection(e.what());
+        return make_error(errc::unavailable);
+      } catch (const pqxx::unique_violation&) {
+        return make_error(errc::seq_conflict); // lost a race: the caller retries
+      } catch (const pqxx::sql_error& e) {
+        spdlog::error("{}: query failed: {}", st.label, e.what());
+        return make_error(errc::internal);
+      }
     }
     return make_error(errc::unavailable);
   }

@@ -22,6 +22,9 @@ public:
   // Forgets a connection that failed; the next conn() reconnects.
   void reset();
 
+  // Whether a connection is held (it may still turn out to be broken).
+  bool holds_connection() const { return conn_ != nullptr; }
+
 private:
   std::string url_;
   std::unique_ptr<pqxx::connection> conn_;

@@ -275,3 +275,47 @@ class Client:
 
 def run(coro):
     return asyncio.run(coro)
+
+
+async def stream(client, to, count, prefix, window=20, timeout=60.0, on_progress=None):
+    """Sends `count` messages with up to `window` unacknowledged, resending
+    (same client id) any that fail as `unavailable`. Returns {cid: ack}."""
+    acks, in_flight, next_i = {}, {}, 0
+    deadline = time.monotonic() + timeout
+    while len(acks) < count:
+        while next_i < count and len(in_flight) < window:
+            cid = f"{prefix}{next_i}"
+            in_flight[cid] = time.monotonic()
+            await client.send({"type": "send", "id": cid, "to": to, "body": cid})
+            next_i += 1
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"stream stalled: {len(acks)}/{count} acked")
+        frame = await client.recv(left)
+        if frame["type"] == "ack" and frame["id"] in in_flight:
+            acks[frame["id"]] = frame
+            del in_flight[frame["id"]]
+            if on_progress:
+                await on_progress(len(acks))
+        elif frame["type"] == "error" and frame.get("ref") in in_flight:
+            assert frame["code"] == "unavailable", frame
+            await asyncio.sleep(0.2)
+            await client.send({"type": "send", "id": frame["ref"], "to": to, "body": frame["ref"]})
+    return acks
+
+
+async def drain_all(client, conversation, expected_seqs, timeout=30.0):
+    """Syncs one conversation page by page; returns {seq: message}."""
+    got, after = {}, 0
+    deadline = time.monotonic() + timeout
+    while True:
+        await client.send({"type": "sync", "conversation": conversation, "after": after})
+        while True:
+            frame = await client.recv(max(0.1, deadline - time.monotonic()))
+            if frame["type"] == "message" and frame["conversation"] == conversation:
+                got[frame["seq"]] = frame
+                after = max(after, frame["seq"])
+            elif frame["type"] == "sync.done":
+                break
+        if not frame["more"] or expected_seqs <= set(got):
+            return got

@@ -1,0 +1,73 @@
+"""Fault injection: conversation, store, presence and session actors are
+killed (exit_reason::kill) mid-stream; the stream goes on and nothing
+acked is lost."""
+import asyncio
+
+import websockets
+
+from harness import Client, drain_all, http, new_user, run, stream
+
+
+def kill(node, kind, key):
+    status, body = http(node.base, "POST", "/v1/debug/fault", {"kind": kind, "key": key})
+    assert status == 200, body
+    return body["killed"]
+
+
+def test_fault_hook_needs_the_flag(pg):
+    from harness import Parleyd
+    plain = Parleyd(pg.url)
+    try:
+        status, body = http(plain.base, "POST", "/v1/debug/fault", {"kind": "store", "key": "1"})
+        assert status == 404
+    finally:
+        plain.stop()
+
+
+def test_kill_actors_mid_stream(node, pg):
+    alice, bob = new_user(node.base), new_user(node.base)
+    total = 600
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        b = await Client.connect(node, bob["token"])
+        first = await a.send_message("warmup", "warmup", to=bob["user_id"])
+        conv = first["conversation"]
+        plan = {100: ("conversation", conv), 200: ("store", conv),
+                300: ("presence", bob["user_id"]), 400: ("conversation", conv),
+                500: ("store", conv)}
+        killed = []
+
+        async def inject(acked_count):
+            if acked_count in plan:
+                kind, key = plan.pop(acked_count)
+                killed.append((kind, kill(node, kind, key)))
+
+        acks = await stream(a, bob["user_id"], total, "f", window=30, timeout=120,
+                            on_progress=inject)
+        assert all(ok for _, ok in killed), killed
+        assert len(killed) == 5
+        # Kill bob's session too: he reconnects and catches up like an app.
+        assert kill(node, "session", bob["user_id"])
+        try:
+            await b.quiet(2)
+            while True:
+                await b.recv(5)
+        except (websockets.ConnectionClosed, asyncio.TimeoutError):
+            pass
+        b = await Client.connect(node, bob["token"])
+        got = await drain_all(b, conv, {x["seq"] for x in acks.values()})
+        received = {m["msg_id"] for m in got.values()}
+        assert {x["msg_id"] for x in acks.values()} <= received
+        seqs = sorted(x["seq"] for x in acks.values())
+        assert len(set(seqs)) == total
+        for c in (a, b):
+            await c.close()
+        return acks
+
+    acks = run(main())
+    rows = pg.query("SELECT client_id, count(*) FROM messages WHERE sender_device = %s "
+                    "GROUP BY client_id", int(alice["device_id"]))
+    counts = {cid.strip('"'): n for cid, n in rows}
+    assert all(counts[cid] == 1 for cid in acks), "every acked message stored exactly once"
+    assert len(counts) == total + 1
