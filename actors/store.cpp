@@ -84,6 +84,10 @@ public:
       } catch (const pqxx::sql_error& e) {
         spdlog::error("{}: query failed: {}", st.label, e.what());
         return make_error(errc::internal);
+      } catch (const std::exception& e) {
+        // Never let a surprise take the store (and its batch) down.
+        spdlog::error("{}: unexpected failure: {}", st.label, e.what());
+        return make_error(errc::internal);
       }
     }
     return make_error(errc::unavailable);

@@ -17,6 +17,17 @@ struct rejection {
   throw rejection{{std::move(code), std::move(message), {}}};
 }
 
+// At most `max` bytes of `text`, cut at a character boundary, for echoing
+// client input inside an error message.
+std::string printable_prefix(const std::string& text, std::size_t max) {
+  if (text.size() <= max)
+    return text;
+  auto end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+    --end; // do not split a UTF-8 sequence
+  return text.substr(0, end) + "...";
+}
+
 const json& require(const json& obj, const char* field) {
   auto it = obj.find(field);
   if (it == obj.end())
@@ -130,7 +141,7 @@ parse_result parse_object(const json& obj) {
     return ping_frame{};
   if (name == "auth")
     return parse_auth(obj);
-  reject("unknown_type", "unknown frame type '" + name.substr(0, 64) + "'");
+  reject("unknown_type", "unknown frame type '" + printable_prefix(name, 64) + "'");
 }
 
 } // namespace

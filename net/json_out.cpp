@@ -18,6 +18,11 @@ json message_fields(const stored_message& m) {
           {"body", m.body}};
 }
 
+// Never throws: text that is not valid UTF-8 is replaced, not rejected.
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // Parses JSON text we produced ourselves (a client id echoed back).
 json raw(std::string_view text) {
   return json::parse(text.begin(), text.end(), nullptr, false);
@@ -26,56 +31,52 @@ json raw(std::string_view text) {
 } // namespace
 
 std::string ready_frame(id64 user, id64 device) {
-  return json{{"type", "ready"},
+  return dump(json{{"type", "ready"},
               {"user_id", id_to_string(user)},
-              {"device_id", id_to_string(device)}}
-    .dump();
+              {"device_id", id_to_string(device)}});
 }
 
 std::string ack_frame(std::string_view client_id, id64 msg_id, id64 conversation,
                       std::int64_t seq, std::int64_t ts) {
-  return json{{"type", "ack"},
+  return dump(json{{"type", "ack"},
               {"id", raw(client_id)},
               {"msg_id", id_to_string(msg_id)},
               {"conversation", id_to_string(conversation)},
               {"seq", seq},
-              {"ts", ts}}
-    .dump();
+              {"ts", ts}});
 }
 
 std::string message_frame(const stored_message& m) {
   auto j = message_fields(m);
   j["type"] = "message";
-  return j.dump();
+  return dump(j);
 }
 
 std::string message_object(const stored_message& m) {
-  return message_fields(m).dump();
+  return dump(message_fields(m));
 }
 
 std::string receipt_notice(id64 conversation, id64 user, std::string_view status,
                           std::int64_t up_to, std::int64_t ts) {
-  return json{{"type", "receipt"},
+  return dump(json{{"type", "receipt"},
               {"conversation", id_to_string(conversation)},
               {"user", id_to_string(user)},
               {"status", status},
               {"up_to", up_to},
-              {"ts", ts}}
-    .dump();
+              {"ts", ts}});
 }
 
 std::string typing_notice(id64 conversation, id64 user) {
-  return json{{"type", "typing"},
+  return dump(json{{"type", "typing"},
               {"conversation", id_to_string(conversation)},
-              {"user", id_to_string(user)}}
-    .dump();
+              {"user", id_to_string(user)}});
 }
 
 std::string sync_done_frame(id64 conversation, bool more) {
   json j{{"type", "sync.done"}, {"more", more}};
   if (conversation != 0)
     j["conversation"] = id_to_string(conversation);
-  return j.dump();
+  return dump(j);
 }
 
 std::string pong_frame() {
@@ -87,11 +88,11 @@ std::string error_frame(std::string_view code, std::string_view message,
   json j{{"type", "error"}, {"code", code}, {"message", message}};
   if (!ref.empty())
     j["ref"] = raw(ref);
-  return j.dump();
+  return dump(j);
 }
 
 std::string error_body(std::string_view code, std::string_view message) {
-  return json{{"code", code}, {"message", message}}.dump();
+  return dump({{"code", code}, {"message", message}});
 }
 
 } // namespace parley::wire

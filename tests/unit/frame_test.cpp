@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "net/frame.hpp"
+#include "net/json_out.hpp"
 
 using namespace parley::wire;
 
@@ -94,4 +97,17 @@ TEST_CASE("size limits") {
         == "invalid_field");
   CHECK(error_of(R"({"type":"send","id":"a","to":"1","body":"a\u0000b"})").code
         == "invalid_field");
+}
+
+TEST_CASE("long unknown types are echoed without splitting UTF-8 (fuzzer find)") {
+  std::string name(62, 'a');
+  name += "\xc4\x95\xc4\x95"; // a two-byte character straddles byte 64
+  auto e = error_of(R"({"type":")" + name + R"("})");
+  CHECK(e.code == "unknown_type");
+  auto frame = error_frame(e.code, e.message, e.ref);
+  CHECK(nlohmann::json::parse(frame, nullptr, false).is_object());
+}
+
+TEST_CASE("serialising never throws on invalid UTF-8") {
+  CHECK_NOTHROW(error_frame("x", "bad \xff byte"));
 }
