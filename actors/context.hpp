@@ -30,6 +30,7 @@ struct node_context {
   double rate_per_second = 1000;
   double rate_burst = 2000;
   std::size_t outbound_queue_frames = 8192; // slow consumer limit
+  std::string media_dir = "var/media";      // uploads, one file per media id
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

@@ -26,6 +26,7 @@ const char* wire_code(errc code) {
     case errc::unauthorized: return "unauthorized";
     case errc::seq_conflict: return "unavailable";
     case errc::internal: return "internal";
+    case errc::no_such_media: return "no_such_media";
   }
   return "internal";
 }
@@ -50,6 +51,7 @@ std::string describe(const caf::error& err) {
     case errc::unauthorized: return "missing, invalid or revoked token";
     case errc::seq_conflict: return "conflicting write, retry";
     case errc::internal: return "internal error";
+    case errc::no_such_media: return "no such media";
   }
   return "internal error";
 }
@@ -65,6 +67,7 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<member_info>("parley::member_info")
     .add_message_type<conversation_info>("parley::conversation_info")
     .add_message_type<sync_page>("parley::sync_page")
+    .add_message_type<media_info>("parley::media_info")
     .add_message_type<std::vector<id64>>("std::vector<int64_t>");
 }
 

@@ -31,6 +31,8 @@ using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using max_id_atom = caf::atom_constant<caf::atom("maxid")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using media_put_atom = caf::atom_constant<caf::atom("mediaput")>;
+using media_get_atom = caf::atom_constant<caf::atom("mediaget")>;
 // directory
 using conv_atom = caf::atom_constant<caf::atom("conv")>;
 using online_atom = caf::atom_constant<caf::atom("online")>;
@@ -63,6 +65,7 @@ enum class errc : std::uint8_t {
   unauthorized,
   seq_conflict,         // another owner committed this seq: reload, retry
   internal,
+  no_such_media,
 };
 
 caf::error make_error(errc code);
@@ -147,6 +150,14 @@ struct conversation_info {
   std::int64_t last_seq = 0;
 };
 
+struct media_info {
+  std::string media_id;
+  id64 owner = 0;
+  std::int64_t size = 0;
+  std::string sha256;
+  std::string content_type;
+};
+
 struct sync_page {
   std::vector<std::string> frames;
   bool more = false;
@@ -202,6 +213,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_info& x) {
   return f(caf::meta::type_name("conversation_info"), x.kind, x.members,
            x.last_seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, media_info& x) {
+  return f(caf::meta::type_name("media_info"), x.media_id, x.owner, x.size,
+           x.sha256, x.content_type);
 }
 
 template <class Inspector>

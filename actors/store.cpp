@@ -277,6 +277,27 @@ public:
     return info;
   }
 
+  caf::result<bool> media_put(const media_info& m) {
+    auto done = run([&](pqxx::work& tx) {
+      storage::insert_media(tx, {m.media_id, m.owner, m.size, m.sha256, m.content_type});
+      return true;
+    });
+    if (!done)
+      return done.error();
+    return true;
+  }
+
+  caf::result<media_info> media_get(const std::string& media_id) {
+    auto row = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::find_media(tx, media_id); });
+    if (!row)
+      return row.error();
+    if (!*row)
+      return make_error(errc::no_such_media);
+    auto& m = **row;
+    return media_info{m.media_id, m.owner, m.size, m.sha256, m.content_type};
+  }
+
   caf::result<bool> ping() {
     auto r = run<pqxx::read_transaction>(
       [&](auto& tx) { return !tx.exec_prepared("ping").empty(); });
@@ -391,6 +412,8 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
         std::int32_t limit) { return impl->sync(user, device, conv, after, limit); },
     [=](load_atom, id64 conv) { return impl->load(conv); },
     [=](ping_atom) { return impl->ping(); },
+    [=](media_put_atom, const media_info& m) { return impl->media_put(m); },
+    [=](media_get_atom, const std::string& id) { return impl->media_get(id); },
     [=](max_id_atom) { return impl->max_id(); },
     [=](persist_atom, const message_record& row) {
       impl->enqueue(persist_job{row, self->make_response_promise()});

@@ -67,6 +67,12 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   app.add_option("--rate-burst", cfg.rate_burst, "burst of frames per connection")
     ->check(CLI::Range(1.0, 1e8))
     ->capture_default_str();
+  app.add_option("--media-dir", cfg.media_dir, "where uploaded media are kept")
+    ->envname("PARLEY_MEDIA_DIR")
+    ->capture_default_str();
+  app.add_option("--max-upload-mib", cfg.max_upload_mib, "largest upload, in MiB")
+    ->check(CLI::Range(1u, 16u * 1024))
+    ->capture_default_str();
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);

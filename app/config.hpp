@@ -20,6 +20,8 @@ struct parleyd_config {
   unsigned argon2_time_cost = 2;
   double rate_per_second = 1000;
   double rate_burst = 2000;
+  std::string media_dir = "var/media";
+  unsigned max_upload_mib = 64;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include "actors/directory.hpp"
@@ -59,6 +60,7 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->fault_injection = cfg.fault_injection;
   ctx->rate_per_second = cfg.rate_per_second;
   ctx->rate_burst = cfg.rate_burst;
+  ctx->media_dir = cfg.media_dir;
   return ctx;
 }
 
@@ -83,6 +85,14 @@ int run_node(const parleyd_config& cfg) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  auto upload_dir = cfg.media_dir + "/tmp";
+  std::error_code dir_error;
+  std::filesystem::create_directories(upload_dir, dir_error);
+  if (dir_error) {
+    spdlog::error("cannot create media directory {}: {}", upload_dir,
+                  dir_error.message());
+    return 1;
+  }
   auto max_id = prepare_database(cfg);
   if (!max_id)
     return 1;
@@ -102,6 +112,8 @@ int run_node(const parleyd_config& cfg) {
   lc.port = cfg.listen_port;
   lc.io_threads = cfg.io_threads;
   lc.max_queued_frames = ctx->outbound_queue_frames;
+  lc.upload_dir = upload_dir;
+  lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
   net::listener server{
     lc, net::make_rest_api(system, ctx, directory, queries),
     [&system, ctx, directory, queries](std::shared_ptr<net::ws_link> link) {

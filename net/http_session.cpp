@@ -4,14 +4,20 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
 #include <optional>
 
+#include "net/file_range_body.hpp"
 #include "net/json_out.hpp"
 #include "net/metrics.hpp"
 #include "net/ws_connection.hpp"
+#include "storage/credentials.hpp"
 
 namespace parley::net {
 
@@ -22,6 +28,64 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto read_timeout = std::chrono::seconds(30);
+// An upload that sends nothing for this long is cut off.
+constexpr auto upload_stall_timeout = std::chrono::seconds(30);
+
+// A request body on its way to disk, hashed as it goes.
+class upload_file {
+public:
+  explicit upload_file(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    path_ = dir + "/" + credentials::random_hex(16) + ".part";
+    file_ = std::fopen(path_.c_str(), "wb");
+    sha_ = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr);
+  }
+  ~upload_file() {
+    close();
+    EVP_MD_CTX_free(sha_);
+    if (!kept_)
+      std::remove(path_.c_str());
+  }
+  upload_file(const upload_file&) = delete;
+  upload_file& operator=(const upload_file&) = delete;
+
+  bool ok() const { return file_ != nullptr; }
+  std::uint64_t size() const { return size_; }
+
+  bool write(const char* data, std::size_t n) {
+    EVP_DigestUpdate(sha_, data, n);
+    size_ += n;
+    return std::fwrite(data, 1, n, file_) == n;
+  }
+
+  // Closes the file and hands it over (the caller then owns it on disk).
+  std::optional<uploaded_file> finish() {
+    if (!close())
+      return std::nullopt;
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned len = 0;
+    EVP_DigestFinal_ex(sha_, digest.data(), &len);
+    kept_ = true;
+    return uploaded_file{path_, size_, credentials::to_hex(digest.data(), len)};
+  }
+
+private:
+  bool close() {
+    if (!file_)
+      return true;
+    bool ok = std::fclose(file_) == 0;
+    file_ = nullptr;
+    return ok;
+  }
+
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  EVP_MD_CTX* sha_ = nullptr;
+  std::uint64_t size_ = 0;
+  bool kept_ = false;
+};
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
@@ -29,74 +93,199 @@ public:
     : stream_(std::move(socket)), ctx_(std::move(ctx)) {
   }
 
+  // Reads the next request's header; the body is read according to it.
   void read() {
-    parser_.emplace();
-    parser_->body_limit(ctx_.cfg.max_body_bytes);
-    parser_->header_limit(16 * 1024);
+    header_.emplace();
+    header_->header_limit(16 * 1024);
+    // Checked per route below. (Not boost::none: Beast 1.74 compares a
+    // Content-Length against an empty optional and refuses every body.)
+    header_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read_header(stream_, buffer_, *header_,
+                            [self = shared_from_this()](beast::error_code ec,
+                                                        std::size_t) {
+                              self->on_header(ec);
+                            });
   }
 
 private:
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout
-        || ec == asio::error::connection_reset || ec == asio::error::eof) {
+  bool is_disconnect(const beast::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == beast::error::timeout
+           || ec == asio::error::connection_reset || ec == asio::error::eof;
+  }
+
+  void on_header(beast::error_code ec) {
+    if (is_disconnect(ec))
       return shutdown();
-    }
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      linger_ = true; // let the client finish sending so it sees the 413
-      return write(error_response(413, "too_large", "request body is too large"));
-    }
     if (ec) {
+      spdlog::info("http: bad request header: {}", ec.message());
       keep_alive_ = false;
       return write(error_response(400, "bad_request", "malformed HTTP request"));
     }
-    auto req = parser_->release();
     metrics::get().http_requests.fetch_add(1);
+    auto& req = header_->get();
     if (beast::websocket::is_upgrade(req)) {
       if (req.target() != "/v1/ws") {
         keep_alive_ = false;
         return write(error_response(404, "not_found", "no websocket at this path"));
       }
       stream_.expires_never();
-      start_websocket(stream_.release_socket(), std::move(req), ctx_.ws,
+      start_websocket(stream_.release_socket(), header_->release(), ctx_.ws,
                       {ctx_.cfg.max_frame_bytes, ctx_.cfg.max_queued_frames},
                       ctx_.registry);
       return;
     }
+    if (req.method() == http::verb::post && req.target() == "/v1/media")
+      return start_upload();
+    read_body();
+  }
+
+  // --- JSON bodies ---------------------------------------------------------
+
+  void read_body() {
+    // Beast checks a declared length against the limit only while parsing
+    // the header, which had no limit yet: check it here.
+    auto declared = header_->content_length();
+    if (declared && *declared > ctx_.cfg.max_body_bytes)
+      return refuse_body(413, "too_large", "request body is too large");
+    body_.emplace(std::move(*header_));
+    body_->body_limit(ctx_.cfg.max_body_bytes);
+    http::async_read(stream_, buffer_, *body_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_body(ec);
+                     });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit)
+      return refuse_body(413, "too_large", "request body is too large");
+    if (is_disconnect(ec))
+      return shutdown();
+    if (ec) {
+      spdlog::info("http: bad request body: {}", ec.message());
+      keep_alive_ = false;
+      return write(error_response(400, "bad_request", "malformed HTTP request"));
+    }
+    auto req = body_->release();
+    auto out = to_request(req);
+    out.body = std::move(req.body());
+    dispatch(std::move(out));
+  }
+
+  template <class Body>
+  http_request to_request(const http::request<Body>& req) {
     keep_alive_ = req.keep_alive();
     http_request out;
     out.method = std::string{req.method_string()};
     out.target = std::string{req.target()};
     out.authorization = std::string{req[http::field::authorization]};
     out.content_type = std::string{req[http::field::content_type]};
-    out.body = std::move(req.body());
+    out.range = std::string{req[http::field::range]};
+    out.if_none_match = std::string{req[http::field::if_none_match]};
+    return out;
+  }
+
+  void dispatch(http_request req) {
     stream_.expires_never(); // the handler may take a while (Argon2, database)
-    ctx_.rest(std::move(out), [self = shared_from_this()](http_response resp) {
+    ctx_.rest(std::move(req), [self = shared_from_this()](http_response resp) {
       asio::post(self->stream_.get_executor(),
                  [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
     });
   }
 
-  static http_response error_response(int status, const char* code, const char* msg) {
-    return {status, "application/json", wire::error_body(code, msg), {}};
+  // Answers without reading the body, then drains what the client still
+  // sends so it gets to read the answer.
+  void refuse_body(int status, const char* code, const char* message) {
+    keep_alive_ = false;
+    linger_ = true;
+    write(error_response(status, code, message));
   }
 
-  void write(http_response resp) {
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->result(static_cast<http::status>(resp.status));
-    res->version(11);
-    res->set(http::field::server, "parleyd");
-    res->set(http::field::content_type, resp.content_type);
+  // --- streamed uploads ----------------------------------------------------
+
+  void start_upload() {
+    auto& req = header_->get();
+    auto declared = header_->content_length();
+    if (!declared && !header_->chunked())
+      return refuse_body(411, "length_required", "send Content-Length or chunked");
+    if (declared && *declared > ctx_.cfg.max_upload_bytes)
+      return refuse_body(413, "too_large", "upload exceeds the maximum size");
+    if (declared && *declared == 0)
+      return refuse_body(400, "empty_upload", "an upload needs at least one byte");
+    pending_request_ = to_request(req);
+    upload_ = std::make_unique<upload_file>(ctx_.cfg.upload_dir);
+    if (!upload_->ok()) {
+      upload_.reset();
+      spdlog::error("cannot create an upload file in {}", ctx_.cfg.upload_dir);
+      return refuse_body(507, "storage_full", "the server cannot store uploads now");
+    }
+    upload_parser_.emplace(std::move(*header_));
+    upload_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    read_upload_chunk();
+  }
+
+  void read_upload_chunk() {
+    auto& body = upload_parser_->get().body();
+    body.data = chunk_.data();
+    body.size = chunk_.size();
+    stream_.expires_after(upload_stall_timeout);
+    http::async_read_some(stream_, buffer_, *upload_parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->on_upload_chunk(ec);
+                          });
+  }
+
+  void on_upload_chunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer)
+      ec = {};
+    auto got = chunk_.size() - upload_parser_->get().body().size;
+    if (ec) {
+      // Disconnected or stalled mid-upload: the partial file is removed.
+      upload_.reset();
+      if (is_disconnect(ec))
+        return shutdown();
+      keep_alive_ = false;
+      return write(error_response(400, "bad_request", "malformed upload"));
+    }
+    if (got > 0 && !upload_->write(chunk_.data(), got)) {
+      upload_.reset();
+      return refuse_body(507, "storage_full", "the server cannot store uploads now");
+    }
+    if (upload_->size() > ctx_.cfg.max_upload_bytes) {
+      upload_.reset();
+      return refuse_body(413, "too_large", "upload exceeds the maximum size");
+    }
+    if (!upload_parser_->is_done())
+      return read_upload_chunk();
+    if (upload_->size() == 0) {
+      upload_.reset();
+      return write(error_response(400, "empty_upload", "an upload needs at least one byte"));
+    }
+    auto file = upload_->finish();
+    upload_.reset();
+    if (!file)
+      return write(error_response(507, "storage_full", "the server cannot store uploads now"));
+    auto req = std::move(*pending_request_);
+    pending_request_.reset();
+    req.upload = std::move(*file);
+    dispatch(std::move(req));
+  }
+
+  // --- responses -----------------------------------------------------------
+
+  template <class Response>
+  void prepare(Response& res, const http_response& resp) {
+    res.result(static_cast<http::status>(resp.status));
+    res.version(11);
+    res.set(http::field::server, "parleyd");
+    res.set(http::field::content_type, resp.content_type);
     for (auto& [name, value] : resp.headers)
-      res->set(name, value);
-    res->keep_alive(keep_alive_);
-    res->body() = std::move(resp.body);
-    res->prepare_payload();
+      res.set(name, value);
+    res.keep_alive(keep_alive_);
+  }
+
+  template <class Response>
+  void send(std::shared_ptr<Response> res) {
     stream_.expires_after(read_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
@@ -104,6 +293,34 @@ private:
                           return self->shutdown();
                         self->read();
                       });
+  }
+
+  void write(http_response resp) {
+    if (resp.head_only) {
+      auto res = std::make_shared<http::response<http::empty_body>>();
+      prepare(*res, resp);
+      res->content_length(resp.file_path.empty() ? resp.body.size() : resp.file_length);
+      return send(res);
+    }
+    if (!resp.file_path.empty()) {
+      auto res = std::make_shared<http::response<file_range_body>>();
+      prepare(*res, resp);
+      beast::error_code ec;
+      res->body().file.open(resp.file_path.c_str(), beast::file_mode::scan, ec);
+      if (ec) {
+        spdlog::error("cannot open {}: {}", resp.file_path, ec.message());
+        return write(error_response(500, "internal", "stored file is missing"));
+      }
+      res->body().offset = resp.file_offset;
+      res->body().length = resp.file_length;
+      res->prepare_payload();
+      return send(res);
+    }
+    auto res = std::make_shared<http::response<http::string_body>>();
+    prepare(*res, resp);
+    res->body() = std::move(resp.body);
+    res->prepare_payload();
+    send(res);
   }
 
   void shutdown() {
@@ -122,7 +339,7 @@ private:
   }
 
   void discard_some() {
-    stream_.async_read_some(asio::buffer(scratch_),
+    stream_.async_read_some(asio::buffer(chunk_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               if (!ec)
                                 self->discard_some();
@@ -132,10 +349,14 @@ private:
   beast::tcp_stream stream_;
   http_context ctx_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::empty_body>> header_;
+  std::optional<http::request_parser<http::string_body>> body_;
+  std::optional<http::request_parser<http::buffer_body>> upload_parser_;
+  std::optional<http_request> pending_request_;
+  std::unique_ptr<upload_file> upload_;
+  std::array<char, 64 * 1024> chunk_;
   bool keep_alive_ = true;
   bool linger_ = false;
-  std::array<char, 16384> scratch_;
 };
 
 } // namespace

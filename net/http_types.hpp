@@ -3,19 +3,31 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace parley::net {
+
+// A request body streamed to a temporary file (media uploads), with its
+// SHA-256 computed on the way. The REST handler moves or deletes the file.
+struct uploaded_file {
+  std::string path;
+  std::uint64_t size = 0;
+  std::string sha256; // hex
+};
 
 struct http_request {
   std::string method;
   std::string target; // path and query
   std::string authorization;
   std::string content_type;
+  std::string range;
+  std::string if_none_match;
   std::string body;
-  std::string peer;
+  std::optional<uploaded_file> upload;
 };
 
 struct http_response {
@@ -23,7 +35,17 @@ struct http_response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set to answer with (part of) a file instead of `body`, streamed from
+  // disk in pieces.
+  std::string file_path;
+  std::uint64_t file_offset = 0;
+  std::uint64_t file_length = 0;
+  bool head_only = false; // HEAD: the headers of the answer, no body
 };
+
+http_response make_response(int status, std::string content_type, std::string body);
+// {"code","message"} with `status`.
+http_response error_response(int status, std::string_view code, std::string_view message);
 
 using responder = std::function<void(http_response)>;
 using rest_handler = std::function<void(http_request, responder)>;

@@ -35,6 +35,9 @@ struct listener_config {
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_frame_bytes = 1024 * 1024;
   std::size_t max_queued_frames = 8192;
+  // Media uploads (POST /v1/media) are streamed into this directory.
+  std::string upload_dir = "var/media/tmp";
+  std::uint64_t max_upload_bytes = 64ull * 1024 * 1024;
 };
 
 class listener {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <variant>
@@ -11,6 +12,7 @@
 #include "actors/messages.hpp"
 #include "net/json_out.hpp"
 #include "net/metrics.hpp"
+#include "net/range.hpp"
 #include "storage/credentials.hpp"
 
 namespace parley::net {
@@ -25,15 +27,11 @@ constexpr int default_page = 50;
 constexpr int max_page = 200;
 
 http_response json_response(int status, std::string body) {
-  return {status, "application/json", std::move(body), {}};
-}
-
-http_response error_response(int status, std::string_view code, std::string_view msg) {
-  return json_response(status, wire::error_body(code, msg));
+  return make_response(status, "application/json", std::move(body));
 }
 
 int status_of(const std::string& code) {
-  if (code == "no_such_user" || code == "no_such_conversation")
+  if (code == "no_such_user" || code == "no_such_conversation" || code == "no_such_media")
     return 404;
   if (code == "not_a_member")
     return 403;
@@ -46,7 +44,7 @@ int status_of(const std::string& code) {
   return 503;
 }
 
-http_response error_response(const caf::error& err) {
+http_response failure_response(const caf::error& err) {
   auto code = wire_code(err);
   return error_response(status_of(code), code, describe(err));
 }
@@ -143,7 +141,7 @@ public:
       return only(m, "GET", respond, [&] { health(respond); });
     if (is({"metrics"}))
       return only(m, "GET", respond, [&] {
-        respond({200, "text/plain; version=0.0.4", metrics::get().render(), {}});
+        respond(make_response(200, "text/plain; version=0.0.4", metrics::get().render()));
       });
     if (is({"v1", "users"}))
       return only(m, "POST", respond, [&] { create_user(req, respond); });
@@ -157,6 +155,13 @@ public:
       return only(m, "GET", respond, [&] { conversations(req, respond); });
     if (is({"v1", "conversations", "*", "messages"}))
       return only(m, "GET", respond, [&] { history(req, s[2], t.query, respond); });
+    if (is({"v1", "media"}))
+      return only(m, "POST", respond, [&] { upload(req, respond); });
+    if (is({"v1", "media", "*"})) {
+      if (m != "GET" && m != "HEAD")
+        return respond(error_response(405, "method_not_allowed", "use GET or HEAD"));
+      return download(req, s[2], m == "HEAD", respond);
+    }
     if (is({"v1", "debug", "fault"}) && ctx_->fault_injection)
       return only(m, "POST", respond, [&] { fault(req, respond); });
     respond(error_response(404, "not_found", "no such endpoint"));
@@ -179,7 +184,7 @@ private:
     sys_.spawn([=](caf::event_based_actor* self) {
       self->request(dest, timeout, xs...)
         .then([=](Result& result) { ok(result); },
-              [=](caf::error& err) { respond(error_response(err)); });
+              [=](caf::error& err) { respond(failure_response(err)); });
     });
   }
 
@@ -283,7 +288,7 @@ private:
     authorized(req, respond, [=, token = req.authorization.substr(7)](const identity&) {
       ask<bool>(
         queries_, ctx_->request_timeout, respond,
-        [=](bool) { respond({204, "application/json", "", {}}); }, revoke_atom::value,
+        [=](bool) { respond(make_response(204, "application/json", "")); }, revoke_atom::value,
         token);
     });
   }
@@ -335,6 +340,110 @@ private:
         history_atom::value, who.user_id, *conv, before,
         static_cast<std::int32_t>(limit));
     });
+  }
+
+  // Deletes an uploaded file unless it was kept, whatever way the request
+  // ends (bad token, database down, timeout).
+  struct file_guard {
+    std::string path;
+    bool keep = false;
+    ~file_guard() {
+      if (!keep && !path.empty())
+        std::remove(path.c_str());
+    }
+  };
+
+  static bool valid_content_type(const std::string& ct) {
+    if (ct.empty() || ct.size() > 255)
+      return false;
+    for (unsigned char c : ct)
+      if (c < 0x20 || c > 0x7e)
+        return false;
+    return true;
+  }
+
+  void upload(const http_request& req, responder respond) {
+    if (!req.upload)
+      return respond(error_response(400, "bad_request", "no upload body"));
+    auto guard = std::make_shared<file_guard>();
+    guard->path = req.upload->path;
+    auto content_type = req.content_type.empty() ? "application/octet-stream"
+                                                 : req.content_type;
+    if (!valid_content_type(content_type))
+      return respond(error_response(400, "invalid_content_type",
+                                    "Content-Type must be printable ASCII, at most 255"));
+    // The guard lives as long as any answer path does.
+    responder answer = [guard, respond](http_response r) { respond(std::move(r)); };
+    auto upload = *req.upload;
+    authorized(req, answer, [=](const identity& who) {
+      media_info info{credentials::random_hex(16), who.user_id,
+                      static_cast<std::int64_t>(upload.size), upload.sha256,
+                      content_type};
+      auto final_path = ctx_->media_dir + "/" + info.media_id;
+      if (std::rename(guard->path.c_str(), final_path.c_str()) != 0)
+        return answer(error_response(507, "storage_full", "cannot store the upload"));
+      guard->path = final_path; // removed again if the database refuses it
+      ask<bool>(
+        queries_, ctx_->request_timeout, answer,
+        [=](bool) {
+          guard->keep = true;
+          answer(json_response(201, json{{"media_id", info.media_id},
+                                         {"size", info.size},
+                                         {"sha256", info.sha256}}
+                                      .dump()));
+        },
+        media_put_atom::value, info);
+    });
+  }
+
+  void download(const http_request& req, const std::string& media_id, bool head,
+                responder respond) {
+    bool well_formed = media_id.size() == 32
+                       && media_id.find_first_not_of("0123456789abcdef")
+                            == std::string::npos;
+    if (!well_formed)
+      return respond(error_response(404, "no_such_media", "no such media"));
+    auto range_header = req.range;
+    auto if_none_match = req.if_none_match;
+    authorized(req, respond, [=](const identity&) {
+      ask<media_info>(
+        queries_, ctx_->request_timeout, respond,
+        [=](const media_info& info) {
+          respond(media_response(info, range_header, if_none_match, head));
+        },
+        media_get_atom::value, media_id);
+    });
+  }
+
+  http_response media_response(const media_info& info, const std::string& range_header,
+                               const std::string& if_none_match, bool head) {
+    auto size = static_cast<std::uint64_t>(info.size);
+    auto etag = "\"" + info.sha256 + "\"";
+    http_response r;
+    r.content_type = info.content_type;
+    r.headers = {{"ETag", etag}, {"Accept-Ranges", "bytes"},
+                 {"Cache-Control", "private, max-age=31536000, immutable"}};
+    if (if_none_match == etag || if_none_match == "*") {
+      r.status = 304;
+      return r;
+    }
+    auto range = parse_range(range_header, size);
+    if (range.kind == byte_range::unsatisfiable) {
+      auto e = error_response(416, "bad_range", "the requested range is not satisfiable");
+      e.headers.push_back({"Content-Range", "bytes */" + std::to_string(size)});
+      return e;
+    }
+    r.file_path = ctx_->media_dir + "/" + info.media_id;
+    r.file_offset = range.offset;
+    r.file_length = range.length;
+    r.head_only = head;
+    if (range.kind == byte_range::partial) {
+      r.status = 206;
+      r.headers.push_back({"Content-Range", "bytes " + std::to_string(range.offset) + "-"
+                                              + std::to_string(range.offset + range.length - 1)
+                                              + "/" + std::to_string(size)});
+    }
+    return r;
   }
 
   // Test hook (only with --enable-fault-injection):

@@ -38,7 +38,7 @@ public:
     peer_ = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
-  void start(beast::http::request<beast::http::string_body> req,
+  void start(beast::http::request<beast::http::empty_body> req,
              const ws_session_factory& factory) {
     beast::get_lowest_layer(ws_).expires_never(); // websocket timeouts rule now
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -183,7 +183,7 @@ private:
 } // namespace
 
 void start_websocket(asio::ip::tcp::socket socket,
-                     beast::http::request<beast::http::string_body> req,
+                     beast::http::request<beast::http::empty_body> req,
                      const ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry) {
   auto conn = std::make_shared<ws_connection>(std::move(socket), limits,

@@ -4,7 +4,7 @@
 // a bounded queue.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 
 #include <memory>
 
@@ -22,7 +22,7 @@ struct ws_limits {
 // Takes over an upgraded HTTP socket, answers the handshake and starts
 // reading. `registry` tracks it so shutdown can close it.
 void start_websocket(boost::asio::ip::tcp::socket socket,
-                     boost::beast::http::request<boost::beast::http::string_body> req,
+                     boost::beast::http::request<boost::beast::http::empty_body> req,
                      const ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry);
 

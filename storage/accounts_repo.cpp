@@ -57,6 +57,20 @@ bool revoke_token(pqxx::transaction_base& tx, const std::string& digest) {
   return tx.exec_prepared("revoke_token", digest, unix_now_ms()).affected_rows() > 0;
 }
 
+void insert_media(pqxx::transaction_base& tx, const media_row& m) {
+  tx.exec_prepared("insert_media", m.media_id, m.owner, m.size, m.sha256,
+                   m.content_type, unix_now_ms());
+}
+
+std::optional<media_row> find_media(pqxx::transaction_base& tx,
+                                    const std::string& media_id) {
+  auto r = tx.exec_prepared("find_media", media_id);
+  if (r.empty())
+    return std::nullopt;
+  return media_row{media_id, 0, r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(),
+                   r[0][2].as<std::string>()};
+}
+
 id64 max_id(pqxx::transaction_base& tx) {
   return tx.exec_prepared("max_id")[0][0].as<id64>();
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Users, devices and tokens. Every function runs inside the caller's
 // transaction; none commits.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,18 @@ std::optional<token_owner> token_owner_of(pqxx::transaction_base& tx,
                                           const std::string& digest);
 // False when the token was unknown or already revoked.
 bool revoke_token(pqxx::transaction_base& tx, const std::string& digest);
+
+struct media_row {
+  std::string media_id;
+  id64 owner;
+  std::int64_t size;
+  std::string sha256;
+  std::string content_type;
+};
+
+void insert_media(pqxx::transaction_base& tx, const media_row& m);
+std::optional<media_row> find_media(pqxx::transaction_base& tx,
+                                    const std::string& media_id);
 
 // The highest id in the database, so that a restarted node never reissues one.
 id64 max_id(pqxx::transaction_base& tx);

@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include <array>
+#include <vector>
 #include <stdexcept>
 
 namespace parley::credentials {
@@ -20,6 +21,8 @@ void random_bytes(unsigned char* out, std::size_t n) {
     throw std::runtime_error("RAND_bytes failed");
 }
 
+} // namespace
+
 std::string to_hex(const unsigned char* data, std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
@@ -30,8 +33,6 @@ std::string to_hex(const unsigned char* data, std::size_t n) {
   }
   return out;
 }
-
-} // namespace
 
 std::string hash_password(std::string_view password, const argon2_params& p) {
   std::array<unsigned char, salt_len> salt;
@@ -74,10 +75,14 @@ std::optional<std::string> username_problem(std::string_view name) {
   return std::nullopt;
 }
 
-std::string new_token() {
-  std::array<unsigned char, token_bytes> raw;
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
   random_bytes(raw.data(), raw.size());
   return to_hex(raw.data(), raw.size());
+}
+
+std::string new_token() {
+  return random_hex(token_bytes);
 }
 
 std::string token_digest(std::string_view token) {

@@ -23,6 +23,11 @@ std::optional<std::string> password_weakness(std::string_view password);
 // Why a username is refused, or nullopt when it is acceptable.
 std::optional<std::string> username_problem(std::string_view username);
 
+std::string to_hex(const unsigned char* data, std::size_t n);
+
+// `bytes` random bytes as lowercase hex (media ids, temporary file names).
+std::string random_hex(std::size_t bytes);
+
 // A fresh token: 32 random bytes, as 64 lowercase hex characters.
 std::string new_token();
 // What the database stores for a token: its SHA-256, in hex.

@@ -43,6 +43,11 @@ constexpr statement statements[] = {
    " (SELECT coalesce(max(device_id), 0) FROM devices),"
    " (SELECT coalesce(max(conversation_id), 0) FROM conversations))"},
   {"ping", "SELECT 1"},
+  {"insert_media",
+   "INSERT INTO media (media_id, owner_id, size, sha256, content_type, created_at)"
+   " VALUES ($1, $2, $3, $4, $5, $6)"},
+  {"find_media",
+   "SELECT size, sha256, content_type FROM media WHERE media_id = $1"},
   // messages_repo.cpp
   {"find_direct",
    "SELECT conversation_id FROM direct_conversations"

@@ -1,5 +1,6 @@
 # Turns storage/migrations/NNN_name.sql into a C++ table of
 # {version, name, sql}. Run by the build (see CMakeLists.txt).
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "// Generated from storage/migrations/*.sql; do not edit.\n")
 string(APPEND body "#include \"storage/migrate.hpp\"\n\n")
 string(APPEND body "namespace parley::storage {\n\n")

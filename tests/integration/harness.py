@@ -83,6 +83,7 @@ class Parleyd:
         self.port = port or free_port()
         self.proc = None
         self.log_path = tempfile.mktemp(prefix="parleyd-", suffix=".log")
+        self.media_dir = tempfile.mkdtemp(prefix="parley-media-")
         self.start()
 
     @property
@@ -98,7 +99,7 @@ class Parleyd:
         # Cheap Argon2 settings keep the suite fast; production uses the defaults.
         args = [PARLEYD, "--listen", f"127.0.0.1:{self.port}", "--db", self.db_url,
                 "--node-id", str(self.node_id), "--argon2-memory-kib", "1024",
-                "--argon2-time-cost", "1"] + self.extra
+                "--argon2-time-cost", "1", "--media-dir", self.media_dir] + self.extra
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
