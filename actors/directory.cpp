@@ -152,6 +152,11 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
           map->erase(it);
       return true;
     },
+    [=](revoke_atom, id64 user, id64 device) {
+      auto& presences = self->state.presences;
+      if (auto it = presences.find(user); it != presences.end())
+        self->send(it->second, revoke_atom::value, device);
+    },
     [=](store_for_atom, id64 conv) {
       auto& st = self->state;
       return st.stores[store_index(st, conv)];

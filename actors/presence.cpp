@@ -68,6 +68,11 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
         if (s.device != except_device)
           self->send(s.session, deliver_atom::value, frame);
     },
+    [=](revoke_atom, id64 device) {
+      for (auto& s : self->state.sessions)
+        if (s.device == device)
+          self->send(s.session, revoke_atom::value);
+    },
     [=](fault_atom, const std::string&) {
       for (auto& s : self->state.sessions)
         self->send_exit(s.session, caf::exit_reason::kill);

@@ -6,6 +6,7 @@
 // Interface:
 //   (online_atom, id64 device, actor session)    a session attaches
 //   (deliver_atom, id64 except_device, string)   push a frame to devices
+//   (revoke_atom, id64 device)                   the device logged out
 //   (fault_atom, string "session")               test hook: kill sessions
 #include <caf/fwd.hpp>
 

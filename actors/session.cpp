@@ -68,7 +68,9 @@ void push(session_ptr self, std::string frame) {
 
 void push_error(session_ptr self, const std::string& code, const std::string& message,
                 const std::string& ref = {}) {
+  auto& st = self->state;
   metrics::get().frame_errors.fetch_add(1);
+  spdlog::info("ws {}: device {}: error {}", st.link->peer(), st.me.device_id, code);
   push(self, wire::error_frame(code, message, ref));
 }
 
@@ -401,6 +403,7 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
     [=](frame_atom, const std::string& text) { on_frame(self, text); },
     [=](deliver_atom, const std::string& frame) { push(self, frame); },
     [=](online_atom) { attach_presence(self); },
+    [=](revoke_atom) { reject_auth(self, make_error(errc::unauthorized)); },
     [=](tick_atom) {
       if (!self->state.authenticated && !self->state.authenticating)
         reject_auth(self, make_error(errc::unauthorized));

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "actors/messages.hpp"
+#include "net/metrics.hpp"
 #include "storage/accounts_repo.hpp"
 #include "storage/db.hpp"
 #include "storage/messages_repo.hpp"
@@ -350,8 +351,12 @@ public:
       }
       committed = true;
     }
-    spdlog::debug("{}: batch of {} writes, {} us", st.label, jobs.size(),
-                  duration_cast<microseconds>(steady_clock::now() - started).count());
+    auto micros = duration_cast<microseconds>(steady_clock::now() - started).count();
+    spdlog::debug("{}: batch of {} writes, {} us", st.label, jobs.size(), micros);
+    auto& m = net::metrics::get();
+    m.store_batches.fetch_add(1);
+    m.store_batch_writes.fetch_add(jobs.size());
+    m.store_commit_micros.fetch_add(static_cast<std::uint64_t>(micros));
     for (std::size_t i = 0; i < jobs.size(); ++i)
       answer(jobs[i], committed ? results[i] : caf::expected<ack_info>{committed.error()});
   }

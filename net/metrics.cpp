@@ -39,6 +39,12 @@ std::string metrics::render() const {
        "Connections closed because their send queue was full.", slow_consumers);
   line(out, "parley_http_requests_total", "counter", "HTTP requests served.",
        http_requests);
+  line(out, "parley_store_batches_total", "counter",
+       "Write transactions committed by store actors.", store_batches);
+  line(out, "parley_store_batch_writes_total", "counter",
+       "Writes (messages, cursors) in those transactions.", store_batch_writes);
+  line(out, "parley_store_commit_microseconds_total", "counter",
+       "Time spent running write transactions.", store_commit_micros);
   return out;
 }
 

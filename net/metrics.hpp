@@ -18,6 +18,9 @@ struct metrics {
   std::atomic<std::uint64_t> rate_limited{0};
   std::atomic<std::uint64_t> slow_consumers{0};
   std::atomic<std::uint64_t> http_requests{0};
+  std::atomic<std::uint64_t> store_batches{0};
+  std::atomic<std::uint64_t> store_batch_writes{0};
+  std::atomic<std::uint64_t> store_commit_micros{0};
 
   static metrics& get();
   // Prometheus text exposition format.

@@ -284,12 +284,17 @@ private:
       login_atom::value, lr);
   }
 
+  // Revokes the token, then ends the device's live websockets (they get
+  // `unauthorized` and close 4401, like any connection with a bad token).
   void logout(const http_request& req, responder respond) {
-    authorized(req, respond, [=, token = req.authorization.substr(7)](const identity&) {
+    authorized(req, respond, [=, token = req.authorization.substr(7)](const identity& who) {
       ask<bool>(
         queries_, ctx_->request_timeout, respond,
-        [=](bool) { respond(make_response(204, "application/json", "")); }, revoke_atom::value,
-        token);
+        [=](bool) {
+          caf::anon_send(directory_, revoke_atom::value, who.user_id, who.device_id);
+          respond(make_response(204, "application/json", ""));
+        },
+        revoke_atom::value, token);
     });
   }
 

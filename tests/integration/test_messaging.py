@@ -233,8 +233,25 @@ def test_receipts_persist_across_restart(node, pg):
 
 def test_token_revocation(node):
     alice = new_user(node.base)
-    status, _ = http(node.base, "DELETE", "/v1/sessions/current", token=alice["token"])
-    assert status == 204
+    other_device = login(node.base, alice["name"])
+
+    async def live_session_is_cut():
+        c = await Client.connect(node, alice["token"])
+        keep = await Client.connect(node, other_device["token"])
+        status, _ = http(node.base, "DELETE", "/v1/sessions/current", token=alice["token"])
+        assert status == 204
+        err = await c.expect("error")
+        assert err["code"] == "unauthorized"
+        try:
+            await c.recv(5)
+            raise AssertionError("the logged-out device's connection should close")
+        except Exception as e:
+            assert getattr(e, "code", None) == 4401, e
+        await keep.send({"type": "ping"})
+        await keep.expect("pong")  # the user's other device is untouched
+        await keep.close()
+
+    run(live_session_is_cut())
     status, body = http(node.base, "GET", "/v1/conversations", token=alice["token"])
     assert (status, body["code"]) == (401, "unauthorized")
 
