@@ -213,7 +213,8 @@ def test_receipts_persist_across_restart(node, pg):
         return conv
 
     conv = run(send_and_read())
-    node.restart()
+    assert node.stop() == 0, "SIGTERM drains and exits 0"
+    node.start()
     rows = pg.query("SELECT delivered_seq, read_seq FROM members WHERE conversation_id = %s AND user_id = %s",
                     int(conv), int(bob["user_id"]))
     assert rows == [(3, 2)]
