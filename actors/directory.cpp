@@ -116,16 +116,18 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
     spawn_write_store(self, i);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   // Children are not linked (a killed conversation must not take the
-  // directory down), so a stopping directory stops them explicitly.
-  self->attach_functor([=](const caf::error&) {
-    auto reason = caf::exit_reason::user_shutdown;
+  // directory down), so a stopping directory stops them explicitly. This
+  // must run while the state still exists: an exit handler, not an
+  // attached functor (those run after CAF has destroyed the state).
+  self->set_exit_handler([=](caf::exit_msg& msg) {
     auto& st = self->state;
     for (auto& [id, a] : st.conversations)
-      caf::anon_send_exit(a, reason);
+      self->send_exit(a, msg.reason);
     for (auto& [id, a] : st.presences)
-      caf::anon_send_exit(a, reason);
+      self->send_exit(a, msg.reason);
     for (auto& s : st.stores)
-      caf::anon_send_exit(s, reason);
+      self->send_exit(s, msg.reason);
+    self->quit(msg.reason);
   });
   return {
     [=](conv_atom, id64 conv) { return conversation_for(self, conv); },

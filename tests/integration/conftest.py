@@ -18,4 +18,4 @@ def pg():
 def node(pg):
     n = Parleyd(pg.url, extra=["--enable-fault-injection"])
     yield n
-    n.stop()
+    assert n.stop() == 0, "parleyd must drain and exit 0 on SIGTERM"
