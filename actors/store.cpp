@@ -193,6 +193,8 @@ public:
       if (c.peer_id != 0) {
         item["peer"] = id_to_string(c.peer_id);
         item["peer_username"] = c.peer_name;
+        item["peer_delivered"] = c.peer_delivered;
+        item["peer_read"] = c.peer_read;
       }
       out.push_back(std::move(item));
     }

@@ -113,11 +113,14 @@ constexpr statement statements[] = {
    "   WHERE m.conversation_id = c.conversation_id) AS last_seq,"
    " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id"
    "   AND m.seq > mb.read_seq AND m.sender_id <> $1) AS unread,"
-   " peer.user_id AS peer_id, peer.username AS peer_name"
+   " peer.user_id AS peer_id, peer.username AS peer_name,"
+   " pm.delivered_seq AS peer_delivered, pm.read_seq AS peer_read"
    " FROM members mb JOIN conversations c USING (conversation_id)"
    " LEFT JOIN direct_conversations d USING (conversation_id)"
    " LEFT JOIN users peer ON peer.user_id ="
    "   CASE WHEN d.user_lo = $1 THEN d.user_hi ELSE d.user_lo END"
+   " LEFT JOIN members pm ON pm.conversation_id = c.conversation_id"
+   "   AND pm.user_id = peer.user_id"
    " WHERE mb.user_id = $1 ORDER BY last_seq DESC, c.conversation_id"},
 };
 

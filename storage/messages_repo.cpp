@@ -115,6 +115,8 @@ std::vector<conversation_summary> list_conversations(pqxx::transaction_base& tx,
     if (!row[5].is_null()) {
       s.peer_id = row[5].as<id64>();
       s.peer_name = row[6].as<std::string>();
+      s.peer_delivered = row[7].as<std::int64_t>(0);
+      s.peer_read = row[8].as<std::int64_t>(0);
     }
     out.push_back(std::move(s));
   }

@@ -57,6 +57,8 @@ struct conversation_summary {
   std::int64_t unread;
   id64 peer_id = 0; // 1:1 only
   std::string peer_name;
+  std::int64_t peer_delivered = 0; // the peer's receipt cursors
+  std::int64_t peer_read = 0;
 };
 
 // Finds or creates the 1:1 conversation of two users (or of one user with

@@ -221,6 +221,9 @@ def test_receipts_persist_across_restart(node, pg):
     status, body = http(node.base, "GET", "/v1/conversations", token=bob["token"])
     [c] = [c for c in body["conversations"] if c["conversation_id"] == conv]
     assert c["unread"] == 1, "unread counts from the stored read cursor"
+    status, body = http(node.base, "GET", "/v1/conversations", token=alice["token"])
+    [c] = [c for c in body["conversations"] if c["conversation_id"] == conv]
+    assert (c["peer_delivered"], c["peer_read"]) == (3, 2), "receipts survive for the sender"
 
     async def after_restart():
         b = await Client.connect(node, bob["token"])
