@@ -212,6 +212,16 @@ void typing(conv_ptr self, id64 user, caf::response_promise rp) {
   rp.deliver(true);
 }
 
+// A promise answered by `handle(promise)` once members are known, or with
+// the error that kept them from loading.
+template <class Handler>
+caf::response_promise answer_when_loaded(conv_ptr self, Handler handle) {
+  auto rp = self->make_response_promise();
+  after_load(
+    self, [=] { handle(rp); }, [=](const caf::error& err) mutable { rp.deliver(err); });
+  return rp;
+}
+
 void check_idle(conv_ptr self) {
   auto& st = self->state;
   auto idle = steady_clock::now() - st.last_active;
@@ -241,19 +251,15 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
     },
     [=](receipt_atom, receipt_update& update) {
       touch();
-      auto rp = self->make_response_promise<bool>();
-      after_load(
-        self, [=]() mutable { receipt(self, update, rp); },
-        [=](const caf::error& err) mutable { rp.deliver(err); });
-      return rp;
+      return answer_when_loaded(self, [=](caf::response_promise rp) {
+        receipt(self, update, std::move(rp));
+      });
     },
     [=](typing_atom, id64 user) {
       touch();
-      auto rp = self->make_response_promise<bool>();
-      after_load(
-        self, [=]() mutable { typing(self, user, rp); },
-        [=](const caf::error& err) mutable { rp.deliver(err); });
-      return rp;
+      return answer_when_loaded(self, [=](caf::response_promise rp) {
+        typing(self, user, std::move(rp));
+      });
     },
     [=](tick_atom) { check_idle(self); },
   };

@@ -114,14 +114,17 @@ private:
            || ec == asio::error::connection_reset || ec == asio::error::eof;
   }
 
+  void reject_malformed(beast::error_code ec) {
+    spdlog::info("http: malformed request: {}", ec.message());
+    keep_alive_ = false;
+    write(error_response(400, "bad_request", "malformed HTTP request"));
+  }
+
   void on_header(beast::error_code ec) {
     if (is_disconnect(ec))
       return shutdown();
-    if (ec) {
-      spdlog::info("http: bad request header: {}", ec.message());
-      keep_alive_ = false;
-      return write(error_response(400, "bad_request", "malformed HTTP request"));
-    }
+    if (ec)
+      return reject_malformed(ec);
     metrics::get().http_requests.fetch_add(1);
     auto& req = header_->get();
     if (beast::websocket::is_upgrade(req)) {
@@ -161,11 +164,8 @@ private:
       return refuse_body(413, "too_large", "request body is too large");
     if (is_disconnect(ec))
       return shutdown();
-    if (ec) {
-      spdlog::info("http: bad request body: {}", ec.message());
-      keep_alive_ = false;
-      return write(error_response(400, "bad_request", "malformed HTTP request"));
-    }
+    if (ec)
+      return reject_malformed(ec);
     auto req = body_->release();
     auto out = to_request(req);
     out.body = std::move(req.body());
@@ -244,8 +244,7 @@ private:
       upload_.reset();
       if (is_disconnect(ec))
         return shutdown();
-      keep_alive_ = false;
-      return write(error_response(400, "bad_request", "malformed upload"));
+      return reject_malformed(ec);
     }
     if (got > 0 && !upload_->write(chunk_.data(), got)) {
       upload_.reset();
