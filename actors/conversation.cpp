@@ -108,10 +108,13 @@ void fan_out(conv_ptr self, const message_record& row) {
              wire::message_frame(m));
 }
 
-bool retryable(const caf::error& err) {
-  // A dead or restarted store, or a seq taken by another owner.
-  return err == make_error(errc::seq_conflict)
-         || err.category() != caf::atom("parley");
+// Let it crash: without its store a conversation cannot commit. The
+// sessions waiting on it see it go down and reissue their sends through the
+// directory, which by then has a fresh store for a fresh conversation.
+void on_store_lost(conv_ptr self, const caf::error& reason) {
+  spdlog::warn("conversation {}: store lost ({}), exiting", self->state.id,
+               self->system().render(reason));
+  self->quit(reason);
 }
 
 void persist(conv_ptr self, pending_send ps) {
@@ -148,23 +151,18 @@ void persist(conv_ptr self, pending_send ps) {
       [=](caf::error& err) mutable {
         auto& st = self->state;
         --st.in_flight;
-        if (!retryable(err) || ++ps.attempt >= max_attempts) {
+        if (err == caf::sec::request_receiver_down)
+          return on_store_lost(self, err);
+        if (err != make_error(errc::seq_conflict) || ++ps.attempt >= max_attempts) {
+          // Unavailable or timed out: the client retries with the same id.
           ps.rp.deliver(err);
           return;
         }
-        spdlog::debug("conversation {}: retrying a send after {}", st.id,
-                      self->system().render(err));
-        // Re-read the last committed seq (through the store, so after every
-        // write queued there) and ask the directory for a live store.
+        // Another owner took this seq: re-read the last committed seq
+        // (through the store, so after every write queued there) and retry.
+        spdlog::debug("conversation {}: seq {} taken, reloading", st.id, row.seq);
         st.loaded = false;
-        self->request(st.directory, st.ctx->store_timeout, store_for_atom::value,
-                      st.id)
-          .then(
-            [=](caf::actor& store) mutable {
-              self->state.store = std::move(store);
-              persist(self, std::move(ps));
-            },
-            [=](caf::error& err) mutable { ps.rp.deliver(err); });
+        persist(self, std::move(ps));
       });
 }
 
@@ -240,6 +238,11 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
   st.directory = std::move(directory);
   st.store = std::move(store);
   st.id = id;
+  self->monitor(st.store);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == self->state.store.address())
+      on_store_lost(self, dm.reason);
+  });
   self->delayed_send(self, ctx->conversation_idle / 2, tick_atom::value);
   auto touch = [=] { self->state.last_active = steady_clock::now(); };
   return {

@@ -159,10 +159,6 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
       if (auto it = presences.find(user); it != presences.end())
         self->send(it->second, revoke_atom::value, device);
     },
-    [=](store_for_atom, id64 conv) {
-      auto& st = self->state;
-      return st.stores[store_index(st, conv)];
-    },
     [=](fault_atom, const std::string& kind, id64 key) {
       return inject_fault(self, kind, key);
     },

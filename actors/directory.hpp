@@ -10,7 +10,6 @@
 //   (fanout_atom, vector<id64> users, id64 except_device, string frame)
 //   (retire_atom, id64 key)                  -> bool    an idle actor leaves
 //   (revoke_atom, id64 user, id64 device)             a device logged out
-//   (store_for_atom, id64 conv)              -> actor   its write store
 //   (fault_atom, string kind, id64 key)      -> bool    test hook
 //   (stats_atom)                             -> (size_t convs, size_t users)
 #include <caf/fwd.hpp>

@@ -38,7 +38,6 @@ using conv_atom = caf::atom_constant<caf::atom("conv")>;
 using online_atom = caf::atom_constant<caf::atom("online")>;
 using fanout_atom = caf::atom_constant<caf::atom("fanout")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
-using store_for_atom = caf::atom_constant<caf::atom("storefor")>;
 using fault_atom = caf::atom_constant<caf::atom("fault")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // conversation

@@ -172,8 +172,10 @@ void retry_or_fail(session_ptr self, std::uint64_t token, const caf::error& err)
   auto it = st.pending.find(token);
   if (it == st.pending.end())
     return;
-  bool transient = err.category() != caf::atom("parley"); // dead actor, timeout
-  if (!transient || ++it->second.attempt >= max_send_attempts)
+  // Only a conversation actor that died is worth another try: a timeout
+  // means the database is slow or gone, and the client hears it at once.
+  bool died = err == caf::sec::request_receiver_down;
+  if (!died || ++it->second.attempt >= max_send_attempts)
     return fail_send(self, token, err);
   st.conversations.erase(it->second.conversation);
   issue(self, token);
