@@ -186,8 +186,12 @@ public:
       return list.error();
     auto out = json::array();
     for (auto& c : *list) {
+      auto members = json::array();
+      for (auto id : c.members)
+        members.push_back(id_to_string(id));
       json item{{"conversation_id", id_to_string(c.conversation_id)},
                 {"kind", c.kind},
+                {"members", std::move(members)},
                 {"last_seq", c.last_seq},
                 {"unread", c.unread}};
       if (c.peer_id != 0) {

@@ -118,6 +118,12 @@ std::vector<conversation_summary> list_conversations(pqxx::transaction_base& tx,
       s.peer_delivered = row[7].as<std::int64_t>(0);
       s.peer_read = row[8].as<std::int64_t>(0);
     }
+    auto ids = row[9].as<std::string>("");
+    for (std::size_t pos = 0; pos < ids.size();) {
+      auto comma = std::min(ids.find(',', pos), ids.size());
+      s.members.push_back(std::stoll(ids.substr(pos, comma - pos)));
+      pos = comma + 1;
+    }
     out.push_back(std::move(s));
   }
   return out;

@@ -59,6 +59,7 @@ struct conversation_summary {
   std::string peer_name;
   std::int64_t peer_delivered = 0; // the peer's receipt cursors
   std::int64_t peer_read = 0;
+  std::vector<id64> members;
 };
 
 // Finds or creates the 1:1 conversation of two users (or of one user with

@@ -189,6 +189,8 @@ def test_history_paging_and_membership(node):
     assert status == 200
     [c] = [c for c in body["conversations"] if c["conversation_id"] == conv]
     assert c["peer"] == alice["user_id"] and c["last_seq"] == 120 and c["unread"] == 120
+    assert sorted(c["members"]) == sorted([alice["user_id"], bob["user_id"]])
+    assert c["kind"] == "direct" and c["peer_username"] == alice["name"]
 
 
 def test_receipts_persist_across_restart(node, pg):
