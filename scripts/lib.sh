@@ -44,18 +44,40 @@ free_port() {
 # Runs a command as the postgres user when we are root (PostgreSQL refuses
 # to run as root), else as ourselves.
 as_pg_user() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_superuser() {
   if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
 }
 
+# PostgreSQL runs as the postgres user, which must be able to reach its data
+# directory. When the checkout is somewhere it cannot (under /root, say),
+# keep the data in /var/lib/parley and leave var/pg as a link to it.
+reachable_pg_dir() {
+  local dir=$1
+  mkdir -p "$(dirname "$dir")"
+  [ "$(id -u)" -eq 0 ] || { mkdir -p "$dir"; echo "$dir"; return; }
+  if [ ! -e "$dir" ]; then
+    mkdir -p "$dir"
+    chown postgres:postgres "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      rmdir "$dir"
+      local elsewhere
+      elsewhere=/var/lib/parley/pg-$(echo "$dir" | md5sum | cut -c1-12)
+      mkdir -p "$elsewhere"
+      chown postgres:postgres "$elsewhere"
+      ln -s "$elsewhere" "$dir"
+      log "postgres cannot reach $dir: data kept in $elsewhere (linked from var/pg)"
+    fi
+  fi
+  readlink -f "$dir"
+}
+
 # Starts (or reuses) the private PostgreSQL under $1 and prints its URL.
 start_private_pg() {
-  local dir=$1 port
-  mkdir -p "$dir"
-  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+  local dir port
+  dir=$(reachable_pg_dir "$1")
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_pg_user "$PG_BIN/initdb" -D "$dir/data" -U "$(pg_superuser)" -A trust \
       -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
