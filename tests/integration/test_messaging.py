@@ -32,6 +32,11 @@ def test_accounts_and_lookup(node):
     assert (status, body["code"]) == (401, "unauthorized")
     status, body = http(node.base, "GET", "/healthz")
     assert status == 200 and body["status"] == "ok" and body["db"] == "ok" and body["node"] == 1
+    status, text = http(node.base, "GET", "/metrics")
+    assert status == 200
+    for name in ("parley_ws_connections", "parley_messages_acked_total",
+                 "parley_store_batches_total", "parley_http_requests_total"):
+        assert f"\n{name} " in text, name
 
 
 def test_two_devices_and_another_user(node):
