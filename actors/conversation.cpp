@@ -100,11 +100,9 @@ void after_load(conv_ptr self, std::function<void()> ok,
       });
 }
 
-void fan_out(conv_ptr self, const message_record& row) {
+void fan_out(conv_ptr self, const wire::stored_message& m) {
   auto& st = self->state;
-  wire::stored_message m{row.msg_id, row.conversation, row.seq, row.sender,
-                         row.sender_device, row.ts, row.body};
-  self->send(st.directory, fanout_atom::value, member_ids(st), row.sender_device,
+  self->send(st.directory, fanout_atom::value, member_ids(st), m.from_device,
              wire::message_frame(m));
 }
 
@@ -130,23 +128,19 @@ void persist(conv_ptr self, pending_send ps) {
     ps.rp.deliver(make_error(errc::not_a_member));
     return;
   }
-  message_record row{st.ctx->ids->next(), st.id, st.next_seq++, ps.msg.sender,
-                     ps.msg.sender_device, ps.msg.client_id, unix_now_ms(),
-                     ps.msg.body};
+  message_record row{{st.ctx->ids->next(), st.id, st.next_seq++, ps.msg.sender,
+                      ps.msg.sender_device, unix_now_ms(), ps.msg.body},
+                     ps.msg.client_id};
   ++st.in_flight;
   self->request(st.store, st.ctx->store_timeout, persist_atom::value, row)
     .then(
-      [=](ack_info& ack) mutable {
+      [=](persist_result& result) mutable {
         --self->state.in_flight;
-        if (ack.duplicate) {
-          // An earlier attempt committed it: fan out what was stored.
-          fan_out(self, {ack.msg_id, ack.conversation, ack.seq, ack.sender,
-                         ack.sender_device, row.client_id, ack.ts, ack.body});
-          ack.body.clear();
-        } else {
-          fan_out(self, row);
-        }
-        ps.rp.deliver(ack);
+        // Fanned out even when it is a retry of a stored message: its first
+        // fan-out may have died with the actor that was doing it.
+        fan_out(self, result.stored);
+        auto& m = result.stored;
+        ps.rp.deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
       },
       [=](caf::error& err) mutable {
         auto& st = self->state;
@@ -160,7 +154,7 @@ void persist(conv_ptr self, pending_send ps) {
         }
         // Another owner took this seq: re-read the last committed seq
         // (through the store, so after every write queued there) and retry.
-        spdlog::debug("conversation {}: seq {} taken, reloading", st.id, row.seq);
+        spdlog::debug("conversation {}: seq {} taken, reloading", st.id, row.msg.seq);
         st.loaded = false;
         persist(self, std::move(ps));
       });

@@ -10,7 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "net/json_out.hpp"
 #include "storage/ids.hpp"
+
+namespace parley::wire {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
+  return f(caf::meta::type_name("stored_message"), x.msg_id, x.conversation, x.seq,
+           x.from, x.from_device, x.ts, x.body);
+}
+
+} // namespace parley::wire
 
 namespace parley {
 
@@ -105,28 +116,25 @@ struct outgoing_message {
   std::string body;
 };
 
+// A message on its way from a conversation to its store.
 struct message_record {
-  id64 msg_id = 0;
-  id64 conversation = 0;
-  std::int64_t seq = 0;
-  id64 sender = 0;
-  id64 sender_device = 0;
+  wire::stored_message msg;
   std::string client_id;
-  std::int64_t ts = 0;
-  std::string body;
 };
 
+// What the store committed: the new message, or for a retried client id
+// the message stored by the earlier attempt.
+struct persist_result {
+  wire::stored_message stored;
+  bool duplicate = false;
+};
+
+// What a session needs to acknowledge a send.
 struct ack_info {
   id64 msg_id = 0;
   id64 conversation = 0;
   std::int64_t seq = 0;
   std::int64_t ts = 0;
-  bool duplicate = false;
-  // For a duplicate: the stored message, so it can be fanned out again
-  // (its first fan-out may have died with the actor that did it).
-  id64 sender = 0;
-  id64 sender_device = 0;
-  std::string body;
 };
 
 struct receipt_update {
@@ -186,14 +194,17 @@ typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_record& x) {
-  return f(caf::meta::type_name("message_record"), x.msg_id, x.conversation,
-           x.seq, x.sender, x.sender_device, x.client_id, x.ts, x.body);
+  return f(caf::meta::type_name("message_record"), x.msg, x.client_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, persist_result& x) {
+  return f(caf::meta::type_name("persist_result"), x.stored, x.duplicate);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ack_info& x) {
-  return f(caf::meta::type_name("ack_info"), x.msg_id, x.conversation, x.seq,
-           x.ts, x.duplicate, x.sender, x.sender_device, x.body);
+  return f(caf::meta::type_name("ack_info"), x.msg_id, x.conversation, x.seq, x.ts);
 }
 
 template <class Inspector>

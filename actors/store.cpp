@@ -343,7 +343,7 @@ public:
     auto jobs = std::move(st.batch);
     st.batch.clear();
     auto started = steady_clock::now();
-    std::vector<caf::expected<ack_info>> results(jobs.size(), ack_info{});
+    std::vector<caf::expected<persist_result>> results(jobs.size(), persist_result{});
     auto committed = run([&](pqxx::work& tx) {
       for (std::size_t i = 0; i < jobs.size(); ++i)
         results[i] = apply(tx, jobs[i]);
@@ -353,7 +353,7 @@ public:
       // One bad write must not sink the others: redo them one by one.
       for (std::size_t i = 0; i < jobs.size(); ++i) {
         auto single = run([&](pqxx::work& tx) { return apply(tx, jobs[i]); });
-        results[i] = single ? *single : caf::expected<ack_info>{single.error()};
+        results[i] = single ? *single : caf::expected<persist_result>{single.error()};
       }
       committed = true;
     }
@@ -364,28 +364,25 @@ public:
     m.store_batch_writes.fetch_add(jobs.size());
     m.store_commit_micros.fetch_add(static_cast<std::uint64_t>(micros));
     for (std::size_t i = 0; i < jobs.size(); ++i)
-      answer(jobs[i], committed ? results[i] : caf::expected<ack_info>{committed.error()});
+      answer(jobs[i],
+             committed ? results[i] : caf::expected<persist_result>{committed.error()});
   }
 
 private:
-  caf::expected<ack_info> apply(pqxx::work& tx, const write_job& job) {
+  caf::expected<persist_result> apply(pqxx::work& tx, const write_job& job) {
     if (auto* p = std::get_if<persist_job>(&job)) {
-      auto& r = p->row;
-      auto res = storage::insert_message(
-        tx, {r.msg_id, r.conversation, r.seq, r.sender, r.sender_device,
-             r.client_id, r.ts, r.body});
+      auto res = storage::insert_message(tx, p->row.msg, p->row.client_id);
       if (res.outcome == storage::insert_outcome::seq_taken)
         return make_error(errc::seq_conflict);
-      auto dup = res.outcome == storage::insert_outcome::duplicate;
-      return ack_info{res.msg_id, res.conversation, res.seq, res.ts, dup,
-                      r.sender, r.sender_device, dup ? res.body : std::string{}};
+      return persist_result{std::move(res.stored),
+                            res.outcome == storage::insert_outcome::duplicate};
     }
     auto& u = std::get<cursor_job>(job).update;
     storage::advance_cursors(tx, u.conversation, u.user, u.device, u.read, u.up_to);
-    return ack_info{};
+    return persist_result{};
   }
 
-  static void answer(write_job& job, const caf::expected<ack_info>& result) {
+  static void answer(write_job& job, const caf::expected<persist_result>& result) {
     std::visit(
       [&](auto& j) {
         if (!result)

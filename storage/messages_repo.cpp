@@ -65,21 +65,22 @@ bool is_member(pqxx::transaction_base& tx, id64 conversation, id64 user) {
   return !tx.exec_prepared("is_member", conversation, user).empty();
 }
 
-insert_result insert_message(pqxx::transaction_base& tx, const message_row& m) {
-  auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq,
-                            m.sender, m.sender_device, m.client_id, m.ts, m.body);
+insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
+                             const std::string& client_id) {
+  auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq, m.from,
+                            m.from_device, client_id, m.ts, m.body);
   if (!r.empty())
-    return {insert_outcome::inserted, m.msg_id, m.conversation, m.seq, m.ts};
+    return {insert_outcome::inserted, m};
   // Nothing inserted: either this client id was used before (an idempotent
   // retry) or another owner of the conversation took this seq.
-  auto earlier = tx.exec_prepared("message_by_client_id", m.sender_device,
-                                  m.client_id);
+  auto earlier = tx.exec_prepared("message_by_client_id", m.from_device, client_id);
   if (earlier.empty())
-    return {insert_outcome::seq_taken};
+    return {insert_outcome::seq_taken, m};
   auto& row = earlier[0];
-  return {insert_outcome::duplicate, row[0].as<id64>(), row[1].as<id64>(),
-          row[2].as<std::int64_t>(), row[3].as<std::int64_t>(),
-          row[4].as<std::string>()};
+  // Same device, hence same sender.
+  return {insert_outcome::duplicate,
+          {row[0].as<id64>(), row[1].as<id64>(), row[2].as<std::int64_t>(), m.from,
+           m.from_device, row[3].as<std::int64_t>(), row[4].as<std::string>()}};
 }
 
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,

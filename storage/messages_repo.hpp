@@ -27,27 +27,13 @@ struct conversation_state {
   std::int64_t last_seq;
 };
 
-struct message_row {
-  id64 msg_id;
-  id64 conversation;
-  std::int64_t seq;
-  id64 sender;
-  id64 sender_device;
-  std::string client_id;
-  std::int64_t ts;
-  std::string body;
-};
-
 enum class insert_outcome { inserted, duplicate, seq_taken };
 
 struct insert_result {
   insert_outcome outcome;
-  // For `duplicate`: the message stored by the earlier attempt.
-  id64 msg_id = 0;
-  id64 conversation = 0;
-  std::int64_t seq = 0;
-  std::int64_t ts = 0;
-  std::string body;
+  // The message as stored: the new row, or for `duplicate` the one stored
+  // by the earlier attempt with the same client id.
+  stored_message stored;
 };
 
 struct conversation_summary {
@@ -70,7 +56,9 @@ std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
                                                     id64 conversation);
 bool is_member(pqxx::transaction_base& tx, id64 conversation, id64 user);
 
-insert_result insert_message(pqxx::transaction_base& tx, const message_row& row);
+// Idempotent on (sender_device, client_id); refereed on (conversation, seq).
+insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
+                             const std::string& client_id);
 
 // Newest first, seq < before.
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
