@@ -10,8 +10,11 @@ namespace {
 // Any constant: the key of the advisory lock that serialises migrations.
 constexpr long long migration_lock_key = 0x7061726c6579; // "parley"
 
+// Under the migration lock too: two nodes running CREATE TABLE IF NOT
+// EXISTS at the same moment collide in PostgreSQL's catalog.
 void ensure_version_table(pqxx::connection_base& conn) {
   pqxx::work tx{conn};
+  tx.exec_prepared("parley_migration_lock", migration_lock_key);
   tx.exec("CREATE TABLE IF NOT EXISTS schema_version ("
           " version integer PRIMARY KEY,"
           " name text NOT NULL,"

@@ -47,6 +47,11 @@ def test_kill_actors_mid_stream(node, pg):
                             on_progress=inject)
         assert all(ok for _, ok in killed), killed
         assert len(killed) == 5
+        # bob's presence was killed and re-created: live delivery still works
+        # without bob reconnecting.
+        live = await a.send_message("live", "after the faults", to=bob["user_id"])
+        got_live = await b.expect("message", 10, where=lambda f: f["msg_id"] == live["msg_id"])
+        assert got_live["body"] == "after the faults"
         # Kill bob's session too: he reconnects and catches up like an app.
         assert kill(node, "session", bob["user_id"])
         try:
@@ -70,4 +75,4 @@ def test_kill_actors_mid_stream(node, pg):
                     "GROUP BY client_id", int(alice["device_id"]))
     counts = {cid.strip('"'): n for cid, n in rows}
     assert all(counts[cid] == 1 for cid in acks), "every acked message stored exactly once"
-    assert len(counts) == total + 1
+    assert len(counts) == total + 2
