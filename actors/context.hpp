@@ -29,7 +29,8 @@ struct node_context {
   // refills at `rate_per_second`.
   double rate_per_second = 1000;
   double rate_burst = 2000;
-  std::size_t outbound_queue_frames = 8192; // slow consumer limit
+  // Sends of one connection waiting for their ack; past this, `rate_limited`.
+  std::size_t max_pending_sends = 4096;
   std::string media_dir = "var/media";      // uploads, one file per media id
 };
 

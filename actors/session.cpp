@@ -19,7 +19,7 @@ using namespace std::chrono;
 using net::metrics;
 
 constexpr auto auth_deadline = seconds(10);
-constexpr std::int32_t sync_page_size = 500;
+constexpr std::int32_t sync_page_size = 500; // and at most about 2 MiB
 constexpr int max_send_attempts = 3;
 
 // A send waiting for its ack; re-issued if its conversation actor dies.
@@ -219,6 +219,12 @@ void send_to_conversation(session_ptr self, id64 conv, wire::send_frame& f) {
 
 void handle_send(session_ptr self, wire::send_frame f) {
   auto& st = self->state;
+  if (st.pending.size() >= st.ctx->max_pending_sends) {
+    // The database is slower than this client: bound what we hold for it.
+    metrics::get().rate_limited.fetch_add(1);
+    return push_error(self, "rate_limited", "too many unacknowledged sends, wait for acks",
+                      f.client_id);
+  }
   if (f.conversation != 0)
     return send_to_conversation(self, f.conversation, f);
   if (auto it = st.direct_conversations.find(f.to); it != st.direct_conversations.end())
@@ -268,6 +274,10 @@ void handle_sync(session_ptr self, const wire::sync_frame& f) {
 void dispatch(session_ptr self, wire::parse_result frame) {
   auto& st = self->state;
   if (st.busy > 0) {
+    if (st.waiting.size() >= st.ctx->max_pending_sends) {
+      metrics::get().rate_limited.fetch_add(1);
+      return push_error(self, "rate_limited", "too many frames waiting, slow down");
+    }
     st.waiting.push_back(std::move(frame));
     return;
   }

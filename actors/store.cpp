@@ -21,6 +21,8 @@ namespace {
 using namespace std::chrono;
 using json = nlohmann::json;
 
+constexpr std::size_t sync_page_bytes = 2 * 1024 * 1024;
+
 // A write waiting for the next commit.
 struct persist_job {
   message_record row;
@@ -260,14 +262,20 @@ public:
       return rows.error();
     if (!*rows)
       return make_error(errc::not_a_member);
+    // A page ends after `limit` messages or about sync_page_bytes, so that
+    // catching up never overflows the connection's send queue.
     sync_page page;
     auto& msgs = **rows;
-    page.more = msgs.size() > static_cast<std::size_t>(limit);
-    if (page.more)
-      msgs.pop_back();
-    page.frames.reserve(msgs.size());
-    for (auto& m : msgs)
+    std::size_t bytes = 0;
+    for (auto& m : msgs) {
+      if (page.frames.size() == static_cast<std::size_t>(limit)
+          || (!page.frames.empty() && bytes + m.body.size() > sync_page_bytes)) {
+        page.more = true;
+        break;
+      }
       page.frames.push_back(wire::message_frame(m));
+      bytes += page.frames.back().size();
+    }
     return page;
   }
 

@@ -111,7 +111,6 @@ int run_node(const parleyd_config& cfg) {
   lc.host = cfg.listen_host;
   lc.port = cfg.listen_port;
   lc.io_threads = cfg.io_threads;
-  lc.max_queued_frames = ctx->outbound_queue_frames;
   lc.upload_dir = upload_dir;
   lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
   net::listener server{

@@ -134,7 +134,8 @@ private:
       }
       stream_.expires_never();
       start_websocket(stream_.release_socket(), header_->release(), ctx_.ws,
-                      {ctx_.cfg.max_frame_bytes, ctx_.cfg.max_queued_frames},
+                      {ctx_.cfg.max_frame_bytes, ctx_.cfg.max_queued_frames,
+                       ctx_.cfg.max_queued_bytes},
                       ctx_.registry);
       return;
     }

@@ -34,7 +34,10 @@ struct listener_config {
   int io_threads = 1;
   std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_frame_bytes = 1024 * 1024;
+  // A websocket whose client does not read is closed (1013) once this much
+  // waits for it; the client reconnects and catches up with `sync`.
   std::size_t max_queued_frames = 8192;
+  std::size_t max_queued_bytes = 8 * 1024 * 1024;
   // Media uploads (POST /v1/media) are streamed into this directory.
   std::string upload_dir = "var/media/tmp";
   std::uint64_t max_upload_bytes = 64ull * 1024 * 1024;

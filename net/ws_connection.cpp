@@ -1,6 +1,7 @@
 #include "net/ws_connection.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -32,7 +33,8 @@ class ws_connection final : public ws_link,
 public:
   ws_connection(asio::ip::tcp::socket socket, ws_limits limits,
                 std::shared_ptr<connection_registry> registry)
-    : ws_(std::move(socket)), limits_(limits), registry_(std::move(registry)) {
+    : ws_(std::move(socket)), limits_(limits), registry_(std::move(registry)),
+      close_deadline_(ws_.get_executor()) {
     beast::error_code ec;
     auto ep = ws_.next_layer().socket().remote_endpoint(ec);
     peer_ = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -125,19 +127,45 @@ private:
   void enqueue(std::string frame) {
     if (closed_ || close_reason_)
       return;
-    if (queue_.size() >= limits_.max_queued_frames) {
+    if (queue_.size() >= limits_.max_queued_frames
+        || queued_bytes_ + frame.size() > limits_.max_queued_bytes) {
       // A consumer this slow reconnects and catches up with `sync`.
       spdlog::warn("ws {}: send queue full, closing slow consumer", peer_);
       metrics::get().slow_consumers.fetch_add(1);
-      queue_.clear();
-      close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(close_code::try_again), "too slow");
+      drop_queued_frames();
+      close_reason_ = websocket::close_reason(
+        static_cast<websocket::close_code>(close_code::try_again), "too slow");
       if (!writing_)
         do_close();
+      // A client that never reads again would never see the close frame:
+      // cut the socket if the close has not completed in time.
+      close_deadline_.expires_after(std::chrono::seconds(5));
+      close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec && !self->closed_) {
+          beast::error_code ignored;
+          beast::get_lowest_layer(self->ws_).socket().close(ignored);
+        }
+      });
       return;
     }
+    queued_bytes_ += frame.size();
     queue_.push_back(std::move(frame));
     if (!writing_)
       write();
+  }
+
+  // Drops what waits to be sent, except a frame being written right now
+  // (its buffer is in use by the write).
+  void drop_queued_frames() {
+    if (writing_ && !queue_.empty()) {
+      auto in_flight = std::move(queue_.front());
+      queue_.clear();
+      queue_.push_back(std::move(in_flight));
+      queued_bytes_ = queue_.front().size();
+    } else {
+      queue_.clear();
+      queued_bytes_ = 0;
+    }
   }
 
   void write() {
@@ -153,9 +181,11 @@ private:
     writing_ = false;
     if (ec) {
       queue_.clear();
+      queued_bytes_ = 0;
       return; // the read side notices and finishes
     }
     metrics::get().frames_out.fetch_add(1);
+    queued_bytes_ -= queue_.front().size();
     queue_.pop_front();
     if (!queue_.empty())
       write();
@@ -175,9 +205,11 @@ private:
   beast::flat_buffer buffer_;
   bool discarding_ = false;
   std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closed_ = false;
   std::optional<websocket::close_reason> close_reason_;
+  asio::steady_timer close_deadline_;
 };
 
 } // namespace

@@ -17,6 +17,7 @@ class connection_registry;
 struct ws_limits {
   std::size_t max_frame_bytes;
   std::size_t max_queued_frames;
+  std::size_t max_queued_bytes;
 };
 
 // Takes over an upgraded HTTP socket, answers the handshake and starts

@@ -76,3 +76,41 @@ def test_kill_actors_mid_stream(node, pg):
     counts = {cid.strip('"'): n for cid, n in rows}
     assert all(counts[cid] == 1 for cid in acks), "every acked message stored exactly once"
     assert len(counts) == total + 2
+
+
+def test_slow_consumer_is_closed_and_catches_up(node):
+    """A device that stops reading is cut off (1013) once 8 MiB wait for it,
+    instead of the server buffering without bound; it reconnects and
+    `sync` brings everything."""
+    alice, bob = new_user(node.base), new_user(node.base)
+    body = "z" * 60000
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        b = await Client.connect(node, bob["token"])
+        b.ws.max_queue = 1  # let TCP back up as soon as possible
+        acks = await stream_bodies(a, bob["user_id"], 600, body)
+        conv = acks[0]["conversation"]
+        code = None
+        try:
+            while True:
+                await b.recv(10)
+        except websockets.ConnectionClosed as e:
+            code = e.code
+        assert code == 1013, code
+        b = await Client.connect(node, bob["token"])
+        got = await drain_all(b, conv, {x["seq"] for x in acks}, timeout=60)
+        assert {x["msg_id"] for x in acks} <= {m["msg_id"] for m in got.values()}
+        for c in (a, b):
+            await c.close()
+
+    run(main())
+
+
+async def stream_bodies(client, to, count, body):
+    acks = []
+    for i in range(count):
+        await client.send({"type": "send", "id": f"s{i}", "to": to, "body": body})
+        if i % 50 == 49:
+            acks += await client.collect("ack", 50, timeout=30)
+    return acks
