@@ -181,11 +181,15 @@ private:
   template <class Result, class OnOk, class... Ts>
   void ask(const caf::actor& dest, milliseconds timeout, responder respond, OnOk ok,
            Ts... xs) {
-    sys_.spawn([=](caf::event_based_actor* self) {
-      self->request(dest, timeout, xs...)
-        .then([=](Result& result) { ok(result); },
-              [=](caf::error& err) { respond(failure_response(err)); });
-    });
+    // (The target is passed as a spawn argument: CAF 0.17 binds a null
+    // reference when a function actor is spawned with no arguments.)
+    sys_.spawn(
+      [=](caf::event_based_actor* self, const caf::actor& target) {
+        self->request(target, timeout, xs...)
+          .then([=](Result& result) { ok(result); },
+                [=](caf::error& err) { respond(failure_response(err)); });
+      },
+      dest);
   }
 
   // Checks the bearer token, then calls `ok(identity)`.
@@ -202,8 +206,8 @@ private:
 
   void health(responder respond) {
     auto node = ctx_->node_id;
-    sys_.spawn([=](caf::event_based_actor* self) {
-      self->request(queries_, health_timeout, ping_atom::value)
+    sys_.spawn([=](caf::event_based_actor* self, const caf::actor& queries) {
+      self->request(queries, health_timeout, ping_atom::value)
         .then(
           [=](bool) {
             respond(json_response(
@@ -217,7 +221,7 @@ private:
                                             {"message", "the database is unreachable"}}
                                          .dump()));
           });
-    });
+    }, queries_);
   }
 
   void create_user(const http_request& req, responder respond) {
