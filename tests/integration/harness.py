@@ -121,6 +121,12 @@ class Parleyd:
         rc = self.proc.returncode if self.proc else None
         if self.log:
             self.log.close()
+        log = self.read_log()
+        for marker in ("ERROR: AddressSanitizer", "runtime error:"):
+            if marker in log:
+                at = log.index(marker)
+                raise AssertionError("sanitizer report in parleyd's log:\n"
+                                     + log[max(0, at - 200):at + 3000])
         # Only the log lines of the next start count as "ready".
         with open(self.log_path, "a") as f:
             f.write("\n--- stopped ---\n")
