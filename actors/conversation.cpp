@@ -173,6 +173,10 @@ void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
       [=](bool) mutable {
         auto& st = self->state;
         auto* m = find_member(st, update.user);
+        if (!m) { // reloaded meanwhile without this member
+          rp.deliver(true);
+          return;
+        }
         auto& cursor = update.read ? m->read_seq : m->delivered_seq;
         if (update.up_to > cursor) {
           cursor = update.up_to;

@@ -41,9 +41,9 @@ struct session_state {
   identity me;
   caf::actor presence;
 
-  // Frames wait here while a lookup they depend on is in flight, so that a
-  // device's frames are handled in the order it sent them.
-  // Lookups in flight that later frames must wait for (they may nest).
+  // Frames wait here while a lookup they depend on is in flight (`busy`
+  // counts them; they may nest), so that a device's frames are handled in
+  // the order it sent them.
   int busy = 0;
   std::deque<wire::parse_result> waiting;
 
@@ -122,10 +122,13 @@ void drain(session_ptr self) {
   }
 }
 
-void set_busy(session_ptr self, bool busy) {
-  auto& st = self->state;
-  st.busy += busy ? 1 : -1;
-  if (st.busy == 0)
+// Later frames wait until every hold is released.
+void hold_frames(session_ptr self) {
+  ++self->state.busy;
+}
+
+void release_frames(session_ptr self) {
+  if (--self->state.busy == 0)
     drain(self);
 }
 
@@ -138,18 +141,18 @@ void with_conversation(session_ptr self, id64 conv, F fn) {
     fn(it->second);
     return;
   }
-  set_busy(self, true);
+  hold_frames(self);
   self->request(st.directory, st.ctx->request_timeout, conv_atom::value, conv)
     .then(
       [=](caf::actor& actor) {
         self->monitor(actor);
         self->state.conversations[conv] = actor;
         fn(actor);
-        set_busy(self, false);
+        release_frames(self);
       },
       [=](caf::error& err) {
         fn(caf::actor{}); // lets the caller report the failure
-        set_busy(self, false);
+        release_frames(self);
       });
 }
 
@@ -167,17 +170,24 @@ void fail_send(session_ptr self, std::uint64_t token, const caf::error& err) {
   st.pending.erase(it);
 }
 
-void retry_or_fail(session_ptr self, std::uint64_t token, const caf::error& err) {
+// `from` is the conversation actor the failed attempt went to: a failure
+// of an older attempt (already reissued after a down_msg) is ignored.
+void retry_or_fail(session_ptr self, std::uint64_t token, const caf::error& err,
+                   const caf::actor_addr& from) {
   auto& st = self->state;
   auto it = st.pending.find(token);
-  if (it == st.pending.end())
+  if (it == st.pending.end() || it->second.target != from)
     return;
   // Only a conversation actor that died is worth another try: a timeout
   // means the database is slow or gone, and the client hears it at once.
   bool died = err == caf::sec::request_receiver_down;
   if (!died || ++it->second.attempt >= max_send_attempts)
     return fail_send(self, token, err);
-  st.conversations.erase(it->second.conversation);
+  // Forget the dead actor, unless another send already cached its successor.
+  if (auto c = st.conversations.find(it->second.conversation);
+      c != st.conversations.end() && c->second.address() == from)
+    st.conversations.erase(c);
+  it->second.target = {}; // late failures of this attempt no longer count
   issue(self, token);
 }
 
@@ -203,7 +213,9 @@ void issue(session_ptr self, std::uint64_t token) {
                                      ack.conversation, ack.seq, ack.ts));
           st.pending.erase(it);
         },
-        [=](caf::error& err) { retry_or_fail(self, token, err); });
+        [=, from = actor.address()](caf::error& err) {
+          retry_or_fail(self, token, err, from);
+        });
   });
 }
 
@@ -229,19 +241,19 @@ void handle_send(session_ptr self, wire::send_frame f) {
     return send_to_conversation(self, f.conversation, f);
   if (auto it = st.direct_conversations.find(f.to); it != st.direct_conversations.end())
     return send_to_conversation(self, it->second, f);
-  set_busy(self, true);
+  hold_frames(self);
   self->request(st.queries, st.ctx->request_timeout, direct_atom::value,
                 st.me.user_id, f.to)
     .then(
       [=](id64 conv) mutable {
         self->state.direct_conversations[f.to] = conv;
         send_to_conversation(self, conv, f);
-        set_busy(self, false);
+        release_frames(self);
       },
       [=](caf::error& err) {
         metrics::get().send_failures.fetch_add(1);
         push_error(self, err, f.client_id);
-        set_busy(self, false);
+        release_frames(self);
       });
 }
 
@@ -348,7 +360,7 @@ void authenticate(session_ptr self, const wire::auth_frame& f) {
                      who.device_id, who.user_id);
         attach_presence(self);
         push(self, wire::ready_frame(who.user_id, who.device_id));
-        set_busy(self, false); // handle what arrived behind `auth`
+        release_frames(self); // handle what arrived behind `auth`
       },
       [=](caf::error& err) { reject_auth(self, err); });
 }
@@ -364,7 +376,7 @@ void on_frame(session_ptr self, const std::string& text) {
     return;
   }
   if (auto* auth = std::get_if<wire::auth_frame>(&parsed)) {
-    set_busy(self, true); // frames sent right behind `auth` wait for its outcome
+    hold_frames(self); // frames sent right behind `auth` wait for its outcome
     authenticate(self, *auth);
     return;
   }
@@ -392,7 +404,7 @@ void on_down(session_ptr self, const caf::down_msg& dm) {
     if (p.target == dm.source)
       orphans.push_back(token);
   for (auto token : orphans)
-    retry_or_fail(self, token, caf::sec::request_receiver_down);
+    retry_or_fail(self, token, caf::sec::request_receiver_down, dm.source);
 }
 
 caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,

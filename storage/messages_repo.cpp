@@ -111,8 +111,11 @@ std::vector<conversation_summary> list_conversations(pqxx::transaction_base& tx,
                                                      id64 user) {
   std::vector<conversation_summary> out;
   for (const auto& row : tx.exec_prepared("list_conversations", user)) {
-    conversation_summary s{row[0].as<id64>(), row[1].as<std::string>(),
-                           row[3].as<std::int64_t>(), row[4].as<std::int64_t>()};
+    conversation_summary s;
+    s.conversation_id = row[0].as<id64>();
+    s.kind = row[1].as<std::string>();
+    s.last_seq = row[3].as<std::int64_t>();
+    s.unread = row[4].as<std::int64_t>();
     if (!row[5].is_null()) {
       s.peer_id = row[5].as<id64>();
       s.peer_name = row[6].as<std::string>();

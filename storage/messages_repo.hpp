@@ -37,10 +37,10 @@ struct insert_result {
 };
 
 struct conversation_summary {
-  id64 conversation_id;
+  id64 conversation_id = 0;
   std::string kind;
-  std::int64_t last_seq;
-  std::int64_t unread;
+  std::int64_t last_seq = 0;
+  std::int64_t unread = 0;
   id64 peer_id = 0; // 1:1 only
   std::string peer_name;
   std::int64_t peer_delivered = 0; // the peer's receipt cursors
