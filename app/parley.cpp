@@ -302,6 +302,7 @@ int main(int argc, char** argv) {
   options o;
   CLI::App app{"parley: command-line client for a Parley server"};
   app.require_subcommand(1);
+  app.fallthrough(); // --server and --json may also follow the command
   app.add_option("--server", o.server, "server URL")
     ->envname("PARLEY_SERVER")
     ->capture_default_str();
@@ -312,10 +313,12 @@ int main(int argc, char** argv) {
 
   auto* reg = app.add_subcommand("register", "create an account");
   reg->add_option("username", username)->required();
+  reg->add_option("password", password, "(visible to other local users: prefer the flag, env or stdin)");
   reg->add_option("--password", password, "or $PARLEY_PASSWORD, or stdin");
 
   auto* login = app.add_subcommand("login", "log in as a new device");
   login->add_option("username", username)->required();
+  login->add_option("password", password, "(visible to other local users: prefer the flag, env or stdin)");
   login->add_option("--password", password, "or $PARLEY_PASSWORD, or stdin");
   login->add_option("--device-name", device_name, "a name for this device");
 

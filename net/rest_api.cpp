@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <limits>
@@ -195,13 +196,27 @@ private:
   // Checks the bearer token, then calls `ok(identity)`.
   template <class OnOk>
   void authorized(const http_request& req, responder respond, OnOk ok) {
-    static constexpr std::string_view scheme = "Bearer ";
-    auto& h = req.authorization;
-    if (h.size() <= scheme.size() || h.compare(0, scheme.size(), scheme) != 0)
+    auto token = bearer_token(req);
+    if (token.empty())
       return respond(error_response(401, "unauthorized",
                                     "missing Authorization: Bearer <token>"));
     ask<identity>(queries_, ctx_->request_timeout, respond, ok, auth_atom::value,
-                  h.substr(scheme.size()));
+                  token);
+  }
+
+  // The token of an `Authorization: Bearer <token>` header (the scheme is
+  // case-insensitive), or "".
+  static std::string bearer_token(const http_request& req) {
+    static constexpr std::string_view scheme = "bearer ";
+    auto& h = req.authorization;
+    if (h.size() <= scheme.size())
+      return {};
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(h[i])) != scheme[i])
+        return {};
+    auto token = h.substr(scheme.size());
+    auto first = token.find_first_not_of(' ');
+    return first == std::string::npos ? std::string{} : token.substr(first);
   }
 
   void health(responder respond) {
@@ -291,7 +306,7 @@ private:
   // Revokes the token, then ends the device's live websockets (they get
   // `unauthorized` and close 4401, like any connection with a bad token).
   void logout(const http_request& req, responder respond) {
-    authorized(req, respond, [=, token = req.authorization.substr(7)](const identity& who) {
+    authorized(req, respond, [=, token = bearer_token(req)](const identity& who) {
       ask<bool>(
         queries_, ctx_->request_timeout, respond,
         [=](bool) {

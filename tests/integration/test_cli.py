@@ -25,14 +25,14 @@ def test_cli_round_trip(node):
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["user_id"]
     assert cli(node, home_a, "login", alice, "--password", PASSWORD).returncode == 0
-    assert cli(node, home_b, "login", bob, "--password", PASSWORD).returncode == 0
+    assert cli(node, home_b, "login", bob, PASSWORD).returncode == 0  # positional password
     creds = os.path.join(home_a, ".config", "parley", "credentials.json")
     assert stat.S_IMODE(os.stat(creds).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(creds)).st_mode) == 0o700
 
     r = cli(node, home_a, "send", bob, "hello from the cli")
     assert r.returncode == 0, r.stderr
-    r = cli(node, home_a, "--json", "send", bob, "second")
+    r = cli(node, home_a, "send", bob, "second", "--json")  # global flags may follow
     ack = json.loads(r.stdout)
     assert ack["type"] == "ack" and ack["seq"] == 2
 

@@ -30,6 +30,9 @@ def test_accounts_and_lookup(node):
     assert (status, body["code"]) == (404, "no_such_user")
     status, body = http(node.base, "GET", f"/v1/users/by-name/{name}")
     assert (status, body["code"]) == (401, "unauthorized")
+    status, body = http(node.base, "GET", f"/v1/users/by-name/{name}",
+                        headers={"Authorization": "bearer " + s1["token"]})
+    assert status == 200, "the auth scheme is case-insensitive"
     status, body = http(node.base, "GET", "/healthz")
     assert status == 200 and body["status"] == "ok" and body["db"] == "ok" and body["node"] == 1
     status, text = http(node.base, "GET", "/metrics")
