@@ -51,6 +51,8 @@ struct session_state {
   std::unordered_map<id64, caf::actor> conversations;
   std::unordered_map<std::uint64_t, pending_send> pending;
   std::uint64_t next_token = 1;
+  int receipts_in_flight = 0;
+  bool sync_waits_for_receipts = false;
 
   // Token bucket.
   double tokens = 0;
@@ -259,15 +261,38 @@ void handle_send(session_ptr self, wire::send_frame f) {
 
 // --- receipts, typing, sync ----------------------------------------------------
 
-// Sends `(atom, payload)` to the conversation and reports only failures.
-template <class Atom, class Payload>
-void tell_conversation(session_ptr self, id64 conv, Atom atom, Payload payload) {
+// Sends `(atom, payload)` to the conversation, reports only failures, and
+// calls `done()` either way.
+template <class Atom, class Payload, class Done>
+void tell_conversation(session_ptr self, id64 conv, Atom atom, Payload payload,
+                       Done done) {
   with_conversation(self, conv, [=](caf::actor actor) {
-    if (!actor)
-      return push_error(self, make_error(errc::unavailable));
+    if (!actor) {
+      push_error(self, make_error(errc::unavailable));
+      return done();
+    }
     self->request(actor, self->state.ctx->request_timeout, atom, payload)
-      .then([](bool) {}, [=](caf::error& err) { push_error(self, err); });
+      .then([=](bool) { done(); },
+            [=](caf::error& err) {
+              push_error(self, err);
+              done();
+            });
   });
+}
+
+// A `sync` must see the cursors of the receipts this device sent before it
+// (or it would send back what the device just confirmed): receipts in
+// flight hold a following `sync`, and the frames after it, until committed.
+void receipt_sent(session_ptr self) {
+  ++self->state.receipts_in_flight;
+}
+
+void receipt_done(session_ptr self) {
+  auto& st = self->state;
+  if (--st.receipts_in_flight == 0 && st.sync_waits_for_receipts) {
+    st.sync_waits_for_receipts = false;
+    release_frames(self);
+  }
 }
 
 void handle_sync(session_ptr self, const wire::sync_frame& f) {
@@ -303,15 +328,24 @@ void dispatch(session_ptr self, wire::parse_result frame) {
       } else if constexpr (std::is_same_v<T, wire::send_frame>) {
         handle_send(self, std::move(f));
       } else if constexpr (std::is_same_v<T, wire::receipt_frame>) {
+        receipt_sent(self);
         tell_conversation(self, f.conversation, receipt_atom::value,
                           receipt_update{f.conversation, st.me.user_id,
                                          st.me.device_id,
                                          f.status == wire::receipt_status::read,
-                                         f.up_to});
+                                         f.up_to},
+                          [=] { receipt_done(self); });
       } else if constexpr (std::is_same_v<T, wire::sync_frame>) {
+        if (st.receipts_in_flight > 0) {
+          st.sync_waits_for_receipts = true;
+          hold_frames(self);
+          st.waiting.push_front(wire::parse_result{f}); // handled first once released
+          return;
+        }
         handle_sync(self, f);
       } else if constexpr (std::is_same_v<T, wire::typing_frame>) {
-        tell_conversation(self, f.conversation, typing_atom::value, st.me.user_id);
+        tell_conversation(self, f.conversation, typing_atom::value, st.me.user_id,
+                          [] {});
       } else {
         static_assert(std::is_same_v<T, wire::ping_frame>);
         push(self, wire::pong_frame());

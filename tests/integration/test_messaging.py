@@ -281,3 +281,66 @@ def test_token_revocation(node):
             assert getattr(e, "code", None) == 4401, e
 
     run(main())
+
+
+def test_typing_and_receipts_reach_the_right_devices(node, pg):
+    alice, bob = new_user(node.base), new_user(node.base)
+    bob2 = login(node.base, bob["name"])
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        b1 = await Client.connect(node, bob["token"])
+        b2 = await Client.connect(node, bob2["token"])
+        ack = await a.send_message("t1", "hi", to=bob["user_id"])
+        conv = ack["conversation"]
+        for b in (b1, b2):
+            await b.expect("message")
+        before = pg.query("SELECT count(*) FROM messages WHERE conversation_id = %s", int(conv))
+        await a.send({"type": "typing", "conversation": conv})
+        for b in (b1, b2):
+            t = await b.expect("typing")
+            assert (t["conversation"], t["user"]) == (conv, alice["user_id"])
+        assert pg.query("SELECT count(*) FROM messages WHERE conversation_id = %s",
+                        int(conv)) == before, "typing is never stored"
+        assert not [f for f in await a.quiet(0.5) if f["type"] == "typing"], \
+            "the typer's own devices are not told"
+        # bob reads on device 1: alice and bob's device 2 hear it, device 1 does not.
+        await b1.send({"type": "receipt", "status": "read", "conversation": conv, "up_to": 1})
+        for c in (a, b2):
+            r = await c.expect("receipt")
+            assert (r["user"], r["status"], r["up_to"]) == (bob["user_id"], "read", 1)
+        assert not [f for f in await b1.quiet(0.5) if f["type"] == "receipt"]
+        # A receipt that does not move the cursor is stored but not repeated.
+        await b2.send({"type": "receipt", "status": "read", "conversation": conv, "up_to": 1})
+        assert not [f for f in await a.quiet(0.5) if f["type"] == "receipt"]
+        for c in (a, b1, b2):
+            await c.close()
+
+    run(main())
+
+
+def test_sync_pages_with_more(node):
+    alice, bob = new_user(node.base), new_user(node.base)
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        for i in range(600):
+            await a.send({"type": "send", "id": f"p{i}", "to": bob["user_id"], "body": f"p{i}"})
+        acks = await a.collect("ack", 600, timeout=60)
+        conv = acks[0]["conversation"]
+        b = await Client.connect(node, bob["token"])
+        await b.send({"type": "sync"})
+        first = await b.collect("message", 500)
+        done = await b.expect("sync.done")
+        assert done["more"] is True
+        assert [m["seq"] for m in first] == list(range(1, 501))
+        await b.send({"type": "receipt", "status": "delivered", "conversation": conv,
+                      "up_to": first[-1]["seq"]})
+        await b.send({"type": "sync"})
+        rest = await b.collect("message", 100)
+        assert [m["seq"] for m in rest] == list(range(501, 601))
+        assert (await b.expect("sync.done"))["more"] is False
+        for c in (a, b):
+            await c.close()
+
+    run(main())
