@@ -28,6 +28,7 @@ std::variant<parleyd_config, config_exit>
 parse_parleyd_config(const std::vector<std::string>& args) {
   parleyd_config cfg;
   CLI::App app{"parleyd: a Parley chat node"};
+  app.set_version_flag("--version", "parleyd " PARLEY_VERSION);
   std::string listen = "127.0.0.1:8080";
   app.add_option("--listen", listen, "HTTP and websocket address, HOST:PORT")
     ->envname("PARLEY_LISTEN")
@@ -78,6 +79,8 @@ parse_parleyd_config(const std::vector<std::string>& args) {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
     return config_exit{0, app.help()};
+  } catch (const CLI::CallForVersion&) {
+    return config_exit{0, "parleyd " PARLEY_VERSION};
   } catch (const CLI::ParseError& e) {
     return config_exit{2, std::string{"parleyd: "} + e.what()};
   }

@@ -301,6 +301,7 @@ void cmd_logout(const options& o) {
 int main(int argc, char** argv) {
   options o;
   CLI::App app{"parley: command-line client for a Parley server"};
+  app.set_version_flag("--version", "parley " PARLEY_VERSION);
   app.require_subcommand(1);
   app.fallthrough(); // --server and --json may also follow the command
   app.add_option("--server", o.server, "server URL")

@@ -49,6 +49,10 @@ TEST_CASE("bad configuration is refused with a reason") {
   CHECK(std::holds_alternative<config_exit>(bad_node));
   auto unknown = parse({"--db", "x", "--frobnicate"});
   CHECK(std::holds_alternative<config_exit>(unknown));
+  auto version = parse({"--version"});
+  REQUIRE(std::holds_alternative<config_exit>(version));
+  CHECK(std::get<config_exit>(version).code == 0);
+  CHECK(std::get<config_exit>(version).text.rfind("parleyd ", 0) == 0);
   auto help = parse({"--help"});
   REQUIRE(std::holds_alternative<config_exit>(help));
   CHECK(std::get<config_exit>(help).code == 0);
