@@ -162,10 +162,6 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
     [=](fault_atom, const std::string& kind, id64 key) {
       return inject_fault(self, kind, key);
     },
-    [=](stats_atom) {
-      auto& st = self->state;
-      return caf::make_message(st.conversations.size(), st.presences.size());
-    },
   };
 }
 

@@ -11,7 +11,6 @@
 //   (retire_atom, id64 key)                  -> bool    an idle actor leaves
 //   (revoke_atom, id64 user, id64 device)             a device logged out
 //   (fault_atom, string kind, id64 key)      -> bool    test hook
-//   (stats_atom)                             -> (size_t convs, size_t users)
 #include <caf/fwd.hpp>
 
 #include "actors/context.hpp"

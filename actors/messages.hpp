@@ -40,7 +40,6 @@ using load_atom = caf::atom_constant<caf::atom("load")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using cursor_atom = caf::atom_constant<caf::atom("cursor")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
-using max_id_atom = caf::atom_constant<caf::atom("maxid")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using media_put_atom = caf::atom_constant<caf::atom("mediaput")>;
 using media_get_atom = caf::atom_constant<caf::atom("mediaget")>;
@@ -50,12 +49,10 @@ using online_atom = caf::atom_constant<caf::atom("online")>;
 using fanout_atom = caf::atom_constant<caf::atom("fanout")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using fault_atom = caf::atom_constant<caf::atom("fault")>;
-using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // conversation
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using receipt_atom = caf::atom_constant<caf::atom("receipt")>;
 using typing_atom = caf::atom_constant<caf::atom("typing")>;
-using idle_atom = caf::atom_constant<caf::atom("idle")>;
 // presence and session
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;

@@ -96,6 +96,19 @@ public:
     return make_error(errc::unavailable);
   }
 
+  // Runs a read that may find nothing (`fn` returns an optional): its value,
+  // `missing` when it found nothing, or the database failure.
+  template <class F>
+  auto find(errc missing, F&& fn)
+    -> caf::expected<typename decltype(fn(std::declval<pqxx::read_transaction&>()))::value_type> {
+    auto found = run<pqxx::read_transaction>(std::forward<F>(fn));
+    if (!found)
+      return found.error();
+    if (!*found)
+      return make_error(missing);
+    return std::move(**found);
+  }
+
   void lost_connection(const char* what) {
     auto& st = self_->state;
     spdlog::warn("{}: database unavailable: {}", st.label, what);
@@ -150,14 +163,12 @@ public:
   caf::result<identity> authenticate(const std::string& token) {
     if (!credentials::looks_like_token(token))
       return make_error(errc::unauthorized);
-    auto owner = run<pqxx::read_transaction>([&](auto& tx) {
+    auto owner = find(errc::unauthorized, [&](auto& tx) {
       return storage::token_owner_of(tx, credentials::token_digest(token));
     });
     if (!owner)
       return owner.error();
-    if (!*owner)
-      return make_error(errc::unauthorized);
-    return identity{(*owner)->user_id, (*owner)->device_id};
+    return identity{owner->user_id, owner->device_id};
   }
 
   caf::result<bool> revoke(const std::string& token) {
@@ -170,14 +181,11 @@ public:
   }
 
   caf::result<std::string> lookup(const std::string& username) {
-    auto user = run<pqxx::read_transaction>(
-      [&](auto& tx) { return storage::find_user(tx, username); });
+    auto user = find(errc::no_such_user,
+                     [&](auto& tx) { return storage::find_user(tx, username); });
     if (!user)
       return user.error();
-    if (!*user)
-      return make_error(errc::no_such_user);
-    return json{{"user_id", id_to_string((*user)->user_id)},
-                {"username", (*user)->username}}
+    return json{{"user_id", id_to_string(user->user_id)}, {"username", user->username}}
       .dump();
   }
 
@@ -209,7 +217,7 @@ public:
 
   caf::result<std::string> history(id64 user, id64 conv, std::int64_t before,
                                    std::int32_t limit) {
-    auto page = run<pqxx::read_transaction>(
+    auto page = find(errc::not_a_member,
       [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
         if (!storage::is_member(tx, conv, user))
           return std::nullopt;
@@ -217,13 +225,11 @@ public:
       });
     if (!page)
       return page.error();
-    if (!*page)
-      return make_error(errc::not_a_member);
     std::string out = R"({"messages":[)";
-    for (std::size_t i = 0; i < (*page)->size(); ++i) {
+    for (std::size_t i = 0; i < page->size(); ++i) {
       if (i > 0)
         out += ',';
-      out += wire::message_object((**page)[i]);
+      out += wire::message_object((*page)[i]);
     }
     out += "]}";
     return out;
@@ -250,7 +256,8 @@ public:
 
   caf::result<sync_page> sync(id64 user, id64 device, id64 conv,
                               std::int64_t after, std::int32_t limit) {
-    auto rows = run<pqxx::read_transaction>(
+    // One row more than a page, to know whether there is more.
+    auto rows = find(errc::not_a_member,
       [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
         if (conv == 0)
           return storage::undelivered(tx, user, device, limit + 1);
@@ -260,12 +267,10 @@ public:
       });
     if (!rows)
       return rows.error();
-    if (!*rows)
-      return make_error(errc::not_a_member);
     // A page ends after `limit` messages or about sync_page_bytes, so that
     // catching up never overflows the connection's send queue.
     sync_page page;
-    auto& msgs = **rows;
+    auto& msgs = *rows;
     std::size_t bytes = 0;
     for (auto& m : msgs) {
       if (page.frames.size() == static_cast<std::size_t>(limit)
@@ -280,14 +285,12 @@ public:
   }
 
   caf::result<conversation_info> load(id64 conv) {
-    auto state = run<pqxx::read_transaction>(
-      [&](auto& tx) { return storage::load_conversation(tx, conv); });
+    auto state = find(errc::no_such_conversation,
+                      [&](auto& tx) { return storage::load_conversation(tx, conv); });
     if (!state)
       return state.error();
-    if (!*state)
-      return make_error(errc::no_such_conversation);
-    conversation_info info{(*state)->kind, {}, (*state)->last_seq};
-    for (auto& m : (*state)->members)
+    conversation_info info{state->kind, {}, state->last_seq};
+    for (auto& m : state->members)
       info.members.push_back({m.user_id, m.delivered_seq, m.read_seq});
     return info;
   }
@@ -303,13 +306,11 @@ public:
   }
 
   caf::result<media_info> media_get(const std::string& media_id) {
-    auto row = run<pqxx::read_transaction>(
-      [&](auto& tx) { return storage::find_media(tx, media_id); });
+    auto row = find(errc::no_such_media,
+                    [&](auto& tx) { return storage::find_media(tx, media_id); });
     if (!row)
       return row.error();
-    if (!*row)
-      return make_error(errc::no_such_media);
-    auto& m = **row;
+    auto& m = *row;
     return media_info{m.media_id, m.owner, m.size, m.sha256, m.content_type};
   }
 
@@ -319,13 +320,6 @@ public:
     if (!r)
       return r.error();
     return true;
-  }
-
-  caf::result<id64> max_id() {
-    auto r = run<pqxx::read_transaction>([&](auto& tx) { return storage::max_id(tx); });
-    if (!r)
-      return r.error();
-    return *r;
   }
 
   // --- batched writes ------------------------------------------------------
@@ -430,7 +424,6 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     [=](ping_atom) { return impl->ping(); },
     [=](media_put_atom, const media_info& m) { return impl->media_put(m); },
     [=](media_get_atom, const std::string& id) { return impl->media_get(id); },
-    [=](max_id_atom) { return impl->max_id(); },
     [=](persist_atom, const message_record& row) {
       impl->enqueue(persist_job{row, self->make_response_promise()});
     },
