@@ -218,16 +218,21 @@ class Client:
     async def recv(self, timeout=5.0):
         return json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
 
-    async def expect(self, type_, timeout=5.0, where=lambda f: True):
-        """The next frame of `type_` matching `where`; others are skipped."""
+    async def first(self, matches, timeout, what):
+        """The next frame for which `matches(frame)` holds; others are skipped."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"no {type_} frame within {timeout}s")
+                raise AssertionError(f"no {what} within {timeout}s")
             frame = await self.recv(left)
-            if frame.get("type") == type_ and where(frame):
+            if matches(frame):
                 return frame
+
+    async def expect(self, type_, timeout=5.0, where=lambda f: True):
+        """The next frame of `type_` matching `where`; others are skipped."""
+        return await self.first(lambda f: f.get("type") == type_ and where(f), timeout,
+                                f"{type_} frame")
 
     async def collect(self, type_, count, timeout=10.0):
         out = []
@@ -265,16 +270,18 @@ class Client:
 
     async def expect_ack_or_error(self, cid, timeout=10.0):
         """The ack of `cid`, or the error frame that refers to it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no ack or error for {cid!r} within {timeout}s")
-            frame = await self.recv(left)
-            if frame.get("type") == "ack" and frame.get("id") == cid:
-                return frame
-            if frame.get("type") == "error" and frame.get("ref") == cid:
-                return frame
+        return await self.first(
+            lambda f: (f.get("type") == "ack" and f.get("id") == cid)
+            or (f.get("type") == "error" and f.get("ref") == cid),
+            timeout, f"ack or error for {cid!r}")
+
+    async def expect_close(self, timeout=5.0):
+        """The close code, when the very next thing the server does is close."""
+        try:
+            frame = await self.recv(timeout)
+        except websockets.ConnectionClosed as e:
+            return e.code
+        raise AssertionError(f"expected the connection to close, got {frame}")
 
     async def close(self):
         await self.ws.close()
