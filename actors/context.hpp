@@ -32,6 +32,18 @@ struct node_context {
   // Sends of one connection waiting for their ack; past this, `rate_limited`.
   std::size_t max_pending_sends = 4096;
   std::string media_dir = "var/media";      // uploads, one file per media id
+  // A session silent for this long is a half-open connection: closed.
+  std::chrono::seconds idle_timeout{60};
+  // Last seen is written back at most this often per user (and on shutdown).
+  std::chrono::milliseconds last_seen_flush{5000};
+  std::size_t max_subscriptions = 1000;     // presence subscriptions per session
+  std::size_t max_group_size = 1024;        // members, the creator included
+  // A typing indicator lasts this long unless refreshed.
+  std::chrono::milliseconds typing_ttl{5000};
+  // Typing frames per session: a bucket of `typing_burst`, refilled at
+  // `typing_per_second`.
+  double typing_per_second = 2;
+  double typing_burst = 10;
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
 #include <functional>
+#include <unordered_map>
+#include <utility>
 
 #include "actors/messages.hpp"
 #include "net/json_out.hpp"
@@ -16,11 +19,24 @@ namespace {
 using namespace std::chrono;
 
 constexpr int max_attempts = 5;
+// Senders of the last this many messages are remembered, so that a group
+// receipt goes to the senders of what it covers rather than to everyone.
+constexpr std::size_t recent_senders_kept = 4096;
 
 struct pending_send {
   outgoing_message msg;
   caf::response_promise rp;
   int attempt = 0;
+};
+
+struct typing_entry {
+  steady_clock::time_point until;   // expires unless refreshed
+  steady_clock::time_point relayed; // last relayed to the others
+};
+
+struct recent_sender {
+  std::int64_t seq;
+  id64 sender;
 };
 
 struct conversation_state {
@@ -37,16 +53,28 @@ struct conversation_state {
   std::vector<std::function<void(const caf::error&)>> on_load_failed;
   std::size_t in_flight = 0;
   steady_clock::time_point last_active = steady_clock::now();
+  // One membership change at a time; sends wait behind it, so that nobody
+  // sends as a member after the seq that removed them.
+  bool changing_members = false;
+  std::vector<std::function<void()>> after_change;
+  std::deque<recent_sender> recent;
+  std::int64_t recent_from = 1; // the oldest seq whose sender `recent` knows
+  std::unordered_map<id64, typing_entry> typing;
+  bool typing_timer = false;
   static inline const char* name = "conversation";
 };
 
 using conv_ptr = caf::stateful_actor<conversation_state>*;
 
-member_info* find_member(conversation_state& st, id64 user) {
+const member_info* find_member(const conversation_state& st, id64 user) {
   for (auto& m : st.info.members)
     if (m.user_id == user)
       return &m;
   return nullptr;
+}
+
+member_info* find_member(conversation_state& st, id64 user) {
+  return const_cast<member_info*>(find_member(std::as_const(st), user));
 }
 
 std::vector<id64> member_ids(const conversation_state& st) {
@@ -81,6 +109,8 @@ void after_load(conv_ptr self, std::function<void()> ok,
         st.loaded = true;
         st.next_seq = std::max(st.next_seq, info.last_seq + 1);
         st.info = std::move(info);
+        st.recent.clear();
+        st.recent_from = st.next_seq;
         auto waiting = std::move(st.on_loaded);
         st.on_loaded.clear();
         st.on_load_failed.clear();
@@ -100,10 +130,23 @@ void after_load(conv_ptr self, std::function<void()> ok,
       });
 }
 
-void fan_out(conv_ptr self, const wire::stored_message& m) {
+void fan_out(conv_ptr self, const wire::stored_message& m,
+             std::vector<id64> also = {}) {
   auto& st = self->state;
-  self->send(st.directory, fanout_atom::value, member_ids(st), m.from_device,
+  auto users = member_ids(st);
+  users.insert(users.end(), also.begin(), also.end());
+  self->send(st.directory, fanout_atom::value, std::move(users), m.from_device,
              wire::message_frame(m));
+}
+
+void remember_sender(conversation_state& st, const wire::stored_message& m) {
+  if (m.seq < st.recent_from || (!st.recent.empty() && m.seq <= st.recent.back().seq))
+    return; // a retry of an older message
+  st.recent.push_back({m.seq, m.from});
+  if (st.recent.size() > recent_senders_kept) {
+    st.recent.pop_front();
+    st.recent_from = st.recent.front().seq;
+  }
 }
 
 // Let it crash: without its store a conversation cannot commit. The
@@ -124,6 +167,10 @@ void persist(conv_ptr self, pending_send ps) {
       [=](const caf::error& err) mutable { rp.deliver(err); });
     return;
   }
+  if (st.changing_members) {
+    st.after_change.push_back([=]() mutable { persist(self, std::move(ps)); });
+    return;
+  }
   if (!find_member(st, ps.msg.sender)) {
     ps.rp.deliver(make_error(errc::not_a_member));
     return;
@@ -135,7 +182,10 @@ void persist(conv_ptr self, pending_send ps) {
   self->request(st.store, st.ctx->store_timeout, persist_atom::value, row)
     .then(
       [=](persist_result& result) mutable {
-        --self->state.in_flight;
+        auto& st = self->state;
+        --st.in_flight;
+        remember_sender(st, result.stored);
+        st.typing.erase(result.stored.from); // a message ends "typing"
         // Fanned out even when it is a retry of a stored message: its first
         // fan-out may have died with the actor that was doing it.
         fan_out(self, result.stored);
@@ -160,6 +210,26 @@ void persist(conv_ptr self, pending_send ps) {
       });
 }
 
+// Who hears that `reporter`'s cursor moved from `from` to `to`: in a 1:1
+// conversation both members; in a group the reporter's other devices and
+// the senders of the messages it covers (everyone, if those are older than
+// what this actor remembers).
+std::vector<id64> receipt_recipients(const conversation_state& st, id64 reporter,
+                                     std::int64_t from, std::int64_t to) {
+  if (st.info.kind != "group" || from + 1 < st.recent_from)
+    return member_ids(st);
+  std::vector<id64> out{reporter};
+  auto first = std::lower_bound(st.recent.begin(), st.recent.end(), from + 1,
+                                [](const recent_sender& r, std::int64_t seq) {
+                                  return r.seq < seq;
+                                });
+  for (auto it = first; it != st.recent.end() && it->seq <= to; ++it)
+    if (std::find(out.begin(), out.end(), it->sender) == out.end()
+        && find_member(st, it->sender))
+      out.push_back(it->sender);
+  return out;
+}
+
 void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
   auto& st = self->state;
   if (!find_member(st, update.user)) {
@@ -179,13 +249,14 @@ void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
         }
         auto& cursor = update.read ? m->read_seq : m->delivered_seq;
         if (update.up_to > cursor) {
+          auto recipients = receipt_recipients(st, update.user, cursor, update.up_to);
           cursor = update.up_to;
           if (update.read)
             m->delivered_seq = std::max(m->delivered_seq, update.up_to);
           auto frame = wire::receipt_notice(st.id, update.user,
                                            update.read ? "read" : "delivered",
                                            update.up_to, unix_now_ms());
-          self->send(st.directory, fanout_atom::value, member_ids(st),
+          self->send(st.directory, fanout_atom::value, std::move(recipients),
                      update.device, frame);
         }
         rp.deliver(true);
@@ -193,19 +264,194 @@ void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
       [=](caf::error& err) mutable { rp.deliver(err); });
 }
 
+void relay_typing(conv_ptr self, id64 user, bool active) {
+  auto& st = self->state;
+  std::vector<id64> others;
+  for (auto& m : st.info.members)
+    if (m.user_id != user)
+      others.push_back(m.user_id);
+  self->send(st.directory, fanout_atom::value, std::move(others), id64{0},
+             wire::typing_notice(st.id, user, active));
+}
+
+void arm_typing_timer(conv_ptr self, milliseconds after) {
+  auto& st = self->state;
+  if (st.typing_timer)
+    return;
+  st.typing_timer = true;
+  self->delayed_send(self, after, typing_atom::value);
+}
+
+// Relays the start of typing, and refreshes at half the lifetime so that
+// the others' indicators do not lapse while it goes on; frames in between
+// are absorbed here.
 void typing(conv_ptr self, id64 user, caf::response_promise rp) {
   auto& st = self->state;
   if (!find_member(st, user)) {
     rp.deliver(make_error(errc::not_a_member));
     return;
   }
-  std::vector<id64> others;
-  for (auto& m : st.info.members)
-    if (m.user_id != user)
-      others.push_back(m.user_id);
-  self->send(st.directory, fanout_atom::value, others, id64{0},
-             wire::typing_notice(st.id, user));
+  auto now = steady_clock::now();
+  auto [it, started] = st.typing.try_emplace(user, typing_entry{now, now});
+  if (started || now - it->second.relayed >= st.ctx->typing_ttl / 2) {
+    it->second.relayed = now;
+    relay_typing(self, user, true);
+  }
+  it->second.until = now + st.ctx->typing_ttl;
+  arm_typing_timer(self, st.ctx->typing_ttl);
   rp.deliver(true);
+}
+
+// Typing that was not refreshed in time ends: the others are told.
+void expire_typing(conv_ptr self) {
+  auto& st = self->state;
+  st.typing_timer = false;
+  auto now = steady_clock::now();
+  auto next = steady_clock::time_point::max();
+  for (auto it = st.typing.begin(); it != st.typing.end();) {
+    if (it->second.until <= now) {
+      relay_typing(self, it->first, false);
+      it = st.typing.erase(it);
+    } else {
+      next = std::min(next, it->second.until);
+      ++it;
+    }
+  }
+  if (!st.typing.empty())
+    arm_typing_timer(self, duration_cast<milliseconds>(next - now) + milliseconds(1));
+}
+
+// --- group membership ---------------------------------------------------------------
+
+// Checks `change` against the current members; on success fills `record`.
+caf::error plan_change(conversation_state& st, const membership_change& change,
+                       membership_record& record) {
+  if (st.info.kind != "group")
+    return make_error(errc::not_a_group);
+  auto* by = find_member(st, change.by);
+  if (!by)
+    return make_error(errc::not_a_member);
+  const char* event = "added";
+  if (change.add) {
+    if (!by->admin)
+      return make_error(errc::not_admin);
+    for (auto user : change.users)
+      if (find_member(st, user))
+        return make_error(errc::already_member);
+    if (st.info.members.size() + change.users.size() > st.ctx->max_group_size)
+      return make_error(errc::too_many_members);
+    record.added = change.users;
+  } else {
+    auto user = change.users.at(0);
+    if (user != change.by && !by->admin)
+      return make_error(errc::not_admin);
+    if (!find_member(st, user))
+      return make_error(errc::no_such_member);
+    record.removed = {user};
+    event = user == change.by ? "left" : "removed";
+    // A group is never left without an admin while it has members: the
+    // longest-standing member is promoted.
+    bool admin_left = false;
+    const member_info* successor = nullptr;
+    for (auto& m : st.info.members) {
+      if (m.user_id == user)
+        continue;
+      admin_left = admin_left || m.admin;
+      if (!successor)
+        successor = &m; // members are kept in join order
+    }
+    if (!admin_left && successor)
+      record.new_admins = {successor->user_id};
+  }
+  auto id = st.ctx->ids->next();
+  record.message = {{id, st.id, st.next_seq++, change.by, 0, unix_now_ms(),
+                     wire::system_body(event, change.by, change.users, {},
+                                       record.new_admins),
+                     true},
+                    "sys:" + std::to_string(id)};
+  return {};
+}
+
+void apply_change(conversation_state& st, const membership_record& record) {
+  auto seq = record.message.msg.seq;
+  for (auto user : record.added)
+    st.info.members.push_back({user, seq - 1, seq - 1, false, seq});
+  auto& members = st.info.members;
+  for (auto user : record.removed)
+    members.erase(std::remove_if(members.begin(), members.end(),
+                                 [&](auto& m) { return m.user_id == user; }),
+                  members.end());
+  for (auto user : record.new_admins)
+    if (auto* m = find_member(st, user))
+      m->admin = true;
+}
+
+void finish_change(conv_ptr self) {
+  auto& st = self->state;
+  st.changing_members = false;
+  auto held = std::move(st.after_change);
+  st.after_change.clear();
+  for (auto& fn : held)
+    fn(); // a queued change sets changing_members again and holds the rest
+}
+
+void run_change(conv_ptr self, membership_change change, caf::response_promise rp,
+                int attempt) {
+  auto& st = self->state;
+  if (!st.loaded) {
+    after_load(
+      self, [=] { run_change(self, change, rp, attempt); },
+      [=](const caf::error& err) mutable {
+        rp.deliver(err);
+        finish_change(self);
+      });
+    return;
+  }
+  membership_record record;
+  if (auto err = plan_change(st, change, record)) {
+    rp.deliver(err);
+    return finish_change(self);
+  }
+  ++st.in_flight;
+  self->request(st.store, st.ctx->store_timeout, members_atom::value, record)
+    .then(
+      [=](persist_result& result) mutable {
+        auto& st = self->state;
+        --st.in_flight;
+        apply_change(st, record);
+        remember_sender(st, result.stored);
+        // The removed see their removal: it is the last message they get.
+        fan_out(self, result.stored, record.removed);
+        auto affected = member_ids(st);
+        affected.insert(affected.end(), record.removed.begin(), record.removed.end());
+        self->send(st.directory, contacts_atom::value, std::move(affected));
+        auto& m = result.stored;
+        rp.deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
+        finish_change(self);
+      },
+      [=](caf::error& err) mutable {
+        auto& st = self->state;
+        --st.in_flight;
+        if (err == caf::sec::request_receiver_down)
+          return on_store_lost(self, err);
+        if (err == make_error(errc::seq_conflict) && attempt + 1 < max_attempts) {
+          st.loaded = false; // another owner wrote: reload, check again
+          return run_change(self, change, rp, attempt + 1);
+        }
+        rp.deliver(err);
+        finish_change(self);
+      });
+}
+
+// Membership changes run one at a time, in arrival order.
+void change_members(conv_ptr self, membership_change change, caf::response_promise rp) {
+  auto& st = self->state;
+  if (st.changing_members) {
+    st.after_change.push_back([=] { change_members(self, change, rp); });
+    return;
+  }
+  st.changing_members = true;
+  run_change(self, std::move(change), std::move(rp), 0);
 }
 
 // A promise answered by `handle(promise)` once members are known, or with
@@ -221,7 +467,8 @@ caf::response_promise answer_when_loaded(conv_ptr self, Handler handle) {
 void check_idle(conv_ptr self) {
   auto& st = self->state;
   auto idle = steady_clock::now() - st.last_active;
-  if (idle >= st.ctx->conversation_idle && st.in_flight == 0 && !st.loading) {
+  if (idle >= st.ctx->conversation_idle && st.in_flight == 0 && !st.loading
+      && !st.changing_members && st.typing.empty()) {
     self->request(st.directory, st.ctx->store_timeout, retire_atom::value, st.id)
       .then([=](bool) { self->quit(); }, [=](caf::error&) { self->quit(); });
     return;
@@ -262,6 +509,13 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
         typing(self, user, std::move(rp));
       });
     },
+    [=](members_atom, membership_change& change) {
+      touch();
+      auto rp = self->make_response_promise<ack_info>();
+      change_members(self, std::move(change), rp);
+      return rp;
+    },
+    [=](typing_atom) { expire_typing(self); },
     [=](tick_atom) { check_idle(self); },
   };
 }

@@ -46,6 +46,10 @@ caf::actor conversation_for(directory_ptr self, id64 conv) {
   return actor;
 }
 
+const caf::actor& store_for_user(const directory_state& st, id64 user) {
+  return st.stores[static_cast<std::size_t>(user) % st.stores.size()];
+}
+
 caf::actor presence_for(directory_ptr self, id64 user) {
   auto& st = self->state;
   if (auto it = st.presences.find(user); it != st.presences.end())
@@ -80,6 +84,51 @@ void on_down(directory_ptr self, const caf::down_msg& dm) {
   }
   if (!forget(st.conversations, dm.source))
     forget(st.presences, dm.source);
+}
+
+// Sends `msg` to the presence actors of `users` that exist (nobody is
+// watching the others, and their state is in PostgreSQL).
+void tell_presences(directory_ptr self, const std::vector<id64>& users,
+                    const caf::message& msg) {
+  auto& presences = self->state.presences;
+  for (auto user : users)
+    if (auto it = presences.find(user); it != presences.end())
+      self->send(it->second, msg);
+}
+
+std::vector<caf::actor> subscribe(directory_ptr self,
+                                  const std::vector<presence_target>& targets,
+                                  id64 viewer, const std::string& viewer_privacy,
+                                  const caf::actor& session) {
+  std::vector<caf::actor> out;
+  out.reserve(targets.size());
+  for (auto& t : targets) {
+    auto presence = presence_for(self, t.user);
+    self->send(presence, subscribe_atom::value, session, viewer, viewer_privacy,
+               t.contact);
+    out.push_back(std::move(presence));
+  }
+  return out;
+}
+
+// Shutdown: every presence actor writes its last seen back; answers when
+// all have (or failed).
+caf::response_promise drain(directory_ptr self) {
+  auto rp = self->make_response_promise();
+  auto& presences = self->state.presences;
+  if (presences.empty()) {
+    rp.deliver(true);
+    return rp;
+  }
+  auto left = std::make_shared<std::size_t>(presences.size());
+  auto one_done = [=]() mutable {
+    if (--*left == 0)
+      rp.deliver(true);
+  };
+  for (auto& [user, actor] : presences)
+    self->request(actor, self->state.ctx->store_timeout, drain_atom::value)
+      .then([=](bool) mutable { one_done(); }, [=](caf::error&) mutable { one_done(); });
+  return rp;
 }
 
 caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64 key) {
@@ -139,12 +188,29 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
     [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
         const std::string& frame) {
       // One message object shared by every recipient: no copy per user.
-      auto msg = caf::make_message(deliver_atom::value, except_device, frame);
-      auto& presences = self->state.presences;
-      for (auto user : users)
-        if (auto it = presences.find(user); it != presences.end())
-          self->send(it->second, msg);
+      tell_presences(self, users,
+                     caf::make_message(deliver_atom::value, except_device, frame));
     },
+    [=](subscribe_atom, const std::vector<presence_target>& targets, id64 viewer,
+        const std::string& viewer_privacy, const caf::actor& session) {
+      return subscribe(self, targets, viewer, viewer_privacy, session);
+    },
+    [=](privacy_atom, id64 user, const std::string& setting) {
+      tell_presences(self, {user}, caf::make_message(privacy_atom::value, setting));
+    },
+    [=](contacts_atom, const std::vector<id64>& users) {
+      tell_presences(self, users, caf::make_message(contacts_atom::value));
+    },
+    // A presence actor's stored state goes through its user's write store,
+    // so a reload sees every last-seen write queued before it.
+    [=](presload_atom, id64 user) {
+      return self->delegate(store_for_user(self->state, user), presload_atom::value, user);
+    },
+    [=](last_seen_atom, id64 user, std::int64_t ts) {
+      return self->delegate(store_for_user(self->state, user), last_seen_atom::value,
+                            user, ts);
+    },
+    [=](drain_atom) { return drain(self); },
     [=](retire_atom, id64 key) {
       auto& st = self->state;
       auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());

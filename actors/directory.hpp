@@ -10,6 +10,13 @@
 //   (fanout_atom, vector<id64> users, id64 except_device, string frame)
 //   (retire_atom, id64 key)                  -> bool    an idle actor leaves
 //   (revoke_atom, id64 user, id64 device)             a device logged out
+//   (subscribe_atom, vector<presence_target>, id64 viewer, string viewer_privacy,
+//    actor session) -> vector<actor>         the presence actors now watched
+//   (privacy_atom, id64 user, string setting)         a user's privacy changed
+//   (contacts_atom, vector<id64> users)               their contacts changed
+//   (presload_atom, id64 user) -> presence_record     via the user's store
+//   (last_seen_atom, id64 user, int64 ts) -> bool     via the user's store
+//   (drain_atom) -> bool                     shutdown: flush every last seen
 //   (fault_atom, string kind, id64 key)      -> bool    test hook
 #include <caf/fwd.hpp>
 

@@ -1,5 +1,6 @@
 #include "actors/messages.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/sec.hpp>
 
@@ -27,6 +28,12 @@ const char* wire_code(errc code) {
     case errc::seq_conflict: return "unavailable";
     case errc::internal: return "internal";
     case errc::no_such_media: return "no_such_media";
+    case errc::not_a_group: return "not_a_group";
+    case errc::not_admin: return "not_admin";
+    case errc::already_member: return "already_member";
+    case errc::no_such_member: return "no_such_member";
+    case errc::too_many_members: return "too_many_members";
+    case errc::no_such_message: return "no_such_message";
   }
   return "internal";
 }
@@ -52,6 +59,12 @@ std::string describe(const caf::error& err) {
     case errc::seq_conflict: return "conflicting write, retry";
     case errc::internal: return "internal error";
     case errc::no_such_media: return "no such media";
+    case errc::not_a_group: return "this is a 1:1 conversation, not a group";
+    case errc::not_admin: return "only a group admin may do this";
+    case errc::already_member: return "already a member of this group";
+    case errc::no_such_member: return "not a member of this group";
+    case errc::too_many_members: return "the group would exceed its size limit";
+    case errc::no_such_message: return "no message with this seq";
   }
   return "internal error";
 }
@@ -70,6 +83,13 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<conversation_info>("parley::conversation_info")
     .add_message_type<sync_page>("parley::sync_page")
     .add_message_type<media_info>("parley::media_info")
+    .add_message_type<group_spec>("parley::group_spec")
+    .add_message_type<membership_change>("parley::membership_change")
+    .add_message_type<membership_record>("parley::membership_record")
+    .add_message_type<presence_record>("parley::presence_record")
+    .add_message_type<presence_target>("parley::presence_target")
+    .add_message_type<presence_view>("parley::presence_view")
+    .add_message_type<std::vector<caf::actor>>("std::vector<caf::actor>")
     .add_message_type<std::vector<id64>>("std::vector<int64_t>");
 }
 

@@ -18,7 +18,7 @@ namespace parley::wire {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
   return f(caf::meta::type_name("stored_message"), x.msg_id, x.conversation, x.seq,
-           x.from, x.from_device, x.ts, x.body);
+           x.from, x.from_device, x.ts, x.body, x.system);
 }
 
 } // namespace parley::wire
@@ -43,21 +43,38 @@ using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using media_put_atom = caf::atom_constant<caf::atom("mediaput")>;
 using media_get_atom = caf::atom_constant<caf::atom("mediaget")>;
+using group_atom = caf::atom_constant<caf::atom("group")>;
+using exists_atom = caf::atom_constant<caf::atom("exists")>;
+using info_atom = caf::atom_constant<caf::atom("info")>;
+using receipts_atom = caf::atom_constant<caf::atom("receipts")>;
+using privacy_atom = caf::atom_constant<caf::atom("privacy")>;
+using presload_atom = caf::atom_constant<caf::atom("presload")>;
+using last_seen_atom = caf::atom_constant<caf::atom("lastseen")>;
+using targets_atom = caf::atom_constant<caf::atom("targets")>;
 // directory
 using conv_atom = caf::atom_constant<caf::atom("conv")>;
 using online_atom = caf::atom_constant<caf::atom("online")>;
 using fanout_atom = caf::atom_constant<caf::atom("fanout")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using fault_atom = caf::atom_constant<caf::atom("fault")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using contacts_atom = caf::atom_constant<caf::atom("contacts")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
 // conversation
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using receipt_atom = caf::atom_constant<caf::atom("receipt")>;
 using typing_atom = caf::atom_constant<caf::atom("typing")>;
+using members_atom = caf::atom_constant<caf::atom("members")>;
 // presence and session
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using offline_atom = caf::atom_constant<caf::atom("offline")>;
+using touch_atom = caf::atom_constant<caf::atom("touch")>;
+using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
+using resub_atom = caf::atom_constant<caf::atom("resub")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 
 // --- errors ----------------------------------------------------------------
 // Each maps to one stable wire `code` (see wire_code in actors/messages.cpp
@@ -73,6 +90,12 @@ enum class errc : std::uint8_t {
   seq_conflict,         // another owner committed this seq: reload, retry
   internal,
   no_such_media,
+  not_a_group,          // a group operation on a 1:1 conversation
+  not_admin,            // only admins may add or remove others
+  already_member,
+  no_such_member,       // removing someone who is not a member
+  too_many_members,     // over the group size limit
+  no_such_message,
 };
 
 caf::error make_error(errc code);
@@ -146,10 +169,13 @@ struct member_info {
   id64 user_id = 0;
   std::int64_t delivered_seq = 0;
   std::int64_t read_seq = 0;
+  bool admin = false;
+  std::int64_t joined_seq = 1;
 };
 
 struct conversation_info {
   std::string kind;
+  std::string title;
   std::vector<member_info> members;
   std::int64_t last_seq = 0;
 };
@@ -165,6 +191,49 @@ struct media_info {
 struct sync_page {
   std::vector<std::string> frames;
   bool more = false;
+};
+
+// A new group: `members` are the others (the creator becomes its admin).
+struct group_spec {
+  id64 creator = 0;
+  std::string title;
+  std::vector<id64> members;
+};
+
+// Asked of a group's conversation actor: `by` adds `users`, or removes
+// them (themself: they leave).
+struct membership_change {
+  id64 by = 0;
+  bool add = false;
+  std::vector<id64> users;
+};
+
+// What the store commits for a membership change, atomically: the system
+// message and the member rows.
+struct membership_record {
+  message_record message;
+  std::vector<id64> added;
+  std::vector<id64> removed;
+  std::vector<id64> new_admins; // promoted because no admin was left
+};
+
+// A user's stored presence.
+struct presence_record {
+  std::int64_t last_seen = 0; // 0: never seen
+  std::string privacy = "everyone";
+};
+
+// One user a viewer subscribes to.
+struct presence_target {
+  id64 user = 0;
+  bool contact = false; // they share a conversation
+};
+
+// What a subscription needs to know about the viewer and the targets that
+// exist (unknown users are absent).
+struct presence_view {
+  std::string viewer_privacy = "everyone";
+  std::vector<presence_target> targets;
 };
 
 template <class Inspector>
@@ -213,12 +282,12 @@ typename Inspector::result_type inspect(Inspector& f, receipt_update& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("member_info"), x.user_id, x.delivered_seq,
-           x.read_seq);
+           x.read_seq, x.admin, x.joined_seq);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_info& x) {
-  return f(caf::meta::type_name("conversation_info"), x.kind, x.members,
+  return f(caf::meta::type_name("conversation_info"), x.kind, x.title, x.members,
            x.last_seq);
 }
 
@@ -231,6 +300,37 @@ typename Inspector::result_type inspect(Inspector& f, media_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_page& x) {
   return f(caf::meta::type_name("sync_page"), x.frames, x.more);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_spec& x) {
+  return f(caf::meta::type_name("group_spec"), x.creator, x.title, x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, membership_change& x) {
+  return f(caf::meta::type_name("membership_change"), x.by, x.add, x.users);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, membership_record& x) {
+  return f(caf::meta::type_name("membership_record"), x.message, x.added, x.removed,
+           x.new_admins);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_record& x) {
+  return f(caf::meta::type_name("presence_record"), x.last_seen, x.privacy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_target& x) {
+  return f(caf::meta::type_name("presence_target"), x.user, x.contact);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, presence_view& x) {
+  return f(caf::meta::type_name("presence_view"), x.viewer_privacy, x.targets);
 }
 
 } // namespace parley

@@ -1,10 +1,13 @@
 #include "actors/presence.hpp"
 
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
 
+#include <unordered_map>
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "net/json_out.hpp"
 
 namespace parley {
 
@@ -17,37 +20,208 @@ struct live_session {
   caf::actor session;
 };
 
+// A session watching this user, and what decides whether it may see them.
+struct subscriber {
+  caf::actor session;
+  id64 viewer = 0;
+  std::string viewer_privacy;
+  bool contact = false;
+};
+
 struct presence_state {
   context_ptr ctx;
   caf::actor directory;
   id64 user = 0;
+
+  // Stored state, read from PostgreSQL at start (through the user's write
+  // store, so it sees every last-seen write queued before).
+  bool loaded = false;
+  std::string privacy = "everyone";
+  std::string privacy_set_while_loading; // newer than what the load returns
+  std::int64_t last_seen = 0;            // ms; 0: never seen
+  std::int64_t flushed = 0;              // what PostgreSQL holds
+  bool flushing = false;
+
   std::vector<live_session> sessions;
-  steady_clock::time_point empty_since = steady_clock::now();
+  std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  steady_clock::time_point unused_since = steady_clock::now();
   static inline const char* name = "presence";
 };
 
 using presence_ptr = caf::stateful_actor<presence_state>*;
 
-void drop_session(presence_ptr self, const caf::actor_addr& who) {
-  auto& sessions = self->state.sessions;
-  sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
-                                [&](auto& s) { return s.session.address() == who; }),
-                 sessions.end());
-  if (sessions.empty())
-    self->state.empty_since = steady_clock::now();
+// --- who may see what ---------------------------------------------------------------
+
+bool setting_allows(const std::string& setting, bool contact) {
+  return setting == "everyone" || (setting == "contacts" && contact);
 }
 
-// Leaves once no session has been attached for a while. A session that
-// attaches meanwhile sees this actor go down and attaches again through the
-// directory, which by then has forgotten this one.
-void check_idle(presence_ptr self) {
+// As on WhatsApp: you see someone's presence only if their setting lets
+// you, and (reciprocity) yours would let them see you. Everyone sees
+// themself.
+bool may_see(const presence_state& st, const subscriber& sub) {
+  return sub.viewer == st.user
+         || (setting_allows(st.privacy, sub.contact)
+             && setting_allows(sub.viewer_privacy, sub.contact));
+}
+
+std::string presence_for(const presence_state& st, const subscriber& sub) {
+  if (!may_see(st, sub))
+    return wire::presence_frame(st.user, false, 0);
+  return wire::presence_frame(st.user, !st.sessions.empty(), st.last_seen);
+}
+
+void tell(presence_ptr self, const subscriber& sub) {
+  self->send(sub.session, deliver_atom::value, presence_for(self->state, sub));
+}
+
+// Costs nothing when nobody watches.
+void tell_all(presence_ptr self) {
   auto& st = self->state;
-  if (st.sessions.empty() && steady_clock::now() - st.empty_since >= st.ctx->presence_idle) {
+  if (!st.loaded)
+    return; // everyone gets the state once it is loaded
+  for (auto& [addr, sub] : st.subscribers)
+    tell(self, sub);
+}
+
+// --- sessions ------------------------------------------------------------------
+
+void seen(presence_state& st, std::int64_t ts) {
+  st.last_seen = std::max(st.last_seen, ts);
+}
+
+void attach(presence_ptr self, id64 device, const caf::actor& session) {
+  auto& st = self->state;
+  self->monitor(session);
+  bool was_offline = st.sessions.empty();
+  st.sessions.push_back({device, session});
+  seen(st, unix_now_ms());
+  if (was_offline)
+    tell_all(self);
+}
+
+// A session ended: `ts` is its last activity (for one that was killed, now).
+void detach(presence_ptr self, const caf::actor_addr& who, std::int64_t ts) {
+  auto& st = self->state;
+  auto before = st.sessions.size();
+  st.sessions.erase(std::remove_if(st.sessions.begin(), st.sessions.end(),
+                                   [&](auto& s) { return s.session.address() == who; }),
+                    st.sessions.end());
+  if (st.sessions.size() == before)
+    return;
+  seen(st, ts);
+  if (st.sessions.empty()) {
+    st.unused_since = steady_clock::now();
+    tell_all(self);
+  }
+}
+
+void on_down(presence_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  detach(self, dm.source, unix_now_ms());
+  if (st.subscribers.erase(dm.source) > 0 && st.subscribers.empty())
+    st.unused_since = steady_clock::now();
+}
+
+// --- stored state ------------------------------------------------------------------
+
+void load(presence_ptr self) {
+  auto& st = self->state;
+  self->request(st.directory, st.ctx->store_timeout, presload_atom::value, st.user)
+    .then(
+      [=](const presence_record& rec) {
+        auto& st = self->state;
+        st.loaded = true;
+        st.privacy = st.privacy_set_while_loading.empty() ? rec.privacy
+                                                         : st.privacy_set_while_loading;
+        st.flushed = rec.last_seen;
+        seen(st, rec.last_seen);
+        tell_all(self);
+      },
+      [=](caf::error& err) {
+        spdlog::debug("presence {}: load failed ({}), retrying", self->state.user,
+                      self->system().render(err));
+        self->delayed_send(self, seconds(1), presload_atom::value);
+      });
+}
+
+// Writes last seen back if it moved; `done(ok)` when PostgreSQL has it.
+template <class Done>
+void flush(presence_ptr self, Done done) {
+  auto& st = self->state;
+  if (!st.loaded || st.flushing || st.last_seen <= st.flushed)
+    return done(st.last_seen <= st.flushed);
+  st.flushing = true;
+  auto value = st.last_seen;
+  self->request(st.directory, st.ctx->store_timeout, last_seen_atom::value, st.user, value)
+    .then(
+      [=](bool) mutable {
+        auto& st = self->state;
+        st.flushing = false;
+        st.flushed = std::max(st.flushed, value);
+        done(true);
+      },
+      [=](caf::error&) mutable {
+        self->state.flushing = false; // the next tick tries again
+        done(false);
+      });
+}
+
+bool unused(const presence_state& st) {
+  return st.sessions.empty() && st.subscribers.empty() && !st.flushing
+         && st.last_seen <= st.flushed
+         && steady_clock::now() - st.unused_since >= st.ctx->presence_idle;
+}
+
+// Flushes last seen, and leaves once nobody has used this actor for a
+// while. A session that attaches meanwhile sees it go down and attaches
+// again through the directory, which by then has forgotten this one.
+void tick(presence_ptr self) {
+  auto& st = self->state;
+  flush(self, [](bool) {});
+  if (unused(st)) {
     self->request(st.directory, st.ctx->store_timeout, retire_atom::value, st.user)
       .then([=](bool) { self->quit(); }, [=](caf::error&) { self->quit(); });
     return;
   }
-  self->delayed_send(self, st.ctx->presence_idle / 2, tick_atom::value);
+  auto period = std::min<milliseconds>(st.ctx->last_seen_flush,
+                                       duration_cast<milliseconds>(st.ctx->presence_idle) / 2);
+  self->delayed_send(self, period, tick_atom::value);
+}
+
+// --- subscriptions and privacy ---------------------------------------------------------
+
+void subscribe(presence_ptr self, subscriber sub) {
+  auto& st = self->state;
+  auto addr = sub.session.address();
+  if (st.subscribers.count(addr) == 0)
+    self->monitor(sub.session);
+  auto& entry = st.subscribers[addr] = std::move(sub);
+  if (st.loaded)
+    tell(self, entry);
+}
+
+// This user's setting changed: watchers may see more or less, and (by
+// reciprocity) so may this user, whose sessions subscribe again.
+void change_privacy(presence_ptr self, const std::string& setting) {
+  auto& st = self->state;
+  if (!st.loaded)
+    st.privacy_set_while_loading = setting;
+  st.privacy = setting;
+  tell_all(self);
+  for (auto& s : st.sessions)
+    self->send(s.session, resub_atom::value);
+}
+
+// This user's contacts changed (a conversation was created or a group
+// changed): who counts as a contact is decided afresh, by subscribing again.
+void contacts_changed(presence_ptr self) {
+  auto& st = self->state;
+  std::vector<id64> me{st.user};
+  for (auto& [addr, sub] : st.subscribers)
+    self->send(sub.session, resub_atom::value, me);
+  for (auto& s : st.sessions)
+    self->send(s.session, resub_atom::value);
 }
 
 caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
@@ -56,13 +230,29 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
   st.ctx = ctx;
   st.directory = std::move(directory);
   st.user = user;
-  self->set_down_handler([=](caf::down_msg& dm) { drop_session(self, dm.source); });
-  self->delayed_send(self, ctx->presence_idle / 2, tick_atom::value);
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  load(self);
+  self->send(self, tick_atom::value);
   return {
     [=](online_atom, id64 device, const caf::actor& session) {
-      self->monitor(session);
-      self->state.sessions.push_back({device, session});
+      attach(self, device, session);
     },
+    [=](offline_atom, std::int64_t last_active) {
+      detach(self, caf::actor_cast<caf::actor_addr>(self->current_sender()), last_active);
+    },
+    [=](touch_atom, std::int64_t ts) { seen(self->state, ts); },
+    [=](subscribe_atom, const caf::actor& session, id64 viewer,
+        const std::string& viewer_privacy, bool contact) {
+      subscribe(self, {session, viewer, viewer_privacy, contact});
+    },
+    [=](unsub_atom) {
+      auto& st = self->state;
+      if (st.subscribers.erase(caf::actor_cast<caf::actor_addr>(self->current_sender())) > 0
+          && st.subscribers.empty())
+        st.unused_since = steady_clock::now();
+    },
+    [=](privacy_atom, const std::string& setting) { change_privacy(self, setting); },
+    [=](contacts_atom) { contacts_changed(self); },
     [=](deliver_atom, id64 except_device, const std::string& frame) {
       for (auto& s : self->state.sessions)
         if (s.device != except_device)
@@ -77,7 +267,14 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
       for (auto& s : self->state.sessions)
         self->send_exit(s.session, caf::exit_reason::kill);
     },
-    [=](tick_atom) { check_idle(self); },
+    [=](presload_atom) { load(self); },
+    [=](tick_atom) { tick(self); },
+    // Shutdown: last seen reaches PostgreSQL before the node exits.
+    [=](drain_atom) {
+      auto rp = self->make_response_promise<bool>();
+      flush(self, [rp](bool ok) mutable { rp.deliver(ok); });
+      return rp;
+    },
   };
 }
 

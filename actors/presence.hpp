@@ -1,12 +1,22 @@
 #pragma once
-// The presence actor: one per user with live sessions. Knows which sessions
-// (devices) are connected and forwards deliveries to them. Last seen, status
-// subscriptions and privacy grow here (issue 3).
+// The presence actor: one per user who is online, watched, or was recently
+// touched. Knows which sessions (devices) are live and forwards deliveries
+// to them; keeps last seen (written back to PostgreSQL coalesced, at most
+// every --last-seen-flush-ms, and on shutdown); pushes online/offline
+// changes to the sessions subscribed to this user, filtered by privacy.
 //
 // Interface:
 //   (online_atom, id64 device, actor session)    a session attaches
+//   (offline_atom, int64 last_active)            the sending session ends
+//   (touch_atom, int64 ts)                       a session was active
+//   (subscribe_atom, actor session, id64 viewer, string viewer_privacy,
+//    bool contact)                               watch this user
+//   (unsub_atom)                                 the sending session stops
+//   (privacy_atom, string setting)               this user's setting changed
+//   (contacts_atom)                              this user's contacts changed
 //   (deliver_atom, id64 except_device, string)   push a frame to devices
 //   (revoke_atom, id64 device)                   the device logged out
+//   (drain_atom) -> bool                         flush last seen now
 //   (fault_atom, string "session")               test hook: kill sessions
 #include <caf/fwd.hpp>
 

@@ -59,6 +59,21 @@ struct session_state {
   steady_clock::time_point refilled = steady_clock::now();
   double strikes = 0;
 
+  // Typing frames have their own, smaller bucket.
+  double typing_tokens = 0;
+  steady_clock::time_point typing_refilled = steady_clock::now();
+  long typing_refused = 0;
+
+  // Activity: any frame. Silence past the idle limit ends the session;
+  // presence hears of activity at most once per last-seen flush period.
+  steady_clock::time_point last_active = steady_clock::now();
+  std::int64_t last_active_ms = unix_now_ms();
+  std::int64_t last_touch_ms = 0;
+
+  // Users this session watches, with their presence actors (null while
+  // the subscription is being set up).
+  std::unordered_map<id64, caf::actor> watching;
+
   static inline const char* name = "session";
 };
 
@@ -78,6 +93,40 @@ void push_error(session_ptr self, const std::string& code, const std::string& me
 
 void push_error(session_ptr self, const caf::error& err, const std::string& ref = {}) {
   push_error(self, wire_code(err), describe(err), ref);
+}
+
+// Every way a session ends on its own: its presence actor learns when the
+// device was last active (a killed session's presence uses the time of death).
+void end_session(session_ptr self) {
+  auto& st = self->state;
+  if (st.presence)
+    self->send(st.presence, offline_atom::value, st.last_active_ms);
+  self->quit();
+}
+
+void note_activity(session_ptr self) {
+  auto& st = self->state;
+  st.last_active = steady_clock::now();
+  st.last_active_ms = unix_now_ms();
+  if (st.presence && st.last_active_ms - st.last_touch_ms >= st.ctx->last_seen_flush.count()) {
+    st.last_touch_ms = st.last_active_ms;
+    self->send(st.presence, touch_atom::value, st.last_active_ms);
+  }
+}
+
+// Half-open connections (a phone that lost its network) never close by
+// themselves: a session silent past the idle limit is closed (4408).
+void check_idle(session_ptr self) {
+  auto& st = self->state;
+  if (steady_clock::now() - st.last_active >= st.ctx->idle_timeout) {
+    spdlog::info("ws {}: device {} silent for {} s, closing", st.link->peer(),
+                 st.me.device_id, st.ctx->idle_timeout.count());
+    st.link->close(net::close_code::idle, "idle timeout");
+    return end_session(self);
+  }
+  auto period = std::clamp<milliseconds>(duration_cast<milliseconds>(st.ctx->idle_timeout) / 4,
+                                         milliseconds(250), milliseconds(5000));
+  self->delayed_send(self, period, idle_atom::value);
 }
 
 // --- rate limit ---------------------------------------------------------------
@@ -101,7 +150,7 @@ bool admit(session_ptr self) {
     spdlog::warn("ws {}: closed for flooding", st.link->peer());
     push_error(self, "rate_limited", "too many frames: connection closed");
     st.link->close(net::close_code::policy, "rate limit exceeded");
-    self->quit();
+    end_session(self);
     return false;
   }
   // One error per hundred refusals: answering every frame of a flood would
@@ -247,8 +296,12 @@ void handle_send(session_ptr self, wire::send_frame f) {
   self->request(st.queries, st.ctx->request_timeout, direct_atom::value,
                 st.me.user_id, f.to)
     .then(
-      [=](id64 conv) mutable {
-        self->state.direct_conversations[f.to] = conv;
+      [=](id64 conv, bool created) mutable {
+        auto& st = self->state;
+        st.direct_conversations[f.to] = conv;
+        if (created) // they are contacts now: presence privacy may change
+          self->send(st.directory, contacts_atom::value,
+                     std::vector<id64>{st.me.user_id, f.to});
         send_to_conversation(self, conv, f);
         release_frames(self);
       },
@@ -308,6 +361,136 @@ void handle_sync(session_ptr self, const wire::sync_frame& f) {
       [=](caf::error& err) { push_error(self, err); });
 }
 
+// --- typing --------------------------------------------------------------------
+
+// Typing indicators are cheap to send and fan out to every member: a
+// session gets `typing_burst` of them, refilled at `typing_per_second`.
+bool admit_typing(session_ptr self) {
+  auto& st = self->state;
+  auto now = steady_clock::now();
+  auto elapsed = duration<double>(now - st.typing_refilled).count();
+  st.typing_refilled = now;
+  st.typing_tokens = std::min(st.ctx->typing_burst,
+                              st.typing_tokens + elapsed * st.ctx->typing_per_second);
+  if (st.typing_tokens >= 1) {
+    st.typing_tokens -= 1;
+    st.typing_refused = 0;
+    return true;
+  }
+  if (st.typing_refused++ % 50 == 0)
+    push_error(self, "rate_limited", "typing indicators too often, slow down");
+  return false;
+}
+
+// --- presence subscriptions -----------------------------------------------------
+
+// Subscribes to `users` with the viewer's current privacy setting and
+// contact flags; `done(ok)` afterwards. Each presence actor answers at once
+// with a `presence` frame. `asked`: the client asked (unknown users reject
+// the whole request, errors are reported), else this is a re-subscription.
+template <class Done>
+void subscribe(session_ptr self, std::vector<id64> users, bool asked, Done done) {
+  auto& st = self->state;
+  self->request(st.queries, st.ctx->request_timeout, targets_atom::value, st.me.user_id,
+                users)
+    .then(
+      [=](presence_view& view) {
+        auto& st = self->state;
+        if (asked && view.targets.size() < users.size()) {
+          for (auto user : users) {
+            auto known = std::any_of(view.targets.begin(), view.targets.end(),
+                                     [&](auto& t) { return t.user == user; });
+            if (!known) {
+              push_error(self, "no_such_user",
+                         "no such user: " + id_to_string(user) + " (nothing subscribed)");
+              break;
+            }
+          }
+          return done(false);
+        }
+        // Watch only what is still wanted (an unsubscribe may have come
+        // first, for a re-subscription).
+        auto& targets = view.targets;
+        targets.erase(std::remove_if(targets.begin(), targets.end(),
+                                     [&](auto& t) {
+                                       return !asked && st.watching.count(t.user) == 0;
+                                     }),
+                      targets.end());
+        for (auto& t : targets)
+          st.watching.try_emplace(t.user);
+        self->request(st.directory, st.ctx->request_timeout, subscribe_atom::value,
+                      targets, st.me.user_id, view.viewer_privacy, caf::actor{self})
+          .then(
+            [=](std::vector<caf::actor>& presences) {
+              auto& watching = self->state.watching;
+              for (std::size_t i = 0; i < presences.size(); ++i) {
+                auto it = watching.find(targets[i].user);
+                if (it == watching.end() || it->second == presences[i])
+                  continue;
+                it->second = presences[i];
+                self->monitor(presences[i]);
+              }
+              done(true);
+            },
+            [=](caf::error& err) {
+              if (asked)
+                push_error(self, err);
+              done(false);
+            });
+      },
+      [=](caf::error& err) {
+        if (asked)
+          push_error(self, err);
+        done(false);
+      });
+}
+
+void handle_watch(session_ptr self, const wire::watch_frame& f) {
+  auto& st = self->state;
+  if (!f.subscribe) {
+    for (auto user : f.users) {
+      auto it = st.watching.find(user);
+      if (it == st.watching.end())
+        continue;
+      if (it->second)
+        self->send(it->second, unsub_atom::value);
+      st.watching.erase(it);
+    }
+    return;
+  }
+  auto added = std::count_if(f.users.begin(), f.users.end(),
+                             [&](id64 u) { return st.watching.count(u) == 0; });
+  if (st.watching.size() + static_cast<std::size_t>(added) > st.ctx->max_subscriptions)
+    return push_error(self, "too_many_subscriptions",
+                      "a connection may watch at most "
+                        + std::to_string(st.ctx->max_subscriptions)
+                        + " users (nothing subscribed)");
+  hold_frames(self); // an unsubscribe right behind waits for this
+  subscribe(self, f.users, true, [=](bool) { release_frames(self); });
+}
+
+// Subscribes again to `users` (their presence actor died, or who may see
+// whom changed); retried until it works, since the client is not asking.
+void resubscribe(session_ptr self, std::vector<id64> users) {
+  auto& st = self->state;
+  users.erase(std::remove_if(users.begin(), users.end(),
+                             [&](id64 u) { return st.watching.count(u) == 0; }),
+              users.end());
+  if (users.empty())
+    return;
+  subscribe(self, users, false, [=](bool ok) {
+    if (!ok)
+      self->delayed_send(self, seconds(1), resub_atom::value, users);
+  });
+}
+
+void resubscribe_all(session_ptr self) {
+  std::vector<id64> users;
+  for (auto& [user, actor] : self->state.watching)
+    users.push_back(user);
+  resubscribe(self, std::move(users));
+}
+
 void dispatch(session_ptr self, wire::parse_result frame) {
   auto& st = self->state;
   if (st.busy > 0) {
@@ -344,8 +527,11 @@ void dispatch(session_ptr self, wire::parse_result frame) {
         }
         handle_sync(self, f);
       } else if constexpr (std::is_same_v<T, wire::typing_frame>) {
-        tell_conversation(self, f.conversation, typing_atom::value, st.me.user_id,
-                          [] {});
+        if (admit_typing(self))
+          tell_conversation(self, f.conversation, typing_atom::value, st.me.user_id,
+                            [] {});
+      } else if constexpr (std::is_same_v<T, wire::watch_frame>) {
+        handle_watch(self, f);
       } else {
         static_assert(std::is_same_v<T, wire::ping_frame>);
         push(self, wire::pong_frame());
@@ -362,7 +548,7 @@ void reject_auth(session_ptr self, const caf::error& err) {
   auto code = wire_code(err) == "unauthorized" ? net::close_code::unauthorized
                                                : net::close_code::try_again;
   st.link->close(code, wire_code(err));
-  self->quit();
+  end_session(self);
 }
 
 void attach_presence(session_ptr self) {
@@ -372,7 +558,9 @@ void attach_presence(session_ptr self) {
     .then(
       [=](caf::actor& presence) {
         self->monitor(presence);
-        self->state.presence = presence;
+        auto& st = self->state;
+        st.presence = presence;
+        st.last_touch_ms = st.last_active_ms;
       },
       [=](caf::error&) {
         // Retry: without a presence actor this device gets no deliveries.
@@ -393,6 +581,7 @@ void authenticate(session_ptr self, const wire::auth_frame& f) {
         spdlog::info("ws {}: device {} of user {} authenticated", st.link->peer(),
                      who.device_id, who.user_id);
         attach_presence(self);
+        self->send(self, idle_atom::value);
         push(self, wire::ready_frame(who.user_id, who.device_id));
         release_frames(self); // handle what arrived behind `auth`
       },
@@ -402,6 +591,7 @@ void authenticate(session_ptr self, const wire::auth_frame& f) {
 void on_frame(session_ptr self, const std::string& text) {
   auto& st = self->state;
   metrics::get().frames_in.fetch_add(1);
+  note_activity(self);
   if (!admit(self))
     return;
   auto parsed = wire::parse_frame(text);
@@ -424,8 +614,18 @@ void on_down(session_ptr self, const caf::down_msg& dm) {
   if (st.presence && dm.source == st.presence.address()) {
     st.presence = nullptr;
     attach_presence(self);
-    return;
   }
+  // Watched users whose presence actor died: subscribe again, and the new
+  // actor sends their current presence (no reconnect needed).
+  std::vector<id64> rewatch;
+  for (auto& [user, actor] : st.watching) {
+    if (actor && actor.address() == dm.source) {
+      actor = nullptr;
+      rewatch.push_back(user);
+    }
+  }
+  if (!rewatch.empty())
+    return resubscribe(self, std::move(rewatch));
   for (auto it = st.conversations.begin(); it != st.conversations.end(); ++it) {
     if (it->second.address() == dm.source) {
       st.conversations.erase(it);
@@ -449,6 +649,7 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
   st.queries = std::move(queries);
   st.link = std::move(link);
   st.tokens = ctx->rate_burst;
+  st.typing_tokens = ctx->typing_burst;
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   self->attach_functor([link = st.link](const caf::error& reason) {
     // Killed or shut down: the device reconnects and syncs.
@@ -461,12 +662,15 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
     [=](frame_atom, const std::string& text) { on_frame(self, text); },
     [=](deliver_atom, const std::string& frame) { push(self, frame); },
     [=](online_atom) { attach_presence(self); },
+    [=](idle_atom) { check_idle(self); },
+    [=](resub_atom) { resubscribe_all(self); },
+    [=](resub_atom, std::vector<id64>& users) { resubscribe(self, std::move(users)); },
     [=](revoke_atom) { reject_auth(self, make_error(errc::unauthorized)); },
     [=](tick_atom) {
       if (!self->state.authenticated && !self->state.authenticating)
         reject_auth(self, make_error(errc::unauthorized));
     },
-    [=](closed_atom) { self->quit(); },
+    [=](closed_atom) { end_session(self); },
   };
 }
 

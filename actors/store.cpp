@@ -6,13 +6,17 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
 #include <variant>
 
 #include "actors/messages.hpp"
 #include "net/metrics.hpp"
 #include "storage/accounts_repo.hpp"
 #include "storage/db.hpp"
+#include "storage/groups_repo.hpp"
 #include "storage/messages_repo.hpp"
+#include "storage/presence_repo.hpp"
 
 namespace parley {
 
@@ -32,7 +36,16 @@ struct cursor_job {
   receipt_update update;
   caf::response_promise rp;
 };
-using write_job = std::variant<persist_job, cursor_job>;
+struct last_seen_job {
+  id64 user;
+  std::int64_t ts;
+  caf::response_promise rp;
+};
+struct membership_job {
+  membership_record change;
+  caf::response_promise rp;
+};
+using write_job = std::variant<persist_job, cursor_job, last_seen_job, membership_job>;
 
 struct store_state {
   std::unique_ptr<storage::database> db;
@@ -219,9 +232,10 @@ public:
                                    std::int32_t limit) {
     auto page = find(errc::not_a_member,
       [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
-        if (!storage::is_member(tx, conv, user))
+        auto visible = storage::membership(tx, conv, user);
+        if (!visible)
           return std::nullopt;
-        return storage::history(tx, conv, before, limit);
+        return storage::history(tx, conv, *visible, before, limit);
       });
     if (!page)
       return page.error();
@@ -235,14 +249,17 @@ public:
     return out;
   }
 
-  caf::result<id64> direct(id64 user, id64 peer) {
+  // The 1:1 conversation of two users, and whether this call created it.
+  caf::result<id64, bool> direct(id64 user, id64 peer) {
     // Two tries: the first may lose a creation race (see messages_repo).
     caf::expected<id64> conv{id64{0}};
+    id64 new_id = 0;
     for (int attempt = 0; attempt < 2; ++attempt) {
+      new_id = ctx_->ids->next();
       conv = run([&](pqxx::work& tx) -> id64 {
         if (!storage::user_exists(tx, peer))
           return 0;
-        return storage::direct_conversation(tx, user, peer, ctx_->ids->next());
+        return storage::direct_conversation(tx, user, peer, new_id);
       });
       if (conv || conv.error() != make_error(errc::seq_conflict))
         break;
@@ -251,7 +268,149 @@ public:
       return conv.error();
     if (*conv == 0)
       return make_error(errc::no_such_user);
-    return *conv;
+    return {*conv, *conv == new_id};
+  }
+
+  // --- groups ------------------------------------------------------------------
+
+  caf::result<std::vector<id64>> missing(const std::vector<id64>& users) {
+    auto found = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::missing_users(tx, users); });
+    if (!found)
+      return found.error();
+    return std::move(*found);
+  }
+
+  // Creates a group at seq 1 (its "created" system message), which is
+  // returned for fan-out. Fails with no_such_user if a member is unknown.
+  caf::result<wire::stored_message> create_group(const group_spec& spec) {
+    auto conv = ctx_->ids->next();
+    wire::stored_message created{ctx_->ids->next(), conv, 1, spec.creator, 0,
+                                 unix_now_ms(),
+                                 wire::system_body("created", spec.creator, spec.members,
+                                                   spec.title),
+                                 true};
+    auto done = run([&](pqxx::work& tx) {
+      if (!storage::missing_users(tx, spec.members).empty())
+        return false;
+      storage::create_group(tx, conv, spec.creator, spec.title, spec.members, created);
+      return true;
+    });
+    if (!done)
+      return done.error();
+    if (!*done)
+      return make_error(errc::no_such_user);
+    return created;
+  }
+
+  // {conversation_id, kind, title?, created_by?, created_at, members,
+  //  admins, last_seq}, for a current member.
+  caf::result<std::string> details(id64 user, id64 conv) {
+    auto d = find(errc::no_such_conversation,
+                  [&](auto& tx) { return storage::conversation_details_of(tx, conv); });
+    if (!d)
+      return d.error();
+    std::vector<id64> members;
+    std::vector<id64> admins;
+    for (auto& m : d->members) {
+      members.push_back(m.user_id);
+      if (m.admin)
+        admins.push_back(m.user_id);
+    }
+    if (std::find(members.begin(), members.end(), user) == members.end())
+      return make_error(errc::not_a_member);
+    json out{{"conversation_id", id_to_string(conv)},
+             {"kind", d->kind},
+             {"created_at", d->created_at},
+             {"members", json::parse(wire::id_list(members))},
+             {"admins", json::parse(wire::id_list(admins))},
+             {"last_seq", d->last_seq}};
+    if (d->kind == "group") {
+      out["title"] = d->title;
+      out["created_by"] = id_to_string(d->created_by);
+    }
+    return out.dump();
+  }
+
+  // Who of the current members has received and read message `seq`.
+  caf::result<std::string> receipts(id64 user, id64 conv, std::int64_t seq) {
+    struct answer {
+      id64 sender;
+      std::vector<storage::member_receipt> rows;
+    };
+    auto found = run<pqxx::read_transaction>([&](auto& tx) -> caf::expected<answer> {
+      auto visible = storage::membership(tx, conv, user);
+      if (!visible || visible->last != std::numeric_limits<std::int64_t>::max())
+        return make_error(errc::not_a_member);
+      auto sender = storage::message_sender(tx, conv, seq);
+      if (!sender || seq < visible->first)
+        return make_error(errc::no_such_message);
+      return answer{*sender, storage::message_receipts(tx, conv, seq, *sender)};
+    });
+    if (!found)
+      return found.error();
+    if (!*found)
+      return found->error();
+    std::vector<id64> delivered, read, pending;
+    for (auto& r : (*found)->rows) {
+      if (r.delivered)
+        delivered.push_back(r.user_id);
+      else
+        pending.push_back(r.user_id);
+      if (r.read)
+        read.push_back(r.user_id);
+    }
+    return json{{"conversation_id", id_to_string(conv)},
+                {"seq", seq},
+                {"from", id_to_string((*found)->sender)},
+                {"delivered", json::parse(wire::id_list(delivered))},
+                {"read", json::parse(wire::id_list(read))},
+                {"pending", json::parse(wire::id_list(pending))}}
+      .dump();
+  }
+
+  // --- presence ----------------------------------------------------------------
+
+  caf::result<presence_record> load_presence(id64 user) {
+    auto row = find(errc::no_such_user,
+                    [&](auto& tx) { return storage::load_presence(tx, user); });
+    if (!row)
+      return row.error();
+    return presence_record{row->last_seen, row->privacy};
+  }
+
+  caf::result<std::string> privacy_of(id64 user) {
+    auto row = find(errc::no_such_user,
+                    [&](auto& tx) { return storage::load_presence(tx, user); });
+    if (!row)
+      return row.error();
+    return row->privacy;
+  }
+
+  caf::result<bool> set_privacy(id64 user, const std::string& setting) {
+    auto done = run([&](pqxx::work& tx) { return storage::set_privacy(tx, user, setting); });
+    if (!done)
+      return done.error();
+    if (!*done)
+      return make_error(errc::no_such_user);
+    return true;
+  }
+
+  caf::result<presence_view> presence_targets(id64 viewer, const std::vector<id64>& users) {
+    auto view = run<pqxx::read_transaction>([&](auto& tx) -> std::optional<presence_view> {
+      auto me = storage::load_presence(tx, viewer);
+      if (!me)
+        return std::nullopt;
+      presence_view v{me->privacy, {}};
+      for (auto& t : storage::presence_targets(tx, viewer, users))
+        v.targets.push_back({t.user, t.contact});
+      return v;
+    });
+    if (!view)
+      return view.error();
+    if (!*view)
+      return make_error(errc::unauthorized);
+    return std::move(**view);
   }
 
   caf::result<sync_page> sync(id64 user, id64 device, id64 conv,
@@ -261,9 +420,10 @@ public:
       [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
         if (conv == 0)
           return storage::undelivered(tx, user, device, limit + 1);
-        if (!storage::is_member(tx, conv, user))
+        auto visible = storage::membership(tx, conv, user);
+        if (!visible)
           return std::nullopt;
-        return storage::messages_after(tx, conv, after, limit + 1);
+        return storage::messages_after(tx, conv, *visible, after, limit + 1);
       });
     if (!rows)
       return rows.error();
@@ -289,9 +449,10 @@ public:
                       [&](auto& tx) { return storage::load_conversation(tx, conv); });
     if (!state)
       return state.error();
-    conversation_info info{state->kind, {}, state->last_seq};
+    conversation_info info{state->kind, state->title, {}, state->last_seq};
     for (auto& m : state->members)
-      info.members.push_back({m.user_id, m.delivered_seq, m.read_seq});
+      info.members.push_back(
+        {m.user_id, m.delivered_seq, m.read_seq, m.admin, m.joined_seq});
     return info;
   }
 
@@ -379,17 +540,41 @@ private:
       return persist_result{std::move(res.stored),
                             res.outcome == storage::insert_outcome::duplicate};
     }
-    auto& u = std::get<cursor_job>(job).update;
-    storage::advance_cursors(tx, u.conversation, u.user, u.device, u.read, u.up_to);
-    return persist_result{};
+    if (auto* c = std::get_if<cursor_job>(&job)) {
+      auto& u = c->update;
+      storage::advance_cursors(tx, u.conversation, u.user, u.device, u.read, u.up_to);
+      return persist_result{};
+    }
+    if (auto* l = std::get_if<last_seen_job>(&job)) {
+      storage::store_last_seen(tx, l->user, l->ts);
+      return persist_result{};
+    }
+    return apply_membership(tx, std::get<membership_job>(job).change);
+  }
+
+  static caf::expected<persist_result> apply_membership(pqxx::work& tx,
+                                                        const membership_record& c) {
+    auto& m = c.message.msg;
+    auto res = storage::insert_message(tx, m, c.message.client_id);
+    if (res.outcome == storage::insert_outcome::seq_taken)
+      return make_error(errc::seq_conflict);
+    for (auto user : c.added)
+      storage::join_group(tx, m.conversation, user, false, m.seq);
+    for (auto user : c.removed)
+      storage::leave_group(tx, m.conversation, user, m.seq);
+    for (auto user : c.new_admins)
+      storage::make_admin(tx, m.conversation, user);
+    return persist_result{std::move(res.stored), false};
   }
 
   static void answer(write_job& job, const caf::expected<persist_result>& result) {
     std::visit(
       [&](auto& j) {
+        using job_type = std::decay_t<decltype(j)>;
         if (!result)
           j.rp.deliver(result.error());
-        else if constexpr (std::is_same_v<std::decay_t<decltype(j)>, persist_job>)
+        else if constexpr (std::is_same_v<job_type, persist_job>
+                           || std::is_same_v<job_type, membership_job>)
           j.rp.deliver(*result);
         else
           j.rp.deliver(true);
@@ -418,6 +603,20 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     [=](history_atom, id64 user, id64 conv, std::int64_t before,
         std::int32_t limit) { return impl->history(user, conv, before, limit); },
     [=](direct_atom, id64 user, id64 peer) { return impl->direct(user, peer); },
+    [=](exists_atom, const std::vector<id64>& users) { return impl->missing(users); },
+    [=](group_atom, const group_spec& spec) { return impl->create_group(spec); },
+    [=](info_atom, id64 user, id64 conv) { return impl->details(user, conv); },
+    [=](receipts_atom, id64 user, id64 conv, std::int64_t seq) {
+      return impl->receipts(user, conv, seq);
+    },
+    [=](presload_atom, id64 user) { return impl->load_presence(user); },
+    [=](privacy_atom, id64 user, const std::string& setting) {
+      return impl->set_privacy(user, setting);
+    },
+    [=](privacy_atom, id64 user) { return impl->privacy_of(user); },
+    [=](targets_atom, id64 viewer, const std::vector<id64>& users) {
+      return impl->presence_targets(viewer, users);
+    },
     [=](sync_atom, id64 user, id64 device, id64 conv, std::int64_t after,
         std::int32_t limit) { return impl->sync(user, device, conv, after, limit); },
     [=](load_atom, id64 conv) { return impl->load(conv); },
@@ -429,6 +628,12 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     },
     [=](cursor_atom, const receipt_update& update) {
       impl->enqueue(cursor_job{update, self->make_response_promise()});
+    },
+    [=](last_seen_atom, id64 user, std::int64_t ts) {
+      impl->enqueue(last_seen_job{user, ts, self->make_response_promise()});
+    },
+    [=](members_atom, const membership_record& change) {
+      impl->enqueue(membership_job{change, self->make_response_promise()});
     },
     [=](flush_atom) { impl->flush(); },
   };

@@ -74,6 +74,18 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   app.add_option("--max-upload-mib", cfg.max_upload_mib, "largest upload, in MiB")
     ->check(CLI::Range(1u, 16u * 1024))
     ->capture_default_str();
+  app.add_option("--idle-timeout", cfg.idle_timeout_seconds,
+                 "seconds of silence after which a websocket is closed (clients ping every 25 s)")
+    ->check(CLI::Range(1u, 86400u))
+    ->capture_default_str();
+  app.add_option("--last-seen-flush-ms", cfg.last_seen_flush_ms,
+                 "how often last seen is written back to PostgreSQL, per user")
+    ->check(CLI::Range(100u, 600000u))
+    ->capture_default_str();
+  app.add_option("--max-group-size", cfg.max_group_size,
+                 "most members a group may have, its creator included")
+    ->check(CLI::Range(2u, 100000u))
+    ->capture_default_str();
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);

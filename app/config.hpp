@@ -22,6 +22,9 @@ struct parleyd_config {
   double rate_burst = 2000;
   std::string media_dir = "var/media";
   unsigned max_upload_mib = 64;
+  unsigned idle_timeout_seconds = 60;
+  unsigned last_seen_flush_ms = 5000;
+  unsigned max_group_size = 1024;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`

@@ -61,7 +61,21 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->rate_per_second = cfg.rate_per_second;
   ctx->rate_burst = cfg.rate_burst;
   ctx->media_dir = cfg.media_dir;
+  ctx->idle_timeout = seconds(cfg.idle_timeout_seconds);
+  ctx->last_seen_flush = milliseconds(cfg.last_seen_flush_ms);
+  ctx->max_group_size = cfg.max_group_size;
   return ctx;
+}
+
+// The sessions have ended, so every last seen is final: write them back
+// before exiting, so that after a clean restart they are exact.
+void flush_last_seen(caf::actor_system& system, const caf::actor& directory) {
+  caf::scoped_actor self{system};
+  self->request(directory, seconds(5), drain_atom::value)
+    .receive([](bool) { spdlog::info("last seen flushed"); },
+             [](caf::error& err) {
+               spdlog::warn("could not flush last seen: {}", caf::to_string(err));
+             });
 }
 
 int wait_for_signal() {
@@ -138,6 +152,7 @@ int run_node(const parleyd_config& cfg) {
   std::this_thread::sleep_for(milliseconds(300));
   server.close_websockets(net::close_code::going_away, "node shutting down");
   std::this_thread::sleep_for(milliseconds(200));
+  flush_last_seen(system, directory);
   server.stop();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(queries, caf::exit_reason::user_shutdown);

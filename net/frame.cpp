@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unordered_set>
+
 namespace parley::wire {
 
 using json = nlohmann::json;
@@ -124,6 +126,23 @@ typing_frame parse_typing(const json& obj) {
   return {id_field(require(obj, "conversation"), "conversation")};
 }
 
+watch_frame parse_watch(const json& obj, bool subscribe) {
+  auto& users = require(obj, "users");
+  if (!users.is_array())
+    reject("invalid_field", "field 'users' must be an array of user ids");
+  if (users.empty())
+    reject("invalid_field", "field 'users' must name at least one user");
+  watch_frame out{subscribe, {}};
+  out.users.reserve(users.size());
+  std::unordered_set<id64> seen;
+  for (auto& user : users) {
+    auto id = id_field(user, "users");
+    if (seen.insert(id).second)
+      out.users.push_back(id);
+  }
+  return out;
+}
+
 parse_result parse_object(const json& obj) {
   auto& type = require(obj, "type");
   if (!type.is_string())
@@ -139,6 +158,10 @@ parse_result parse_object(const json& obj) {
     return parse_typing(obj);
   if (name == "ping")
     return ping_frame{};
+  if (name == "presence.subscribe")
+    return parse_watch(obj, true);
+  if (name == "presence.unsubscribe")
+    return parse_watch(obj, false);
   if (name == "auth")
     return parse_auth(obj);
   reject("unknown_type", "unknown frame type '" + printable_prefix(name, 64) + "'");

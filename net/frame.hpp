@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "storage/ids.hpp"
 
@@ -44,6 +45,12 @@ struct typing_frame {
 
 struct ping_frame {};
 
+// presence.subscribe / presence.unsubscribe: `users` without duplicates.
+struct watch_frame {
+  bool subscribe = true;
+  std::vector<id64> users;
+};
+
 // A rejected frame: `code` is the stable machine-readable reason, `ref` the
 // offending frame's `id` as JSON text (empty when it had none).
 struct frame_error {
@@ -54,7 +61,7 @@ struct frame_error {
 
 using parse_result = std::variant<frame_error, auth_frame, send_frame,
                                   receipt_frame, sync_frame, typing_frame,
-                                  ping_frame>;
+                                  ping_frame, watch_frame>;
 
 parse_result parse_frame(std::string_view text);
 

@@ -75,6 +75,7 @@ constexpr std::uint16_t going_away = 1001;  // node shutting down
 constexpr std::uint16_t policy = 1008;      // abuse (rate limit)
 constexpr std::uint16_t try_again = 1013;   // slow consumer: reconnect and sync
 constexpr std::uint16_t unauthorized = 4401;
+constexpr std::uint16_t idle = 4408;          // silent past the idle limit
 } // namespace close_code
 
 } // namespace parley::net

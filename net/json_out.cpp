@@ -9,13 +9,23 @@ using json = nlohmann::json;
 namespace {
 
 json message_fields(const stored_message& m) {
-  return {{"msg_id", id_to_string(m.msg_id)},
-          {"conversation", id_to_string(m.conversation)},
-          {"seq", m.seq},
-          {"from", id_to_string(m.from)},
-          {"from_device", id_to_string(m.from_device)},
-          {"ts", m.ts},
-          {"body", m.body}};
+  json j{{"msg_id", id_to_string(m.msg_id)},
+         {"conversation", id_to_string(m.conversation)},
+         {"seq", m.seq},
+         {"from", id_to_string(m.from)},
+         {"from_device", id_to_string(m.from_device)},
+         {"ts", m.ts},
+         {"body", m.body}};
+  if (m.system)
+    j["body_type"] = "system";
+  return j;
+}
+
+json ids_json(const std::vector<id64>& ids) {
+  auto out = json::array();
+  for (auto id : ids)
+    out.push_back(id_to_string(id));
+  return out;
 }
 
 // Never throws: text that is not valid UTF-8 is replaced, not rejected.
@@ -66,10 +76,32 @@ std::string receipt_notice(id64 conversation, id64 user, std::string_view status
               {"ts", ts}});
 }
 
-std::string typing_notice(id64 conversation, id64 user) {
+std::string typing_notice(id64 conversation, id64 user, bool active) {
   return dump(json{{"type", "typing"},
               {"conversation", id_to_string(conversation)},
-              {"user", id_to_string(user)}});
+              {"user", id_to_string(user)},
+              {"active", active}});
+}
+
+std::string presence_frame(id64 user, bool online, std::int64_t last_seen) {
+  return dump(json{{"type", "presence"},
+              {"user", id_to_string(user)},
+              {"online", online},
+              {"last_seen", last_seen > 0 ? json(last_seen) : json(nullptr)}});
+}
+
+std::string system_body(std::string_view event, id64 by, const std::vector<id64>& users,
+                        std::string_view title, const std::vector<id64>& new_admins) {
+  json j{{"event", event}, {"by", id_to_string(by)}, {"users", ids_json(users)}};
+  if (!title.empty())
+    j["title"] = title;
+  if (!new_admins.empty())
+    j["admins"] = ids_json(new_admins);
+  return dump(j);
+}
+
+std::string id_list(const std::vector<id64>& ids) {
+  return dump(ids_json(ids));
 }
 
 std::string sync_done_frame(id64 conversation, bool more) {

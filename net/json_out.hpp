@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/ids.hpp"
 
@@ -17,6 +18,7 @@ struct stored_message {
   id64 from_device = 0;
   std::int64_t ts = 0;
   std::string body;
+  bool system = false; // written by the server: a membership change
 };
 
 std::string ready_frame(id64 user, id64 device);
@@ -28,7 +30,17 @@ std::string message_frame(const stored_message& m);
 std::string message_object(const stored_message& m);
 std::string receipt_notice(id64 conversation, id64 user, std::string_view status,
                           std::int64_t up_to, std::int64_t ts);
-std::string typing_notice(id64 conversation, id64 user);
+// `active` false: the user stopped typing (no refresh for a while).
+std::string typing_notice(id64 conversation, id64 user, bool active = true);
+// `last_seen` 0 (unknown or hidden) is sent as null.
+std::string presence_frame(id64 user, bool online, std::int64_t last_seen);
+// The body of a system message: what changed in a group's membership.
+// {"event", "by", "users", "title"?, "admins"?}
+std::string system_body(std::string_view event, id64 by, const std::vector<id64>& users,
+                        std::string_view title = {},
+                        const std::vector<id64>& new_admins = {});
+// ["1","2"]: ids as a JSON array of strings.
+std::string id_list(const std::vector<id64>& ids);
 std::string sync_done_frame(id64 conversation, bool more);
 std::string pong_frame();
 // `ref` is JSON text (or empty for none).

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -32,12 +33,15 @@ http_response json_response(int status, std::string body) {
 }
 
 int status_of(const std::string& code) {
-  if (code == "no_such_user" || code == "no_such_conversation" || code == "no_such_media")
+  if (code == "no_such_user" || code == "no_such_conversation" || code == "no_such_media"
+      || code == "no_such_member" || code == "no_such_message")
     return 404;
-  if (code == "not_a_member")
+  if (code == "not_a_member" || code == "not_admin")
     return 403;
-  if (code == "username_taken")
+  if (code == "username_taken" || code == "already_member")
     return 409;
+  if (code == "not_a_group" || code == "too_many_members")
+    return 400;
   if (code == "bad_credentials" || code == "unauthorized")
     return 401;
   if (code == "internal")
@@ -107,6 +111,32 @@ std::variant<json, http_response> json_body(const http_request& req) {
   return doc;
 }
 
+// The ids of an array field of id strings, or the error response to send.
+// Duplicates are refused: they are almost always a client bug.
+std::variant<std::vector<id64>, http_response> id_array_field(const json& doc,
+                                                              const char* name) {
+  auto it = doc.find(name);
+  if (it == doc.end())
+    return error_response(400, "missing_field", std::string{"field '"} + name
+                                                  + "' is required");
+  if (!it->is_array())
+    return error_response(400, "invalid_field", std::string{"field '"} + name
+                                                  + "' must be an array of user ids");
+  std::vector<id64> ids;
+  for (auto& v : *it) {
+    auto id = v.is_string() ? parse_id(v.get<std::string>()) : std::nullopt;
+    if (!id)
+      return error_response(400, "invalid_field",
+                            std::string{"'"} + name
+                              + "' must hold user ids as decimal strings");
+    if (std::find(ids.begin(), ids.end(), *id) != ids.end())
+      return error_response(400, "duplicate_member",
+                            "user " + id_to_string(*id) + " is listed twice");
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
 // A string field, or nullopt (absent or of another type).
 std::optional<std::string> string_field(const json& doc, const char* name) {
   auto it = doc.find(name);
@@ -152,10 +182,27 @@ public:
       return only(m, "DELETE", respond, [&] { logout(req, respond); });
     if (is({"v1", "users", "by-name", "*"}))
       return only(m, "GET", respond, [&] { find_user(req, s[3], respond); });
-    if (is({"v1", "conversations"}))
+    if (is({"v1", "conversations"})) {
+      if (m == "POST")
+        return create_group(req, respond);
       return only(m, "GET", respond, [&] { conversations(req, respond); });
+    }
+    if (is({"v1", "conversations", "*"}))
+      return only(m, "GET", respond, [&] { conversation(req, s[2], respond); });
     if (is({"v1", "conversations", "*", "messages"}))
       return only(m, "GET", respond, [&] { history(req, s[2], t.query, respond); });
+    if (is({"v1", "conversations", "*", "members"}))
+      return only(m, "POST", respond, [&] { add_members(req, s[2], respond); });
+    if (is({"v1", "conversations", "*", "members", "*"}))
+      return only(m, "DELETE", respond,
+                  [&] { remove_member(req, s[2], s[4], respond); });
+    if (is({"v1", "conversations", "*", "receipts"}))
+      return only(m, "GET", respond, [&] { receipts(req, s[2], t.query, respond); });
+    if (is({"v1", "me", "privacy"})) {
+      if (m == "PUT")
+        return set_privacy(req, respond);
+      return only(m, "GET", respond, [&] { get_privacy(req, respond); });
+    }
     if (is({"v1", "media"}))
       return only(m, "POST", respond, [&] { upload(req, respond); });
     if (is({"v1", "media", "*"})) {
@@ -363,6 +410,224 @@ private:
         [=](std::string& body) { respond(json_response(200, std::move(body))); },
         history_atom::value, who.user_id, *conv, before,
         static_cast<std::int32_t>(limit));
+    });
+  }
+
+  // --- groups ---------------------------------------------------------------------
+
+  static std::optional<id64> path_id(const std::string& text) {
+    return parse_id(text);
+  }
+
+  static http_response bad_conversation_id() {
+    return error_response(400, "invalid_parameter", "conversation id must be a decimal id");
+  }
+
+  // Asks the conversation's actor (found or spawned by the directory).
+  template <class Result, class OnOk, class... Ts>
+  void ask_conversation(id64 conv, responder respond, OnOk ok, Ts... xs) {
+    auto timeout = ctx_->request_timeout;
+    sys_.spawn(
+      [=](caf::event_based_actor* self, const caf::actor& directory) {
+        self->request(directory, timeout, conv_atom::value, conv)
+          .then(
+            [=](caf::actor& actor) {
+              self->request(actor, timeout, xs...)
+                .then([=](Result& result) { ok(result); },
+                      [=](caf::error& err) { respond(failure_response(err)); });
+            },
+            [=](caf::error& err) { respond(failure_response(err)); });
+      },
+      directory_);
+  }
+
+  // Answers a membership change with its system message's place in the
+  // conversation.
+  static http_response change_response(const ack_info& ack, const char* field,
+                                       const std::vector<id64>& users) {
+    return json_response(200, json{{"conversation_id", id_to_string(ack.conversation)},
+                                   {"msg_id", id_to_string(ack.msg_id)},
+                                   {"seq", ack.seq},
+                                   {"ts", ack.ts},
+                                   {field, json::parse(wire::id_list(users))}}
+                                .dump());
+  }
+
+  void create_group(const http_request& req, responder respond) {
+    auto parsed = json_body(req);
+    if (auto* err = std::get_if<http_response>(&parsed))
+      return respond(*err);
+    auto& doc = std::get<json>(parsed);
+    if (!doc.contains("title"))
+      return respond(error_response(400, "missing_field", "field 'title' is required"));
+    auto title = string_field(doc, "title");
+    if (!title || title->empty() || title->size() > 128)
+      return respond(error_response(400, "invalid_field",
+                                    "'title' must be a string of 1 to 128 bytes"));
+    auto ids = id_array_field(doc, "members");
+    if (auto* err = std::get_if<http_response>(&ids))
+      return respond(*err);
+    auto listed = std::get<std::vector<id64>>(ids);
+    authorized(req, respond, [=](const identity& who) {
+      // Listing yourself is allowed: you are a member (and admin) anyway.
+      auto members = listed;
+      members.erase(std::remove(members.begin(), members.end(), who.user_id),
+                    members.end());
+      if (members.empty())
+        return respond(error_response(400, "no_members",
+                                      "a group needs at least one member besides you"));
+      if (members.size() + 1 > ctx_->max_group_size)
+        return respond(error_response(
+          400, "too_many_members",
+          "a group has at most " + std::to_string(ctx_->max_group_size) + " members"));
+      group_spec spec{who.user_id, *title, members};
+      ask<wire::stored_message>(
+        queries_, ctx_->request_timeout, respond,
+        [=](const wire::stored_message& created) {
+          auto everyone = members;
+          everyone.insert(everyone.begin(), who.user_id);
+          caf::anon_send(directory_, fanout_atom::value, everyone, id64{0},
+                         wire::message_frame(created));
+          caf::anon_send(directory_, contacts_atom::value, everyone);
+          respond(json_response(
+            201, json{{"conversation_id", id_to_string(created.conversation)},
+                      {"kind", "group"},
+                      {"title", *title},
+                      {"created_by", id_to_string(who.user_id)},
+                      {"created_at", created.ts},
+                      {"members", json::parse(wire::id_list(everyone))},
+                      {"admins", json::array({id_to_string(who.user_id)})},
+                      {"last_seq", created.seq}}
+                   .dump()));
+        },
+        group_atom::value, spec);
+    });
+  }
+
+  void conversation(const http_request& req, const std::string& conv_text,
+                    responder respond) {
+    auto conv = path_id(conv_text);
+    if (!conv)
+      return respond(bad_conversation_id());
+    authorized(req, respond, [=](const identity& who) {
+      ask<std::string>(
+        queries_, ctx_->request_timeout, respond,
+        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        info_atom::value, who.user_id, *conv);
+    });
+  }
+
+  void add_members(const http_request& req, const std::string& conv_text,
+                   responder respond) {
+    auto conv = path_id(conv_text);
+    if (!conv)
+      return respond(bad_conversation_id());
+    auto parsed = json_body(req);
+    if (auto* err = std::get_if<http_response>(&parsed))
+      return respond(*err);
+    auto& doc = std::get<json>(parsed);
+    std::vector<id64> users;
+    if (doc.contains("user_id") && !doc.contains("members")) {
+      auto raw = string_field(doc, "user_id");
+      auto id = raw ? parse_id(*raw) : std::nullopt;
+      if (!id)
+        return respond(error_response(400, "invalid_field",
+                                      "'user_id' must be an id as a decimal string"));
+      users.push_back(*id);
+    } else {
+      auto ids = id_array_field(doc, "members");
+      if (auto* err = std::get_if<http_response>(&ids))
+        return respond(*err);
+      users = std::get<std::vector<id64>>(ids);
+    }
+    if (users.empty())
+      return respond(error_response(400, "no_members", "name at least one user to add"));
+    authorized(req, respond, [=](const identity& who) {
+      // Unknown users first (users are never deleted, so this holds), then
+      // the conversation decides: admin rights, membership, size limit.
+      ask<std::vector<id64>>(
+        queries_, ctx_->request_timeout, respond,
+        [=](const std::vector<id64>& missing) {
+          if (!missing.empty())
+            return respond(error_response(404, "no_such_user",
+                                          "no such user: " + id_to_string(missing[0])));
+          ask_conversation<ack_info>(
+            *conv, respond,
+            [=](const ack_info& ack) { respond(change_response(ack, "added", users)); },
+            members_atom::value, membership_change{who.user_id, true, users});
+        },
+        exists_atom::value, users);
+    });
+  }
+
+  void remove_member(const http_request& req, const std::string& conv_text,
+                     const std::string& user_text, responder respond) {
+    auto conv = path_id(conv_text);
+    if (!conv)
+      return respond(bad_conversation_id());
+    auto user = path_id(user_text);
+    if (!user)
+      return respond(error_response(400, "invalid_parameter", "user id must be a decimal id"));
+    authorized(req, respond, [=](const identity& who) {
+      ask_conversation<ack_info>(
+        *conv, respond,
+        [=](const ack_info& ack) {
+          respond(change_response(ack, "removed", {*user}));
+        },
+        members_atom::value, membership_change{who.user_id, false, {*user}});
+    });
+  }
+
+  void receipts(const http_request& req, const std::string& conv_text,
+                const std::string& query, responder respond) {
+    auto conv = path_id(conv_text);
+    if (!conv)
+      return respond(bad_conversation_id());
+    auto raw = query_param(query, "seq");
+    auto seq = raw ? to_int(*raw) : std::nullopt;
+    if (!seq || *seq < 1)
+      return respond(error_response(400, "invalid_parameter",
+                                    "'seq' must be a positive integer"));
+    authorized(req, respond, [=](const identity& who) {
+      ask<std::string>(
+        queries_, ctx_->request_timeout, respond,
+        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        receipts_atom::value, who.user_id, *conv, *seq);
+    });
+  }
+
+  // --- privacy ---------------------------------------------------------------------
+
+  void set_privacy(const http_request& req, responder respond) {
+    auto parsed = json_body(req);
+    if (auto* err = std::get_if<http_response>(&parsed))
+      return respond(*err);
+    auto& doc = std::get<json>(parsed);
+    if (!doc.contains("last_seen"))
+      return respond(error_response(400, "missing_field", "field 'last_seen' is required"));
+    auto setting = string_field(doc, "last_seen");
+    if (!setting || (*setting != "everyone" && *setting != "contacts" && *setting != "nobody"))
+      return respond(error_response(
+        400, "invalid_field", "'last_seen' must be \"everyone\", \"contacts\" or \"nobody\""));
+    authorized(req, respond, [=](const identity& who) {
+      ask<bool>(
+        queries_, ctx_->request_timeout, respond,
+        [=](bool) {
+          caf::anon_send(directory_, privacy_atom::value, who.user_id, *setting);
+          respond(json_response(200, json{{"last_seen", *setting}}.dump()));
+        },
+        privacy_atom::value, who.user_id, *setting);
+    });
+  }
+
+  void get_privacy(const http_request& req, responder respond) {
+    authorized(req, respond, [=](const identity& who) {
+      ask<std::string>(
+        queries_, ctx_->request_timeout, respond,
+        [=](std::string& setting) {
+          respond(json_response(200, json{{"last_seen", setting}}.dump()));
+        },
+        privacy_atom::value, who.user_id);
     });
   }
 

@@ -61,39 +61,44 @@ constexpr statement statements[] = {
   {"add_member",
    "INSERT INTO members (conversation_id, user_id) VALUES ($1, $2)"
    " ON CONFLICT DO NOTHING"},
-  {"conversation_kind",
-   "SELECT kind FROM conversations WHERE conversation_id = $1"},
+  {"conversation_meta",
+   "SELECT kind, coalesce(title, '') FROM conversations WHERE conversation_id = $1"},
+  // Current members only (former ones keep their row with left_seq set).
   {"conversation_members",
-   "SELECT user_id, delivered_seq, read_seq FROM members"
-   " WHERE conversation_id = $1 ORDER BY user_id"},
+   "SELECT user_id, delivered_seq, read_seq, is_admin, joined_seq FROM members"
+   " WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id"},
   {"last_seq",
    "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1"},
-  {"is_member",
-   "SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2"},
+  // A current or former member: the range of seqs they may read.
+  {"membership",
+   "SELECT joined_seq, left_seq FROM members WHERE conversation_id = $1 AND user_id = $2"},
   {"insert_message",
    "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
-   " sender_device, client_id, ts, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+   " sender_device, client_id, ts, body, system)"
+   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
    " ON CONFLICT DO NOTHING RETURNING msg_id"},
   {"message_by_client_id",
-   "SELECT msg_id, conversation_id, seq, ts, body FROM messages"
+   "SELECT msg_id, conversation_id, seq, ts, body, system FROM messages"
    " WHERE sender_device = $1 AND client_id = $2"},
+  // History and sync read within [$4, $5]: the reader's membership range.
   {"history",
-   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body"
+   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system"
    " FROM messages WHERE conversation_id = $1 AND seq < $2"
-   " ORDER BY seq DESC LIMIT $3"},
+   " AND seq BETWEEN $4 AND $5 ORDER BY seq DESC LIMIT $3"},
   {"messages_after",
-   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body"
+   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system"
    " FROM messages WHERE conversation_id = $1 AND seq > $2"
-   " ORDER BY seq LIMIT $3"},
+   " AND seq BETWEEN $4 AND $5 ORDER BY seq LIMIT $3"},
   // A device's undelivered messages in all of its user's conversations,
   // except those it sent itself.
   {"undelivered",
    "SELECT m.msg_id, m.conversation_id, m.seq, m.sender_id, m.sender_device,"
-   " m.ts, m.body FROM members mb"
+   " m.ts, m.body, m.system FROM members mb"
    " JOIN messages m ON m.conversation_id = mb.conversation_id"
    " LEFT JOIN device_cursors dc"
    "   ON dc.device_id = $2 AND dc.conversation_id = mb.conversation_id"
    " WHERE mb.user_id = $1 AND m.seq > coalesce(dc.delivered_seq, 0)"
+   "   AND m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)"
    "   AND m.sender_device <> $2"
    " ORDER BY m.conversation_id, m.seq LIMIT $3"},
   // Cursors only move forward; `read` implies `delivered`.
@@ -107,23 +112,72 @@ constexpr statement statements[] = {
    "UPDATE members SET delivered_seq = greatest(delivered_seq, $3),"
    " read_seq = greatest(read_seq, $4)"
    " WHERE conversation_id = $1 AND user_id = $2"},
+  // Unread: others' messages past the read cursor (system messages do not
+  // count), from the caller's join on.
   {"list_conversations",
    "SELECT c.conversation_id, c.kind, mb.read_seq,"
    " (SELECT coalesce(max(m.seq), 0) FROM messages m"
    "   WHERE m.conversation_id = c.conversation_id) AS last_seq,"
    " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id"
-   "   AND m.seq > mb.read_seq AND m.sender_id <> $1) AS unread,"
+   "   AND m.seq > greatest(mb.read_seq, mb.joined_seq - 1) AND m.sender_id <> $1"
+   "   AND NOT m.system) AS unread,"
    " peer.user_id AS peer_id, peer.username AS peer_name,"
    " pm.delivered_seq AS peer_delivered, pm.read_seq AS peer_read,"
    " (SELECT string_agg(m2.user_id::text, ',' ORDER BY m2.user_id) FROM members m2"
-   "   WHERE m2.conversation_id = c.conversation_id) AS member_ids"
+   "   WHERE m2.conversation_id = c.conversation_id AND m2.left_seq IS NULL) AS member_ids,"
+   " c.title"
    " FROM members mb JOIN conversations c USING (conversation_id)"
    " LEFT JOIN direct_conversations d USING (conversation_id)"
    " LEFT JOIN users peer ON peer.user_id ="
    "   CASE WHEN d.user_lo = $1 THEN d.user_hi ELSE d.user_lo END"
    " LEFT JOIN members pm ON pm.conversation_id = c.conversation_id"
    "   AND pm.user_id = peer.user_id"
-   " WHERE mb.user_id = $1 ORDER BY last_seq DESC, c.conversation_id"},
+   " WHERE mb.user_id = $1 AND mb.left_seq IS NULL"
+   " ORDER BY last_seq DESC, c.conversation_id"},
+  // groups_repo.cpp
+  {"existing_users", "SELECT user_id FROM users WHERE user_id = ANY($1::bigint[])"},
+  {"create_group",
+   "INSERT INTO conversations (conversation_id, kind, title, created_by, created_at)"
+   " VALUES ($1, 'group', $2, $3, $4)"},
+  // A new member's cursors start just before their join: earlier messages
+  // are neither theirs to read nor unread.
+  {"join_group",
+   "INSERT INTO members (conversation_id, user_id, is_admin, joined_seq,"
+   " delivered_seq, read_seq) VALUES ($1, $2, $3, $4, $4 - 1, $4 - 1)"
+   " ON CONFLICT (conversation_id, user_id) DO UPDATE SET"
+   " is_admin = EXCLUDED.is_admin, joined_seq = EXCLUDED.joined_seq, left_seq = NULL,"
+   " delivered_seq = greatest(members.delivered_seq, EXCLUDED.delivered_seq),"
+   " read_seq = greatest(members.read_seq, EXCLUDED.read_seq)"},
+  {"leave_group",
+   "UPDATE members SET left_seq = $3, is_admin = false"
+   " WHERE conversation_id = $1 AND user_id = $2 AND left_seq IS NULL"},
+  {"make_admin",
+   "UPDATE members SET is_admin = true WHERE conversation_id = $1 AND user_id = $2"},
+  {"conversation_details",
+   "SELECT kind, coalesce(title, ''), coalesce(created_by, 0), created_at,"
+   " (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1)"
+   " FROM conversations WHERE conversation_id = $1"},
+  {"message_sender",
+   "SELECT sender_id FROM messages WHERE conversation_id = $1 AND seq = $2"},
+  // Who of the members that could see message $2 (all but its sender)
+  // have received and read it.
+  {"message_receipts",
+   "SELECT user_id, delivered_seq >= $2, read_seq >= $2 FROM members"
+   " WHERE conversation_id = $1 AND left_seq IS NULL AND joined_seq <= $2"
+   " AND user_id <> $3 ORDER BY user_id"},
+  // presence_repo.cpp
+  {"presence_load",
+   "SELECT coalesce(last_seen, 0), last_seen_privacy FROM users WHERE user_id = $1"},
+  {"store_last_seen",
+   "UPDATE users SET last_seen = greatest(coalesce(last_seen, 0), $2)"
+   " WHERE user_id = $1"},
+  {"set_privacy", "UPDATE users SET last_seen_privacy = $2 WHERE user_id = $1"},
+  // For each existing user of $2: whether they share a conversation with $1.
+  {"presence_targets",
+   "SELECT u.user_id, EXISTS (SELECT 1 FROM members a JOIN members b"
+   "   USING (conversation_id) WHERE a.user_id = $1 AND b.user_id = u.user_id"
+   "   AND a.left_seq IS NULL AND b.left_seq IS NULL)"
+   " FROM users u WHERE u.user_id = ANY($2::bigint[])"},
 };
 
 bool has_param(const std::string& url, const char* name) {

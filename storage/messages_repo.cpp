@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <limits>
 
 namespace parley::storage {
 
@@ -15,7 +16,7 @@ std::vector<stored_message> to_messages(const pqxx::result& r) {
     out.push_back({row[0].as<id64>(), row[1].as<id64>(),
                    row[2].as<std::int64_t>(), row[3].as<id64>(),
                    row[4].as<id64>(), row[5].as<std::int64_t>(),
-                   row[6].as<std::string>()});
+                   row[6].as<std::string>(), row[7].as<bool>()});
   return out;
 }
 
@@ -49,26 +50,33 @@ id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id
 
 std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
                                                     id64 conversation) {
-  auto kind = tx.exec_prepared("conversation_kind", conversation);
-  if (kind.empty())
+  auto meta = tx.exec_prepared("conversation_meta", conversation);
+  if (meta.empty())
     return std::nullopt;
   conversation_state state;
-  state.kind = kind[0][0].as<std::string>();
+  state.kind = meta[0][0].as<std::string>();
+  state.title = meta[0][1].as<std::string>();
   for (const auto& row : tx.exec_prepared("conversation_members", conversation))
     state.members.push_back({row[0].as<id64>(), row[1].as<std::int64_t>(),
-                             row[2].as<std::int64_t>()});
+                             row[2].as<std::int64_t>(), row[3].as<bool>(),
+                             row[4].as<std::int64_t>()});
   state.last_seq = tx.exec_prepared("last_seq", conversation)[0][0].as<std::int64_t>();
   return state;
 }
 
-bool is_member(pqxx::transaction_base& tx, id64 conversation, id64 user) {
-  return !tx.exec_prepared("is_member", conversation, user).empty();
+std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversation,
+                                   id64 user) {
+  auto r = tx.exec_prepared("membership", conversation, user);
+  if (r.empty())
+    return std::nullopt;
+  return seq_range{r[0][0].as<std::int64_t>(),
+                   r[0][1].as<std::int64_t>(std::numeric_limits<std::int64_t>::max())};
 }
 
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
                              const std::string& client_id) {
   auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq, m.from,
-                            m.from_device, client_id, m.ts, m.body);
+                            m.from_device, client_id, m.ts, m.body, m.system);
   if (!r.empty())
     return {insert_outcome::inserted, m};
   // Nothing inserted: either this client id was used before (an idempotent
@@ -80,19 +88,21 @@ insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m
   // Same device, hence same sender.
   return {insert_outcome::duplicate,
           {row[0].as<id64>(), row[1].as<id64>(), row[2].as<std::int64_t>(), m.from,
-           m.from_device, row[3].as<std::int64_t>(), row[4].as<std::string>()}};
+           m.from_device, row[3].as<std::int64_t>(), row[4].as<std::string>(),
+           row[5].as<bool>()}};
 }
 
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
-                                    std::int64_t before, int limit) {
-  return to_messages(tx.exec_prepared("history", conversation, before, limit));
+                                    seq_range visible, std::int64_t before, int limit) {
+  return to_messages(tx.exec_prepared("history", conversation, before, limit,
+                                      visible.first, visible.last));
 }
 
 std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
-                                           id64 conversation, std::int64_t after,
-                                           int limit) {
-  return to_messages(
-    tx.exec_prepared("messages_after", conversation, after, limit));
+                                           id64 conversation, seq_range visible,
+                                           std::int64_t after, int limit) {
+  return to_messages(tx.exec_prepared("messages_after", conversation, after, limit,
+                                      visible.first, visible.last));
 }
 
 std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,
@@ -128,6 +138,7 @@ std::vector<conversation_summary> list_conversations(pqxx::transaction_base& tx,
       s.members.push_back(std::stoll(ids.substr(pos, comma - pos)));
       pos = comma + 1;
     }
+    s.title = row[10].as<std::string>("");
     out.push_back(std::move(s));
   }
   return out;

@@ -19,10 +19,19 @@ struct member_cursor {
   id64 user_id;
   std::int64_t delivered_seq;
   std::int64_t read_seq;
+  bool admin;
+  std::int64_t joined_seq;
+};
+
+// The seqs a member may read: from their join to their leave (inclusive).
+struct seq_range {
+  std::int64_t first;
+  std::int64_t last;
 };
 
 struct conversation_state {
   std::string kind;
+  std::string title;
   std::vector<member_cursor> members;
   std::int64_t last_seq;
 };
@@ -39,6 +48,7 @@ struct insert_result {
 struct conversation_summary {
   id64 conversation_id = 0;
   std::string kind;
+  std::string title; // groups only
   std::int64_t last_seq = 0;
   std::int64_t unread = 0;
   id64 peer_id = 0; // 1:1 only
@@ -54,7 +64,9 @@ id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id
 
 std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
                                                     id64 conversation);
-bool is_member(pqxx::transaction_base& tx, id64 conversation, id64 user);
+// The range a current or former member may read; nullopt for strangers.
+std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversation,
+                                   id64 user);
 
 // Idempotent on (sender_device, client_id); refereed on (conversation, seq).
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
@@ -62,11 +74,11 @@ insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m
 
 // Newest first, seq < before.
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
-                                    std::int64_t before, int limit);
+                                    seq_range visible, std::int64_t before, int limit);
 // Oldest first, seq > after.
 std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
-                                           id64 conversation, std::int64_t after,
-                                           int limit);
+                                           id64 conversation, seq_range visible,
+                                           std::int64_t after, int limit);
 // Oldest first per conversation: what `device` has not confirmed as delivered.
 std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,
                                         id64 device, int limit);
