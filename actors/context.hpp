@@ -38,6 +38,9 @@ struct node_context {
   std::chrono::milliseconds last_seen_flush{5000};
   std::size_t max_subscriptions = 1000;     // presence subscriptions per session
   std::size_t max_group_size = 1024;        // members, the creator included
+  // A group's actor knows who sent its latest this-many messages, so that
+  // a receipt goes to the senders of what it covers rather than to everyone.
+  std::size_t recent_senders = 4096;
   // A typing indicator lasts this long unless refreshed.
   std::chrono::milliseconds typing_ttl{5000};
   // Typing frames per session: a bucket of `typing_burst`, refilled at

@@ -19,9 +19,6 @@ namespace {
 using namespace std::chrono;
 
 constexpr int max_attempts = 5;
-// Senders of the last this many messages are remembered, so that a group
-// receipt goes to the senders of what it covers rather than to everyone.
-constexpr std::size_t recent_senders_kept = 4096;
 
 struct pending_send {
   outgoing_message msg;
@@ -110,7 +107,13 @@ void after_load(conv_ptr self, std::function<void()> ok,
         st.next_seq = std::max(st.next_seq, info.last_seq + 1);
         st.info = std::move(info);
         st.recent.clear();
-        st.recent_from = st.next_seq;
+        for (std::size_t i = 0; i < st.info.recent_seqs.size(); ++i)
+          st.recent.push_back({st.info.recent_seqs[i], st.info.recent_senders[i]});
+        st.recent_from = st.recent.empty() ? st.next_seq : st.recent.front().seq;
+        if (st.recent.size() < st.ctx->recent_senders)
+          st.recent_from = 1; // the whole conversation is known
+        st.info.recent_seqs.clear();
+        st.info.recent_senders.clear();
         auto waiting = std::move(st.on_loaded);
         st.on_loaded.clear();
         st.on_load_failed.clear();
@@ -143,7 +146,7 @@ void remember_sender(conversation_state& st, const wire::stored_message& m) {
   if (m.seq < st.recent_from || (!st.recent.empty() && m.seq <= st.recent.back().seq))
     return; // a retry of an older message
   st.recent.push_back({m.seq, m.from});
-  if (st.recent.size() > recent_senders_kept) {
+  if (st.recent.size() > st.ctx->recent_senders) {
     st.recent.pop_front();
     st.recent_from = st.recent.front().seq;
   }

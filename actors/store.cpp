@@ -217,6 +217,8 @@ public:
                 {"members", std::move(members)},
                 {"last_seq", c.last_seq},
                 {"unread", c.unread}};
+      if (c.kind == "group")
+        item["title"] = c.title;
       if (c.peer_id != 0) {
         item["peer"] = id_to_string(c.peer_id);
         item["peer_username"] = c.peer_name;
@@ -446,13 +448,20 @@ public:
 
   caf::result<conversation_info> load(id64 conv) {
     auto state = find(errc::no_such_conversation,
-                      [&](auto& tx) { return storage::load_conversation(tx, conv); });
+                      [&](auto& tx) {
+                        return storage::load_conversation(tx, conv,
+                                                   static_cast<int>(ctx_->recent_senders));
+                      });
     if (!state)
       return state.error();
     conversation_info info{state->kind, state->title, {}, state->last_seq};
     for (auto& m : state->members)
       info.members.push_back(
         {m.user_id, m.delivered_seq, m.read_seq, m.admin, m.joined_seq});
+    for (auto& r : state->recent) {
+      info.recent_seqs.push_back(r.seq);
+      info.recent_senders.push_back(r.sender);
+    }
     return info;
   }
 

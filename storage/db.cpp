@@ -67,6 +67,9 @@ constexpr statement statements[] = {
   {"conversation_members",
    "SELECT user_id, delivered_seq, read_seq, is_admin, joined_seq FROM members"
    " WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id"},
+  {"recent_senders",
+   "SELECT seq, sender_id FROM messages WHERE conversation_id = $1"
+   " ORDER BY seq DESC LIMIT $2"},
   {"last_seq",
    "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1"},
   // A current or former member: the range of seqs they may read.
@@ -143,7 +146,7 @@ constexpr statement statements[] = {
   // are neither theirs to read nor unread.
   {"join_group",
    "INSERT INTO members (conversation_id, user_id, is_admin, joined_seq,"
-   " delivered_seq, read_seq) VALUES ($1, $2, $3, $4, $4 - 1, $4 - 1)"
+   " delivered_seq, read_seq) VALUES ($1, $2, $3, $4::bigint, $4::bigint - 1, $4::bigint - 1)"
    " ON CONFLICT (conversation_id, user_id) DO UPDATE SET"
    " is_admin = EXCLUDED.is_admin, joined_seq = EXCLUDED.joined_seq, left_seq = NULL,"
    " delivered_seq = greatest(members.delivered_seq, EXCLUDED.delivered_seq),"

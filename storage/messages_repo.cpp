@@ -49,7 +49,7 @@ id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id
 }
 
 std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
-                                                    id64 conversation) {
+                                                    id64 conversation, int recent_limit) {
   auto meta = tx.exec_prepared("conversation_meta", conversation);
   if (meta.empty())
     return std::nullopt;
@@ -61,6 +61,11 @@ std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
                              row[2].as<std::int64_t>(), row[3].as<bool>(),
                              row[4].as<std::int64_t>()});
   state.last_seq = tx.exec_prepared("last_seq", conversation)[0][0].as<std::int64_t>();
+  if (state.kind == "group") {
+    for (const auto& row : tx.exec_prepared("recent_senders", conversation, recent_limit))
+      state.recent.push_back({row[0].as<std::int64_t>(), row[1].as<id64>()});
+    std::reverse(state.recent.begin(), state.recent.end());
+  }
   return state;
 }
 

@@ -29,9 +29,15 @@ struct seq_range {
   std::int64_t last;
 };
 
+struct recent_message {
+  std::int64_t seq;
+  id64 sender;
+};
+
 struct conversation_state {
   std::string kind;
   std::string title;
+  std::vector<recent_message> recent; // groups: the latest senders, oldest first
   std::vector<member_cursor> members;
   std::int64_t last_seq;
 };
@@ -62,8 +68,9 @@ struct conversation_summary {
 // themself). Safe against two creators racing: one pair, one conversation.
 id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id);
 
+// `recent` senders are read for groups only (up to `recent_limit`).
 std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
-                                                    id64 conversation);
+                                                    id64 conversation, int recent_limit);
 // The range a current or former member may read; nullopt for strangers.
 std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversation,
                                    id64 user);

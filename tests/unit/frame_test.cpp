@@ -111,3 +111,31 @@ TEST_CASE("long unknown types are echoed without splitting UTF-8 (fuzzer find)")
 TEST_CASE("serialising never throws on invalid UTF-8") {
   CHECK_NOTHROW(error_frame("x", "bad \xff byte"));
 }
+
+TEST_CASE("presence subscriptions parse, without duplicates") {
+  auto w = frame_of<watch_frame>(R"({"type":"presence.subscribe","users":["3","1","3"]})");
+  CHECK(w.subscribe);
+  CHECK(w.users == std::vector<parley::id64>{3, 1});
+  auto u = frame_of<watch_frame>(R"({"type":"presence.unsubscribe","users":["5"]})");
+  CHECK_FALSE(u.subscribe);
+  CHECK(u.users == std::vector<parley::id64>{5});
+  CHECK(error_of(R"({"type":"presence.subscribe"})").code == "missing_field");
+  CHECK(error_of(R"({"type":"presence.subscribe","users":[]})").code == "invalid_field");
+  CHECK(error_of(R"({"type":"presence.subscribe","users":"1"})").code == "invalid_field");
+  CHECK(error_of(R"({"type":"presence.subscribe","users":[1]})").code == "invalid_field");
+  CHECK(error_of(R"({"type":"presence.unsubscribe","users":["-1"]})").code
+        == "invalid_field");
+}
+
+TEST_CASE("presence and typing notices") {
+  auto p = nlohmann::json::parse(presence_frame(7, true, 1234));
+  CHECK(p == nlohmann::json{{"type", "presence"}, {"user", "7"}, {"online", true},
+                            {"last_seen", 1234}});
+  auto hidden = nlohmann::json::parse(presence_frame(7, false, 0));
+  CHECK(hidden["last_seen"].is_null());
+  auto t = nlohmann::json::parse(typing_notice(1, 2, false));
+  CHECK(t["active"] == false);
+  auto body = nlohmann::json::parse(system_body("removed", 1, {2}, {}, {3}));
+  CHECK(body == nlohmann::json{{"event", "removed"}, {"by", "1"}, {"users", {"2"}},
+                               {"admins", {"3"}}});
+}
