@@ -8,6 +8,7 @@
 
 #include "actors/messages.hpp"
 #include "net/json_out.hpp"
+#include "net/metrics.hpp"
 
 namespace parley {
 
@@ -72,6 +73,7 @@ std::string presence_for(const presence_state& st, const subscriber& sub) {
 }
 
 void tell(presence_ptr self, const subscriber& sub) {
+  net::metrics::get().presence_notifications.fetch_add(1, std::memory_order_relaxed);
   self->send(sub.session, deliver_atom::value, presence_for(self->state, sub));
 }
 
@@ -96,8 +98,10 @@ void attach(presence_ptr self, id64 device, const caf::actor& session) {
   bool was_offline = st.sessions.empty();
   st.sessions.push_back({device, session});
   seen(st, unix_now_ms());
-  if (was_offline)
+  if (was_offline) {
+    net::metrics::get().presence_changes.fetch_add(1, std::memory_order_relaxed);
     tell_all(self);
+  }
 }
 
 // A session ended: `ts` is its last activity (for one that was killed, now).
@@ -112,6 +116,7 @@ void detach(presence_ptr self, const caf::actor_addr& who, std::int64_t ts) {
   seen(st, ts);
   if (st.sessions.empty()) {
     st.unused_since = steady_clock::now();
+    net::metrics::get().presence_changes.fetch_add(1, std::memory_order_relaxed);
     tell_all(self);
   }
 }
@@ -159,6 +164,7 @@ void flush(presence_ptr self, Done done) {
         auto& st = self->state;
         st.flushing = false;
         st.flushed = std::max(st.flushed, value);
+        net::metrics::get().last_seen_writes.fetch_add(1, std::memory_order_relaxed);
         done(true);
       },
       [=](caf::error&) mutable {

@@ -121,6 +121,7 @@ void check_idle(session_ptr self) {
   if (steady_clock::now() - st.last_active >= st.ctx->idle_timeout) {
     spdlog::info("ws {}: device {} silent for {} s, closing", st.link->peer(),
                  st.me.device_id, st.ctx->idle_timeout.count());
+    metrics::get().idle_closed.fetch_add(1);
     st.link->close(net::close_code::idle, "idle timeout");
     return end_session(self);
   }

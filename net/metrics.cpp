@@ -45,6 +45,14 @@ std::string metrics::render() const {
        "Writes (messages, cursors) in those transactions.", store_batch_writes);
   line(out, "parley_store_commit_microseconds_total", "counter",
        "Time spent running write transactions.", store_commit_micros);
+  line(out, "parley_idle_closed_total", "counter",
+       "Websockets closed for silence past the idle limit.", idle_closed);
+  line(out, "parley_presence_changes_total", "counter",
+       "Users going online or offline.", presence_changes);
+  line(out, "parley_presence_notifications_total", "counter",
+       "Presence frames sent to watchers.", presence_notifications);
+  line(out, "parley_last_seen_writes_total", "counter",
+       "Last-seen values written back to PostgreSQL (coalesced).", last_seen_writes);
   return out;
 }
 

@@ -21,6 +21,10 @@ struct metrics {
   std::atomic<std::uint64_t> store_batches{0};
   std::atomic<std::uint64_t> store_batch_writes{0};
   std::atomic<std::uint64_t> store_commit_micros{0};
+  std::atomic<std::uint64_t> idle_closed{0};
+  std::atomic<std::uint64_t> presence_changes{0};
+  std::atomic<std::uint64_t> presence_notifications{0};
+  std::atomic<std::uint64_t> last_seen_writes{0};
 
   static metrics& get();
   // Prometheus text exposition format.

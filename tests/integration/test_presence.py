@@ -330,3 +330,32 @@ def test_typing_expires_and_floods_are_refused(node, pg):
             await c.close()
 
     run(main())
+
+
+def metric(node, name):
+    import re
+    import urllib.request
+    text = urllib.request.urlopen(node.base + "/metrics", timeout=10).read().decode()
+    return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
+
+
+def test_last_seen_is_not_written_per_ping(node):
+    bob = new_user(node.base)
+
+    async def main():
+        b = await Client.connect(node, bob["token"])
+        await asyncio.sleep(2 * FLUSH_MS / 1000)
+        before = metric(node, "parley_last_seen_writes_total")
+        pings = 40
+        for _ in range(pings):
+            await b.send({"type": "ping"})
+            await b.expect("pong")
+            await asyncio.sleep(1.0 / pings)
+        await asyncio.sleep(2 * FLUSH_MS / 1000)
+        writes = metric(node, "parley_last_seen_writes_total") - before
+        # About one write per flush period while active (other tests' users
+        # may add a few), never one per ping.
+        assert 1 <= writes <= 1 / (FLUSH_MS / 1000) + 4 < pings, writes
+        await b.close()
+
+    run(main())
