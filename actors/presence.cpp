@@ -66,24 +66,37 @@ bool may_see(const presence_state& st, const subscriber& sub) {
              && setting_allows(sub.viewer_privacy, sub.contact));
 }
 
-std::string presence_for(const presence_state& st, const subscriber& sub) {
-  if (!may_see(st, sub))
-    return wire::presence_frame(st.user, false, 0);
-  return wire::presence_frame(st.user, !st.sessions.empty(), st.last_seen);
+// The two frames a watcher may get: built once per change and shared (as
+// one CAF message) by every watcher that gets it.
+struct presence_frames {
+  caf::message visible;
+  caf::message hidden;
+};
+
+presence_frames frames_of(const presence_state& st) {
+  return {caf::make_message(deliver_atom::value,
+                            wire::presence_frame(st.user, !st.sessions.empty(),
+                                                 st.last_seen)),
+          caf::make_message(deliver_atom::value, wire::presence_frame(st.user, false, 0))};
+}
+
+void tell(presence_ptr self, const subscriber& sub, const presence_frames& frames) {
+  net::metrics::get().presence_notifications.fetch_add(1, std::memory_order_relaxed);
+  self->send(sub.session, may_see(self->state, sub) ? frames.visible : frames.hidden);
 }
 
 void tell(presence_ptr self, const subscriber& sub) {
-  net::metrics::get().presence_notifications.fetch_add(1, std::memory_order_relaxed);
-  self->send(sub.session, deliver_atom::value, presence_for(self->state, sub));
+  tell(self, sub, frames_of(self->state));
 }
 
 // Costs nothing when nobody watches.
 void tell_all(presence_ptr self) {
   auto& st = self->state;
-  if (!st.loaded)
+  if (!st.loaded || st.subscribers.empty())
     return; // everyone gets the state once it is loaded
+  auto frames = frames_of(st);
   for (auto& [addr, sub] : st.subscribers)
-    tell(self, sub);
+    tell(self, sub, frames);
 }
 
 // --- sessions ------------------------------------------------------------------

@@ -527,7 +527,9 @@ private:
       return respond(*err);
     auto& doc = std::get<json>(parsed);
     std::vector<id64> users;
-    if (doc.contains("user_id") && !doc.contains("members")) {
+    // {"members": [...]}, or the alias {"users": [...]}, or one {"user_id"}.
+    const char* list = doc.contains("users") && !doc.contains("members") ? "users" : "members";
+    if (doc.contains("user_id") && !doc.contains("members") && !doc.contains("users")) {
       auto raw = string_field(doc, "user_id");
       auto id = raw ? parse_id(*raw) : std::nullopt;
       if (!id)
@@ -535,7 +537,7 @@ private:
                                       "'user_id' must be an id as a decimal string"));
       users.push_back(*id);
     } else {
-      auto ids = id_array_field(doc, "members");
+      auto ids = id_array_field(doc, list);
       if (auto* err = std::get_if<http_response>(&ids))
         return respond(*err);
       users = std::get<std::vector<id64>>(ids);

@@ -176,6 +176,15 @@ def test_add_remove_leave_and_history_visibility(node):
             assert (status, body["code"]) == (403, "not_admin")
         status, body = add(node, alice, conv, [bob])
         assert (status, body["code"]) == (409, "already_member")
+        status, body = http(node.base, "POST", f"/v1/conversations/{conv}/members",
+                            {"user_id": bob["user_id"]}, token=alice["token"])
+        assert (status, body["code"]) == (409, "already_member"), "the one-user form"
+        for bad, code in (({"members": []}, "no_members"), ({}, "missing_field"),
+                          ({"members": [bob["user_id"], bob["user_id"]]}, "duplicate_member"),
+                          ({"user_id": 5}, "invalid_field")):
+            status, body = http(node.base, "POST", f"/v1/conversations/{conv}/members",
+                                bad, token=alice["token"])
+            assert (status, body["code"]) == (400, code), (bad, body)
         status, body = remove(node, alice, conv, dave)
         assert (status, body["code"]) == (404, "no_such_member")
         status, body = http(node.base, "POST", f"/v1/conversations/{conv}/members",

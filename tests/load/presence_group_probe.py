@@ -82,6 +82,7 @@ async def presence_probe(node, pid, watchers, rounds):
 
 
 async def group_probe(node, pid, members, senders, messages):
+    senders = min(senders, members)
     users = [new_user(node.base) for _ in range(members)]
     status, group = http(node.base, "POST", "/v1/conversations",
                          {"title": "probe", "members": [u["user_id"] for u in users[1:]]},
