@@ -664,6 +664,7 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
     [=](deliver_atom, const std::string& frame) { push(self, frame); },
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },
+    [=](touch_atom) { note_activity(self); },
     [=](resub_atom) { resubscribe_all(self); },
     [=](resub_atom, std::vector<id64>& users) { resubscribe(self, std::move(users)); },
     [=](revoke_atom) { reject_auth(self, make_error(errc::unauthorized)); },
@@ -687,6 +688,7 @@ net::ws_handlers start_session(caf::actor_system& sys, context_ptr ctx,
     caf::anon_send(actor, frame_atom::value, std::move(text));
   };
   handlers.on_closed = [actor] { caf::anon_send(actor, closed_atom::value); };
+  handlers.on_activity = [actor] { caf::anon_send(actor, touch_atom::value); };
   return handlers;
 }
 

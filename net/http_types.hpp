@@ -65,6 +65,8 @@ public:
 struct ws_handlers {
   std::function<void(std::string frame)> on_frame;
   std::function<void()> on_closed; // exactly once
+  // A websocket ping or pong arrived: the peer is alive, though silent.
+  std::function<void()> on_activity;
 };
 
 using ws_session_factory = std::function<ws_handlers(std::shared_ptr<ws_link>)>;

@@ -52,6 +52,14 @@ public:
         return;
       }
       self->handlers_ = factory(self);
+      // Control frames are handled by Beast; they still prove the peer is
+      // there (clients that keep alive with protocol pings are not idle).
+      self->ws_.control_callback([weak = std::weak_ptr<ws_connection>(self)](
+                                   websocket::frame_type kind, beast::string_view) {
+        auto me = weak.lock();
+        if (me && kind != websocket::frame_type::close && me->handlers_.on_activity)
+          me->handlers_.on_activity();
+      });
       self->registry_->add(self);
       metrics::get().ws_open.fetch_add(1);
       metrics::get().ws_accepted.fetch_add(1);

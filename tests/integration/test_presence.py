@@ -4,6 +4,7 @@ import asyncio
 import time
 
 import pytest
+import websockets
 
 from harness import Client, Parleyd, http, new_user, run
 
@@ -89,7 +90,7 @@ def test_presence_follows_sessions(node):
 
 
 def test_silent_client_is_closed_after_the_idle_limit(node):
-    alice, bob, carol = new_user(node.base), new_user(node.base), new_user(node.base)
+    alice, bob, carol, dave = (new_user(node.base) for _ in range(4))
 
     async def main():
         a = await Client.connect(node, alice["token"])
@@ -97,6 +98,10 @@ def test_silent_client_is_closed_after_the_idle_limit(node):
         await presence_of(a, bob["user_id"])
         b = await Client.connect(node, bob["token"])       # goes silent
         c = await Client.connect(node, carol["token"])     # keeps pinging
+        # Keeps alive with websocket protocol pings only: not idle either.
+        d = Client(await websockets.connect(node.ws_url, ping_interval=0.5, ping_timeout=5))
+        await d.send({"type": "auth", "token": dave["token"]})
+        await d.expect("ready")
         assert (await presence_of(a, bob["user_id"]))["online"] is True
         silent_since = now_ms()
         pinger = asyncio.ensure_future(keep_alive(c, IDLE_S + 2))
@@ -111,7 +116,9 @@ def test_silent_client_is_closed_after_the_idle_limit(node):
         await pinger
         await c.send({"type": "ping"})
         assert (await c.expect("pong"))["type"] == "pong", "a pinging client stays"
-        for x in (a, c):
+        await d.send({"type": "ping"})
+        assert (await d.expect("pong"))["type"] == "pong", "so does one with protocol pings"
+        for x in (a, c, d):
             await x.close()
 
     run(main())
