@@ -133,6 +133,11 @@ void after_load(conv_ptr self, std::function<void()> ok,
       });
 }
 
+void fan_out_to(conv_ptr self, const wire::stored_message& m, std::vector<id64> users) {
+  self->send(self->state.directory, fanout_atom::value, std::move(users), m.from_device,
+             wire::message_frame(m));
+}
+
 void fan_out(conv_ptr self, const wire::stored_message& m,
              std::vector<id64> also = {}) {
   auto& st = self->state;
@@ -140,6 +145,20 @@ void fan_out(conv_ptr self, const wire::stored_message& m,
   users.insert(users.end(), also.begin(), also.end());
   self->send(st.directory, fanout_atom::value, std::move(users), m.from_device,
              wire::message_frame(m));
+}
+
+bool blocks(const conversation_state& st, id64 user) {
+  auto& b = st.info.blockers;
+  return std::find(b.begin(), b.end(), user) != b.end();
+}
+
+// In a 1:1 conversation where the recipient blocks the sender, the message
+// is accepted (the sender cannot tell) but withheld from the recipient.
+bool withheld_from_peer(const conversation_state& st, id64 sender) {
+  for (auto& m : st.info.members)
+    if (m.user_id != sender && blocks(st, m.user_id))
+      return true;
+  return false;
 }
 
 void remember_sender(conversation_state& st, const wire::stored_message& m) {
@@ -178,9 +197,13 @@ void persist(conv_ptr self, pending_send ps) {
     ps.rp.deliver(make_error(errc::not_a_member));
     return;
   }
+  if (blocks(st, ps.msg.sender)) {
+    ps.rp.deliver(make_error(errc::blocked));
+    return;
+  }
   message_record row{{st.ctx->ids->next(), st.id, st.next_seq++, ps.msg.sender,
                       ps.msg.sender_device, unix_now_ms(), ps.msg.body},
-                     ps.msg.client_id};
+                     ps.msg.client_id, withheld_from_peer(st, ps.msg.sender)};
   ++st.in_flight;
   self->request(st.store, st.ctx->store_timeout, persist_atom::value, row)
     .then(
@@ -191,7 +214,10 @@ void persist(conv_ptr self, pending_send ps) {
         st.typing.erase(result.stored.from); // a message ends "typing"
         // Fanned out even when it is a retry of a stored message: its first
         // fan-out may have died with the actor that was doing it.
-        fan_out(self, result.stored);
+        if (row.withheld)
+          fan_out_to(self, result.stored, {result.stored.from});
+        else
+          fan_out(self, result.stored);
         auto& m = result.stored;
         ps.rp.deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
       },
@@ -219,6 +245,8 @@ void persist(conv_ptr self, pending_send ps) {
 // what this actor remembers).
 std::vector<id64> receipt_recipients(const conversation_state& st, id64 reporter,
                                      std::int64_t from, std::int64_t to) {
+  if (!st.info.blockers.empty())
+    return {reporter}; // a 1:1 with a block: nothing crosses it
   if (st.info.kind != "group" || from + 1 < st.recent_from)
     return member_ids(st);
   std::vector<id64> out{reporter};
@@ -292,6 +320,10 @@ void typing(conv_ptr self, id64 user, caf::response_promise rp) {
   auto& st = self->state;
   if (!find_member(st, user)) {
     rp.deliver(make_error(errc::not_a_member));
+    return;
+  }
+  if (!st.info.blockers.empty()) {
+    rp.deliver(true); // a 1:1 with a block: typing does not cross it
     return;
   }
   auto now = steady_clock::now();
@@ -519,6 +551,13 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
       return rp;
     },
     [=](typing_atom) { expire_typing(self); },
+    // Someone in this 1:1 blocked or unblocked the other: read it afresh
+    // before the next message.
+    [=](block_atom) {
+      if (!self->state.loading)
+        self->state.loaded = false;
+      return true;
+    },
     [=](tick_atom) { check_idle(self); },
   };
 }

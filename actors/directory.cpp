@@ -211,6 +211,22 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
                             user, ts);
     },
     [=](drain_atom) { return drain(self); },
+    // Answers once the pair's conversation actor (if any) knows, so that
+    // no message sent after the answer can miss the block.
+    [=](block_atom, id64 blocker, id64 other, bool on, id64 conv) {
+      auto& st = self->state;
+      tell_presences(self, {blocker}, caf::make_message(block_atom::value, other, on));
+      auto rp = self->make_response_promise<bool>();
+      auto it = st.conversations.find(conv);
+      if (it == st.conversations.end()) {
+        rp.deliver(true);
+        return rp;
+      }
+      self->request(it->second, st.ctx->request_timeout, block_atom::value)
+        .then([=](bool) mutable { rp.deliver(true); },
+              [=](caf::error&) mutable { rp.deliver(true); }); // gone: reloads anyway
+      return rp;
+    },
     [=](retire_atom, id64 key) {
       auto& st = self->state;
       auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());

@@ -34,6 +34,8 @@ const char* wire_code(errc code) {
     case errc::no_such_member: return "no_such_member";
     case errc::too_many_members: return "too_many_members";
     case errc::no_such_message: return "no_such_message";
+    case errc::blocked: return "blocked";
+    case errc::cannot_block_self: return "cannot_block_self";
   }
   return "internal";
 }
@@ -65,6 +67,8 @@ std::string describe(const caf::error& err) {
     case errc::no_such_member: return "not a member of this group";
     case errc::too_many_members: return "the group would exceed its size limit";
     case errc::no_such_message: return "no message with this seq";
+    case errc::blocked: return "you block this user: unblock them to send messages";
+    case errc::cannot_block_self: return "you cannot block yourself";
   }
   return "internal error";
 }

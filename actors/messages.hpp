@@ -51,6 +51,8 @@ using privacy_atom = caf::atom_constant<caf::atom("privacy")>;
 using presload_atom = caf::atom_constant<caf::atom("presload")>;
 using last_seen_atom = caf::atom_constant<caf::atom("lastseen")>;
 using targets_atom = caf::atom_constant<caf::atom("targets")>;
+using block_atom = caf::atom_constant<caf::atom("block")>;
+using blocks_atom = caf::atom_constant<caf::atom("blocks")>;
 // directory
 using conv_atom = caf::atom_constant<caf::atom("conv")>;
 using online_atom = caf::atom_constant<caf::atom("online")>;
@@ -96,6 +98,8 @@ enum class errc : std::uint8_t {
   no_such_member,       // removing someone who is not a member
   too_many_members,     // over the group size limit
   no_such_message,
+  blocked,              // messaging a user you block
+  cannot_block_self,
 };
 
 caf::error make_error(errc code);
@@ -140,6 +144,7 @@ struct outgoing_message {
 struct message_record {
   wire::stored_message msg;
   std::string client_id;
+  bool withheld = false; // from the recipient, who blocked the sender
 };
 
 // What the store committed: the new message, or for a retried client id
@@ -181,6 +186,7 @@ struct conversation_info {
   // Groups: who sent the latest messages (parallel vectors, oldest first).
   std::vector<std::int64_t> recent_seqs;
   std::vector<id64> recent_senders;
+  std::vector<id64> blockers; // 1:1: members who block the other
 };
 
 struct media_info {
@@ -224,6 +230,7 @@ struct membership_record {
 struct presence_record {
   std::int64_t last_seen = 0; // 0: never seen
   std::string privacy = "everyone";
+  std::vector<id64> blocked; // whom this user blocks
 };
 
 // One user a viewer subscribes to.
@@ -263,7 +270,7 @@ typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_record& x) {
-  return f(caf::meta::type_name("message_record"), x.msg, x.client_id);
+  return f(caf::meta::type_name("message_record"), x.msg, x.client_id, x.withheld);
 }
 
 template <class Inspector>
@@ -291,7 +298,7 @@ typename Inspector::result_type inspect(Inspector& f, member_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_info& x) {
   return f(caf::meta::type_name("conversation_info"), x.kind, x.title, x.members,
-           x.last_seq, x.recent_seqs, x.recent_senders);
+           x.last_seq, x.recent_seqs, x.recent_senders, x.blockers);
 }
 
 template <class Inspector>
@@ -323,7 +330,7 @@ typename Inspector::result_type inspect(Inspector& f, membership_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, presence_record& x) {
-  return f(caf::meta::type_name("presence_record"), x.last_seen, x.privacy);
+  return f(caf::meta::type_name("presence_record"), x.last_seen, x.privacy, x.blocked);
 }
 
 template <class Inspector>

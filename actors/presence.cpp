@@ -45,6 +45,7 @@ struct presence_state {
 
   std::vector<live_session> sessions;
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  std::vector<id64> blocked; // users this one blocks: they see nothing
   steady_clock::time_point unused_since = steady_clock::now();
   static inline const char* name = "presence";
 };
@@ -61,9 +62,12 @@ bool setting_allows(const std::string& setting, bool contact) {
 // you, and (reciprocity) yours would let them see you. Everyone sees
 // themself.
 bool may_see(const presence_state& st, const subscriber& sub) {
-  return sub.viewer == st.user
-         || (setting_allows(st.privacy, sub.contact)
-             && setting_allows(sub.viewer_privacy, sub.contact));
+  if (sub.viewer == st.user)
+    return true;
+  auto& b = st.blocked;
+  return std::find(b.begin(), b.end(), sub.viewer) == b.end()
+         && setting_allows(st.privacy, sub.contact)
+         && setting_allows(sub.viewer_privacy, sub.contact);
 }
 
 // The two frames a watcher may get: built once per change and shared (as
@@ -153,6 +157,7 @@ void load(presence_ptr self) {
         st.privacy = st.privacy_set_while_loading.empty() ? rec.privacy
                                                          : st.privacy_set_while_loading;
         st.flushed = rec.last_seen;
+        st.blocked = rec.blocked;
         seen(st, rec.last_seen);
         tell_all(self);
       },
@@ -272,6 +277,13 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
     },
     [=](privacy_atom, const std::string& setting) { change_privacy(self, setting); },
     [=](contacts_atom) { contacts_changed(self); },
+    [=](block_atom, id64 other, bool on) {
+      auto& b = self->state.blocked;
+      b.erase(std::remove(b.begin(), b.end(), other), b.end());
+      if (on)
+        b.push_back(other);
+      tell_all(self);
+    },
     [=](deliver_atom, id64 except_device, const std::string& frame) {
       for (auto& s : self->state.sessions)
         if (s.device != except_device)

@@ -13,6 +13,7 @@
 #include "actors/messages.hpp"
 #include "net/metrics.hpp"
 #include "storage/accounts_repo.hpp"
+#include "storage/blocks_repo.hpp"
 #include "storage/db.hpp"
 #include "storage/groups_repo.hpp"
 #include "storage/messages_repo.hpp"
@@ -237,7 +238,7 @@ public:
         auto visible = storage::membership(tx, conv, user);
         if (!visible)
           return std::nullopt;
-        return storage::history(tx, conv, *visible, before, limit);
+        return storage::history(tx, conv, user, *visible, before, limit);
       });
     if (!page)
       return page.error();
@@ -371,6 +372,42 @@ public:
       .dump();
   }
 
+  // --- blocks ------------------------------------------------------------------
+
+  // Blocks or unblocks; answers the pair's 1:1 conversation (0: none), whose
+  // actor must learn of it.
+  caf::result<id64> set_block(id64 blocker, id64 other, bool on) {
+    if (blocker == other)
+      return make_error(errc::cannot_block_self);
+    auto conv = run([&](pqxx::work& tx) -> std::optional<id64> {
+      if (!storage::user_exists(tx, other))
+        return std::nullopt;
+      if (on)
+        storage::block(tx, blocker, other);
+      else
+        storage::unblock(tx, blocker, other);
+      return storage::find_direct_conversation(tx, blocker, other).value_or(0);
+    });
+    if (!conv)
+      return conv.error();
+    if (!*conv)
+      return make_error(errc::no_such_user);
+    return **conv;
+  }
+
+  caf::result<std::string> blocks(id64 user) {
+    auto rows = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::blocked_by(tx, user); });
+    if (!rows)
+      return rows.error();
+    auto out = json::array();
+    for (auto& b : *rows)
+      out.push_back({{"user_id", id_to_string(b.user_id)},
+                     {"username", b.username},
+                     {"since", b.since}});
+    return json{{"blocks", std::move(out)}}.dump();
+  }
+
   // --- presence ----------------------------------------------------------------
 
   caf::result<presence_record> load_presence(id64 user) {
@@ -378,7 +415,7 @@ public:
                     [&](auto& tx) { return storage::load_presence(tx, user); });
     if (!row)
       return row.error();
-    return presence_record{row->last_seen, row->privacy};
+    return presence_record{row->last_seen, row->privacy, row->blocked};
   }
 
   caf::result<std::string> privacy_of(id64 user) {
@@ -425,7 +462,7 @@ public:
         auto visible = storage::membership(tx, conv, user);
         if (!visible)
           return std::nullopt;
-        return storage::messages_after(tx, conv, *visible, after, limit + 1);
+        return storage::messages_after(tx, conv, user, *visible, after, limit + 1);
       });
     if (!rows)
       return rows.error();
@@ -462,6 +499,7 @@ public:
       info.recent_seqs.push_back(r.seq);
       info.recent_senders.push_back(r.sender);
     }
+    info.blockers = state->blockers;
     return info;
   }
 
@@ -543,7 +581,8 @@ public:
 private:
   caf::expected<persist_result> apply(pqxx::work& tx, const write_job& job) {
     if (auto* p = std::get_if<persist_job>(&job)) {
-      auto res = storage::insert_message(tx, p->row.msg, p->row.client_id);
+      auto res = storage::insert_message(tx, p->row.msg, p->row.client_id,
+                                         p->row.withheld);
       if (res.outcome == storage::insert_outcome::seq_taken)
         return make_error(errc::seq_conflict);
       return persist_result{std::move(res.stored),
@@ -619,6 +658,10 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
       return impl->receipts(user, conv, seq);
     },
     [=](presload_atom, id64 user) { return impl->load_presence(user); },
+    [=](block_atom, id64 blocker, id64 other, bool on) {
+      return impl->set_block(blocker, other, on);
+    },
+    [=](blocks_atom, id64 user) { return impl->blocks(user); },
     [=](privacy_atom, id64 user, const std::string& setting) {
       return impl->set_privacy(user, setting);
     },

@@ -36,11 +36,11 @@ int status_of(const std::string& code) {
   if (code == "no_such_user" || code == "no_such_conversation" || code == "no_such_media"
       || code == "no_such_member" || code == "no_such_message")
     return 404;
-  if (code == "not_a_member" || code == "not_admin")
+  if (code == "not_a_member" || code == "not_admin" || code == "blocked")
     return 403;
   if (code == "username_taken" || code == "already_member")
     return 409;
-  if (code == "not_a_group" || code == "too_many_members")
+  if (code == "not_a_group" || code == "too_many_members" || code == "cannot_block_self")
     return 400;
   if (code == "bad_credentials" || code == "unauthorized")
     return 401;
@@ -198,6 +198,13 @@ public:
                   [&] { remove_member(req, s[2], s[4], respond); });
     if (is({"v1", "conversations", "*", "receipts"}))
       return only(m, "GET", respond, [&] { receipts(req, s[2], t.query, respond); });
+    if (is({"v1", "blocks"}))
+      return only(m, "GET", respond, [&] { list_blocks(req, respond); });
+    if (is({"v1", "blocks", "*"})) {
+      if (m != "PUT" && m != "DELETE")
+        return respond(error_response(405, "method_not_allowed", "use PUT or DELETE"));
+      return set_block(req, s[2], m == "PUT", respond);
+    }
     if (is({"v1", "me", "privacy"})) {
       if (m == "PUT")
         return set_privacy(req, respond);
@@ -595,6 +602,36 @@ private:
         queries_, ctx_->request_timeout, respond,
         [=](std::string& body) { respond(json_response(200, std::move(body))); },
         receipts_atom::value, who.user_id, *conv, *seq);
+    });
+  }
+
+  // --- blocks ----------------------------------------------------------------------
+
+  void set_block(const http_request& req, const std::string& user_text, bool on,
+                 responder respond) {
+    auto other = path_id(user_text);
+    if (!other)
+      return respond(error_response(400, "invalid_parameter", "user id must be a decimal id"));
+    authorized(req, respond, [=](const identity& who) {
+      ask<id64>(
+        queries_, ctx_->request_timeout, respond,
+        [=](id64 conv) {
+          // Committed; answered once the pair's conversation actor knows.
+          ask<bool>(
+            directory_, ctx_->request_timeout, respond,
+            [=](bool) { respond(make_response(204, "application/json", "")); },
+            block_atom::value, who.user_id, *other, on, conv);
+        },
+        block_atom::value, who.user_id, *other, on);
+    });
+  }
+
+  void list_blocks(const http_request& req, responder respond) {
+    authorized(req, respond, [=](const identity& who) {
+      ask<std::string>(
+        queries_, ctx_->request_timeout, respond,
+        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        blocks_atom::value, who.user_id);
     });
   }
 

@@ -77,21 +77,24 @@ constexpr statement statements[] = {
    "SELECT joined_seq, left_seq FROM members WHERE conversation_id = $1 AND user_id = $2"},
   {"insert_message",
    "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
-   " sender_device, client_id, ts, body, system)"
-   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+   " sender_device, client_id, ts, body, system, withheld)"
+   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
    " ON CONFLICT DO NOTHING RETURNING msg_id"},
   {"message_by_client_id",
    "SELECT msg_id, conversation_id, seq, ts, body, system FROM messages"
    " WHERE sender_device = $1 AND client_id = $2"},
-  // History and sync read within [$4, $5]: the reader's membership range.
+  // History and sync read within [$4, $5], the reader's membership range,
+  // and never see what was withheld from reader $6.
   {"history",
    "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system"
    " FROM messages WHERE conversation_id = $1 AND seq < $2"
-   " AND seq BETWEEN $4 AND $5 ORDER BY seq DESC LIMIT $3"},
+   " AND seq BETWEEN $4 AND $5 AND NOT (withheld AND sender_id <> $6)"
+   " ORDER BY seq DESC LIMIT $3"},
   {"messages_after",
    "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system"
    " FROM messages WHERE conversation_id = $1 AND seq > $2"
-   " AND seq BETWEEN $4 AND $5 ORDER BY seq LIMIT $3"},
+   " AND seq BETWEEN $4 AND $5 AND NOT (withheld AND sender_id <> $6)"
+   " ORDER BY seq LIMIT $3"},
   // A device's undelivered messages in all of its user's conversations,
   // except those it sent itself.
   {"undelivered",
@@ -102,7 +105,7 @@ constexpr statement statements[] = {
    "   ON dc.device_id = $2 AND dc.conversation_id = mb.conversation_id"
    " WHERE mb.user_id = $1 AND m.seq > coalesce(dc.delivered_seq, 0)"
    "   AND m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)"
-   "   AND m.sender_device <> $2"
+   "   AND m.sender_device <> $2 AND NOT (m.withheld AND m.sender_id <> $1)"
    " ORDER BY m.conversation_id, m.seq LIMIT $3"},
   // Cursors only move forward; `read` implies `delivered`.
   {"advance_device_cursor",
@@ -123,7 +126,7 @@ constexpr statement statements[] = {
    "   WHERE m.conversation_id = c.conversation_id) AS last_seq,"
    " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.conversation_id"
    "   AND m.seq > greatest(mb.read_seq, mb.joined_seq - 1) AND m.sender_id <> $1"
-   "   AND NOT m.system) AS unread,"
+   "   AND NOT m.system AND NOT m.withheld) AS unread,"
    " peer.user_id AS peer_id, peer.username AS peer_name,"
    " pm.delivered_seq AS peer_delivered, pm.read_seq AS peer_read,"
    " (SELECT string_agg(m2.user_id::text, ',' ORDER BY m2.user_id) FROM members m2"
@@ -168,6 +171,19 @@ constexpr statement statements[] = {
    "SELECT user_id, delivered_seq >= $2, read_seq >= $2 FROM members"
    " WHERE conversation_id = $1 AND left_seq IS NULL AND joined_seq <= $2"
    " AND user_id <> $3 ORDER BY user_id"},
+  // blocks_repo.cpp
+  {"block",
+   "INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3)"
+   " ON CONFLICT DO NOTHING"},
+  {"unblock", "DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2"},
+  {"blocked_by",
+   "SELECT b.blocked_id, u.username, b.created_at FROM blocks b"
+   " JOIN users u ON u.user_id = b.blocked_id WHERE b.blocker_id = $1"
+   " ORDER BY b.created_at, b.blocked_id"},
+  // Of the users in $1, those who block someone else in $1.
+  {"blockers_among",
+   "SELECT DISTINCT blocker_id FROM blocks"
+   " WHERE blocker_id = ANY($1::bigint[]) AND blocked_id = ANY($1::bigint[])"},
   // presence_repo.cpp
   {"presence_load",
    "SELECT coalesce(last_seen, 0), last_seen_privacy FROM users WHERE user_id = $1"},

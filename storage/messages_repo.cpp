@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "storage/blocks_repo.hpp"
+
 namespace parley::storage {
 
 namespace {
@@ -28,6 +30,10 @@ std::optional<id64> find_direct(pqxx::transaction_base& tx, id64 lo, id64 hi) {
 }
 
 } // namespace
+
+std::optional<id64> find_direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b) {
+  return find_direct(tx, std::min(a, b), std::max(a, b));
+}
 
 id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id) {
   auto lo = std::min(a, b);
@@ -65,6 +71,8 @@ std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
     for (const auto& row : tx.exec_prepared("recent_senders", conversation, recent_limit))
       state.recent.push_back({row[0].as<std::int64_t>(), row[1].as<id64>()});
     std::reverse(state.recent.begin(), state.recent.end());
+  } else if (state.members.size() == 2) {
+    state.blockers = blockers_among(tx, {state.members[0].user_id, state.members[1].user_id});
   }
   return state;
 }
@@ -79,9 +87,10 @@ std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversatio
 }
 
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
-                             const std::string& client_id) {
+                             const std::string& client_id, bool withheld) {
   auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq, m.from,
-                            m.from_device, client_id, m.ts, m.body, m.system);
+                            m.from_device, client_id, m.ts, m.body, m.system,
+                            withheld);
   if (!r.empty())
     return {insert_outcome::inserted, m};
   // Nothing inserted: either this client id was used before (an idempotent
@@ -98,16 +107,18 @@ insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m
 }
 
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
-                                    seq_range visible, std::int64_t before, int limit) {
+                                    id64 reader, seq_range visible, std::int64_t before,
+                                    int limit) {
   return to_messages(tx.exec_prepared("history", conversation, before, limit,
-                                      visible.first, visible.last));
+                                      visible.first, visible.last, reader));
 }
 
 std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
-                                           id64 conversation, seq_range visible,
-                                           std::int64_t after, int limit) {
+                                           id64 conversation, id64 reader,
+                                           seq_range visible, std::int64_t after,
+                                           int limit) {
   return to_messages(tx.exec_prepared("messages_after", conversation, after, limit,
-                                      visible.first, visible.last));
+                                      visible.first, visible.last, reader));
 }
 
 std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,

@@ -38,6 +38,7 @@ struct conversation_state {
   std::string kind;
   std::string title;
   std::vector<recent_message> recent; // groups: the latest senders, oldest first
+  std::vector<id64> blockers;         // 1:1: members who block the other
   std::vector<member_cursor> members;
   std::int64_t last_seq;
 };
@@ -67,6 +68,8 @@ struct conversation_summary {
 // Finds or creates the 1:1 conversation of two users (or of one user with
 // themself). Safe against two creators racing: one pair, one conversation.
 id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id);
+// The 1:1 conversation of two users, if they have one.
+std::optional<id64> find_direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b);
 
 // `recent` senders are read for groups only (up to `recent_limit`).
 std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
@@ -76,16 +79,22 @@ std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversatio
                                    id64 user);
 
 // Idempotent on (sender_device, client_id); refereed on (conversation, seq).
+// `withheld`: never shown to the other members (a 1:1 recipient who
+// blocked the sender).
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
-                             const std::string& client_id);
+                             const std::string& client_id, bool withheld = false);
 
 // Newest first, seq < before.
+// What `reader` may see of a conversation: within `visible`, without the
+// messages withheld from them.
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
-                                    seq_range visible, std::int64_t before, int limit);
+                                    id64 reader, seq_range visible, std::int64_t before,
+                                    int limit);
 // Oldest first, seq > after.
 std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
-                                           id64 conversation, seq_range visible,
-                                           std::int64_t after, int limit);
+                                           id64 conversation, id64 reader,
+                                           seq_range visible, std::int64_t after,
+                                           int limit);
 // Oldest first per conversation: what `device` has not confirmed as delivered.
 std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,
                                         id64 device, int limit);

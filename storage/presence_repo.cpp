@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "storage/blocks_repo.hpp"
 #include "storage/groups_repo.hpp"
 
 namespace parley::storage {
@@ -10,7 +11,10 @@ std::optional<presence_row> load_presence(pqxx::transaction_base& tx, id64 user)
   auto r = tx.exec_prepared("presence_load", user);
   if (r.empty())
     return std::nullopt;
-  return presence_row{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>()};
+  presence_row out{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), {}};
+  for (auto& b : blocked_by(tx, user))
+    out.blocked.push_back(b.user_id);
+  return out;
 }
 
 void store_last_seen(pqxx::transaction_base& tx, id64 user, std::int64_t ts) {

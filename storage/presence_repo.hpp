@@ -15,6 +15,7 @@ namespace parley::storage {
 struct presence_row {
   std::int64_t last_seen; // 0: never seen
   std::string privacy;    // everyone, contacts or nobody
+  std::vector<id64> blocked; // whom this user blocks
 };
 
 std::optional<presence_row> load_presence(pqxx::transaction_base& tx, id64 user);

@@ -1,0 +1,26 @@
+#pragma once
+// Who blocks whom. Every function runs inside the caller's transaction;
+// none commits.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/ids.hpp"
+
+#include <pqxx/types.hxx>
+
+namespace parley::storage {
+
+struct block_row {
+  id64 user_id;
+  std::string username;
+  std::int64_t since;
+};
+
+void block(pqxx::transaction_base& tx, id64 blocker, id64 blocked);
+void unblock(pqxx::transaction_base& tx, id64 blocker, id64 blocked);
+std::vector<block_row> blocked_by(pqxx::transaction_base& tx, id64 blocker);
+// Of `users`, those who block another of `users`.
+std::vector<id64> blockers_among(pqxx::transaction_base& tx, const std::vector<id64>& users);
+
+} // namespace parley::storage
