@@ -7,6 +7,7 @@
 
 #include "actors/conversation.hpp"
 #include "actors/messages.hpp"
+#include "actors/poller.hpp"
 #include "actors/presence.hpp"
 #include "actors/store.hpp"
 
@@ -18,6 +19,8 @@ struct directory_state {
   context_ptr ctx;
   std::unordered_map<id64, caf::actor> conversations;
   std::unordered_map<id64, caf::actor> presences;
+  std::unordered_map<id64, caf::actor> pollers; // by device
+  caf::actor queries;
   std::vector<caf::actor> stores; // write stores, by conversation hash
   static inline const char* name = "directory";
 };
@@ -82,8 +85,8 @@ void on_down(directory_ptr self, const caf::down_msg& dm) {
       return;
     }
   }
-  if (!forget(st.conversations, dm.source))
-    forget(st.presences, dm.source);
+  if (!forget(st.conversations, dm.source) && !forget(st.presences, dm.source))
+    forget(st.pollers, dm.source);
 }
 
 // Sends `msg` to the presence actors of `users` that exist (nobody is
@@ -158,8 +161,19 @@ caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64
   return make_error(errc::internal);
 }
 
-caf::behavior directory(directory_ptr self, context_ptr ctx) {
+caf::actor poller_for(directory_ptr self, const identity& who) {
+  auto& st = self->state;
+  if (auto it = st.pollers.find(who.device_id); it != st.pollers.end())
+    return it->second;
+  auto actor = spawn_poller(self->system(), st.ctx, caf::actor{self}, st.queries, who);
+  self->monitor(actor);
+  st.pollers.emplace(who.device_id, actor);
+  return actor;
+}
+
+caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries) {
   self->state.ctx = ctx;
+  self->state.queries = std::move(queries);
   self->state.stores.resize(std::max<std::size_t>(ctx->message_stores, 1));
   for (std::size_t i = 0; i < self->state.stores.size(); ++i)
     spawn_write_store(self, i);
@@ -173,6 +187,8 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
     for (auto& [id, a] : st.conversations)
       self->send_exit(a, msg.reason);
     for (auto& [id, a] : st.presences)
+      self->send_exit(a, msg.reason);
+    for (auto& [id, a] : st.pollers)
       self->send_exit(a, msg.reason);
     for (auto& s : st.stores)
       self->send_exit(s, msg.reason);
@@ -211,6 +227,9 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
                             user, ts);
     },
     [=](drain_atom) { return drain(self); },
+    [=](poll_atom, const identity& who, const std::string& after, std::int64_t timeout_ms) {
+      return self->delegate(poller_for(self, who), poll_atom::value, after, timeout_ms);
+    },
     // Answers once the pair's conversation actor (if any) knows, so that
     // no message sent after the answer can miss the block.
     [=](block_atom, id64 blocker, id64 other, bool on, id64 conv) {
@@ -230,7 +249,7 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
     [=](retire_atom, id64 key) {
       auto& st = self->state;
       auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-      for (auto* map : {&st.conversations, &st.presences})
+      for (auto* map : {&st.conversations, &st.presences, &st.pollers})
         if (auto it = map->find(key);
             it != map->end() && it->second.address() == sender)
           map->erase(it);
@@ -249,8 +268,8 @@ caf::behavior directory(directory_ptr self, context_ptr ctx) {
 
 } // namespace
 
-caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx) {
-  return sys.spawn(directory, std::move(ctx));
+caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, caf::actor queries) {
+  return sys.spawn(directory, std::move(ctx), std::move(queries));
 }
 
 } // namespace parley

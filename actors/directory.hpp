@@ -17,6 +17,9 @@
 //   (presload_atom, id64 user) -> presence_record     via the user's store
 //   (last_seen_atom, id64 user, int64 ts) -> bool     via the user's store
 //   (drain_atom) -> bool                     shutdown: flush every last seen
+//   (poll_atom, identity, string after, int64 timeout_ms) -> string
+//                                            a long poll, to the device's poller
+//   (block_atom, id64 blocker, id64 other, bool on, id64 conv) -> bool
 //   (fault_atom, string kind, id64 key)      -> bool    test hook
 #include <caf/fwd.hpp>
 
@@ -24,6 +27,7 @@
 
 namespace parley {
 
-caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx);
+// `queries`: the query store pool, for the actors the directory spawns.
+caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, caf::actor queries);
 
 } // namespace parley

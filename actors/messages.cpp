@@ -36,6 +36,7 @@ const char* wire_code(errc code) {
     case errc::no_such_message: return "no_such_message";
     case errc::blocked: return "blocked";
     case errc::cannot_block_self: return "cannot_block_self";
+    case errc::invalid_cursor: return "invalid_cursor";
   }
   return "internal";
 }
@@ -69,6 +70,7 @@ std::string describe(const caf::error& err) {
     case errc::no_such_message: return "no message with this seq";
     case errc::blocked: return "you block this user: unblock them to send messages";
     case errc::cannot_block_self: return "you cannot block yourself";
+    case errc::invalid_cursor: return "this cursor was not issued to this device";
   }
   return "internal error";
 }

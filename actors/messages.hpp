@@ -53,6 +53,8 @@ using last_seen_atom = caf::atom_constant<caf::atom("lastseen")>;
 using targets_atom = caf::atom_constant<caf::atom("targets")>;
 using block_atom = caf::atom_constant<caf::atom("block")>;
 using blocks_atom = caf::atom_constant<caf::atom("blocks")>;
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 // directory
 using conv_atom = caf::atom_constant<caf::atom("conv")>;
 using online_atom = caf::atom_constant<caf::atom("online")>;
@@ -100,6 +102,7 @@ enum class errc : std::uint8_t {
   no_such_message,
   blocked,              // messaging a user you block
   cannot_block_self,
+  invalid_cursor,       // a long-poll cursor this device was never given
 };
 
 caf::error make_error(errc code);
@@ -200,6 +203,9 @@ struct media_info {
 struct sync_page {
   std::vector<std::string> frames;
   bool more = false;
+  // Per frame: its conversation and seq (for acknowledging what was read).
+  std::vector<id64> conversations;
+  std::vector<std::int64_t> seqs;
 };
 
 // A new group: `members` are the others (the creator becomes its admin).
@@ -309,7 +315,7 @@ typename Inspector::result_type inspect(Inspector& f, media_info& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_page& x) {
-  return f(caf::meta::type_name("sync_page"), x.frames, x.more);
+  return f(caf::meta::type_name("sync_page"), x.frames, x.more, x.conversations, x.seqs);
 }
 
 template <class Inspector>

@@ -478,6 +478,8 @@ public:
         break;
       }
       page.frames.push_back(wire::message_frame(m));
+      page.conversations.push_back(m.conversation);
+      page.seqs.push_back(m.seq);
       bytes += page.frames.back().size();
     }
     return page;

@@ -118,8 +118,8 @@ int run_node(const parleyd_config& cfg) {
   caf_cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{caf_cfg};
 
-  auto directory = spawn_directory(system, ctx);
   auto queries = spawn_query_pool(system, ctx, ctx->query_stores);
+  auto directory = spawn_directory(system, ctx, queries);
 
   net::listener_config lc;
   lc.host = cfg.listen_host;

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "actors/messages.hpp"
+#include "net/frame.hpp"
 #include "net/json_out.hpp"
 #include "net/metrics.hpp"
 #include "net/range.hpp"
@@ -40,7 +41,8 @@ int status_of(const std::string& code) {
     return 403;
   if (code == "username_taken" || code == "already_member")
     return 409;
-  if (code == "not_a_group" || code == "too_many_members" || code == "cannot_block_self")
+  if (code == "not_a_group" || code == "too_many_members" || code == "cannot_block_self"
+      || code == "invalid_cursor")
     return 400;
   if (code == "bad_credentials" || code == "unauthorized")
     return 401;
@@ -198,6 +200,10 @@ public:
                   [&] { remove_member(req, s[2], s[4], respond); });
     if (is({"v1", "conversations", "*", "receipts"}))
       return only(m, "GET", respond, [&] { receipts(req, s[2], t.query, respond); });
+    if (is({"v1", "messages"}))
+      return only(m, "POST", respond, [&] { post_message(req, respond); });
+    if (is({"v1", "poll"}))
+      return only(m, "GET", respond, [&] { poll(req, t.query, respond); });
     if (is({"v1", "blocks"}))
       return only(m, "GET", respond, [&] { list_blocks(req, respond); });
     if (is({"v1", "blocks", "*"})) {
@@ -602,6 +608,81 @@ private:
         queries_, ctx_->request_timeout, respond,
         [=](std::string& body) { respond(json_response(200, std::move(body))); },
         receipts_atom::value, who.user_id, *conv, *seq);
+    });
+  }
+
+  // --- without a websocket ---------------------------------------------------------
+
+  // POST /v1/messages: the websocket `send`, validated by the same parser,
+  // answered with the same ack only after the commit, idempotent on `id`.
+  void post_message(const http_request& req, responder respond) {
+    auto parsed = json_body(req);
+    if (auto* err = std::get_if<http_response>(&parsed))
+      return respond(*err);
+    auto doc = std::get<json>(parsed);
+    doc["type"] = "send";
+    auto frame = wire::parse_frame(doc.dump());
+    if (auto* err = std::get_if<wire::frame_error>(&frame))
+      return respond(error_response(err->code == "body_too_large" ? 413 : 400, err->code,
+                                    err->message));
+    auto f = std::get<wire::send_frame>(frame);
+    authorized(req, respond, [=](const identity& who) {
+      auto timeout = ctx_->request_timeout;
+      sys_.spawn(
+        [=](caf::event_based_actor* self, const caf::actor& directory,
+            const caf::actor& queries) {
+          auto fail = [=](caf::error& err) { respond(failure_response(err)); };
+          auto send_to = [=](id64 conv) {
+            self->request(directory, timeout, conv_atom::value, conv)
+              .then(
+                [=](caf::actor& actor) {
+                  outgoing_message msg{conv, who.user_id, who.device_id, f.client_id,
+                                       f.body};
+                  self->request(actor, timeout, send_atom::value, msg)
+                    .then(
+                      [=](const ack_info& a) {
+                        respond(json_response(200, wire::ack_frame(f.client_id, a.msg_id,
+                                                                   a.conversation, a.seq,
+                                                                   a.ts)));
+                      },
+                      fail);
+                },
+                fail);
+          };
+          if (f.conversation != 0)
+            return send_to(f.conversation);
+          self->request(queries, timeout, direct_atom::value, who.user_id, f.to)
+            .then(
+              [=](id64 conv, bool created) {
+                if (created)
+                  self->send(directory, contacts_atom::value,
+                             std::vector<id64>{who.user_id, f.to});
+                send_to(conv);
+              },
+              fail);
+        },
+        directory_, queries_);
+    });
+  }
+
+  // GET /v1/poll?timeout=S&after=CURSOR: see actors/poller.hpp.
+  void poll(const http_request& req, const std::string& query, responder respond) {
+    std::int64_t timeout = 25;
+    if (auto raw = query_param(query, "timeout")) {
+      auto v = to_int(*raw);
+      if (!v || *v < 0 || *v > 30)
+        return respond(error_response(400, "invalid_parameter",
+                                      "'timeout' must be an integer from 0 to 30 (seconds)"));
+      timeout = *v;
+    }
+    auto after = query_param(query, "after").value_or("");
+    if (after.size() > 100)
+      return respond(error_response(400, "invalid_cursor", "'after' is not a cursor"));
+    authorized(req, respond, [=](const identity& who) {
+      ask<std::string>(
+        directory_, milliseconds(timeout * 1000) + ctx_->request_timeout, respond,
+        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        poll_atom::value, who, after, timeout * 1000);
     });
   }
 
