@@ -31,7 +31,8 @@ struct node_context {
   double rate_burst = 2000;
   // Sends of one connection waiting for their ack; past this, `rate_limited`.
   std::size_t max_pending_sends = 4096;
-  std::string media_dir = "var/media";      // uploads, one file per media id
+  std::string media_dir = "var/media";      // blobs/<sha256>: one file per content
+  std::int64_t media_quota_bytes = std::int64_t{1} << 30; // per user, all uploads
   // A session silent for this long is a half-open connection: closed.
   std::chrono::seconds idle_timeout{60};
   // Last seen is written back at most this often per user (and on shutdown).

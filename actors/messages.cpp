@@ -37,6 +37,7 @@ const char* wire_code(errc code) {
     case errc::blocked: return "blocked";
     case errc::cannot_block_self: return "cannot_block_self";
     case errc::invalid_cursor: return "invalid_cursor";
+    case errc::quota_exceeded: return "quota_exceeded";
   }
   return "internal";
 }
@@ -71,6 +72,7 @@ std::string describe(const caf::error& err) {
     case errc::blocked: return "you block this user: unblock them to send messages";
     case errc::cannot_block_self: return "you cannot block yourself";
     case errc::invalid_cursor: return "this cursor was not issued to this device";
+    case errc::quota_exceeded: return "this upload would exceed your storage quota";
   }
   return "internal error";
 }

@@ -43,6 +43,7 @@ using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using media_put_atom = caf::atom_constant<caf::atom("mediaput")>;
 using media_get_atom = caf::atom_constant<caf::atom("mediaget")>;
+using media_del_atom = caf::atom_constant<caf::atom("mediadel")>;
 using group_atom = caf::atom_constant<caf::atom("group")>;
 using exists_atom = caf::atom_constant<caf::atom("exists")>;
 using info_atom = caf::atom_constant<caf::atom("info")>;
@@ -103,6 +104,7 @@ enum class errc : std::uint8_t {
   blocked,              // messaging a user you block
   cannot_block_self,
   invalid_cursor,       // a long-poll cursor this device was never given
+  quota_exceeded,       // the user's uploads would exceed their quota
 };
 
 caf::error make_error(errc code);

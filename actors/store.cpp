@@ -505,9 +505,25 @@ public:
     return info;
   }
 
+  // Records an upload if it fits its owner's quota (checked and recorded in
+  // one transaction).
   caf::result<bool> media_put(const media_info& m) {
-    auto done = run([&](pqxx::work& tx) {
+    auto fits = run([&](pqxx::work& tx) {
+      if (storage::media_usage(tx, m.owner) + m.size > ctx_->media_quota_bytes)
+        return false;
       storage::insert_media(tx, {m.media_id, m.owner, m.size, m.sha256, m.content_type});
+      return true;
+    });
+    if (!fits)
+      return fits.error();
+    if (!*fits)
+      return make_error(errc::quota_exceeded);
+    return true;
+  }
+
+  caf::result<bool> media_delete(const std::string& media_id) {
+    auto done = run([&](pqxx::work& tx) {
+      storage::delete_media(tx, media_id);
       return true;
     });
     if (!done)
@@ -676,6 +692,7 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     [=](load_atom, id64 conv) { return impl->load(conv); },
     [=](ping_atom) { return impl->ping(); },
     [=](media_put_atom, const media_info& m) { return impl->media_put(m); },
+    [=](media_del_atom, const std::string& id) { return impl->media_delete(id); },
     [=](media_get_atom, const std::string& id) { return impl->media_get(id); },
     [=](persist_atom, const message_record& row) {
       impl->enqueue(persist_job{row, self->make_response_promise()});

@@ -74,6 +74,10 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   app.add_option("--max-upload-mib", cfg.max_upload_mib, "largest upload, in MiB")
     ->check(CLI::Range(1u, 16u * 1024))
     ->capture_default_str();
+  app.add_option("--media-quota-mib", cfg.media_quota_mib,
+                 "bytes of uploads each user may keep, in MiB")
+    ->check(CLI::Range(1u, 16u * 1024 * 1024))
+    ->capture_default_str();
   app.add_option("--idle-timeout", cfg.idle_timeout_seconds,
                  "seconds of silence after which a websocket is closed (clients ping every 25 s)")
     ->check(CLI::Range(1u, 86400u))

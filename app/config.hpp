@@ -22,6 +22,7 @@ struct parleyd_config {
   double rate_burst = 2000;
   std::string media_dir = "var/media";
   unsigned max_upload_mib = 64;
+  unsigned media_quota_mib = 1024;
   unsigned idle_timeout_seconds = 60;
   unsigned last_seen_flush_ms = 5000;
   unsigned max_group_size = 1024;

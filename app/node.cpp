@@ -61,6 +61,7 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->rate_per_second = cfg.rate_per_second;
   ctx->rate_burst = cfg.rate_burst;
   ctx->media_dir = cfg.media_dir;
+  ctx->media_quota_bytes = std::int64_t{cfg.media_quota_mib} * 1024 * 1024;
   ctx->idle_timeout = seconds(cfg.idle_timeout_seconds);
   ctx->last_seen_flush = milliseconds(cfg.last_seen_flush_ms);
   ctx->max_group_size = cfg.max_group_size;
@@ -102,6 +103,8 @@ int run_node(const parleyd_config& cfg) {
   auto upload_dir = cfg.media_dir + "/tmp";
   std::error_code dir_error;
   std::filesystem::create_directories(upload_dir, dir_error);
+  if (!dir_error)
+    std::filesystem::create_directories(cfg.media_dir + "/blobs", dir_error);
   if (dir_error) {
     spdlog::error("cannot create media directory {}: {}", upload_dir,
                   dir_error.message());

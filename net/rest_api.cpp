@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <variant>
@@ -34,6 +35,8 @@ http_response json_response(int status, std::string body) {
 }
 
 int status_of(const std::string& code) {
+  if (code == "quota_exceeded")
+    return 413;
   if (code == "no_such_user" || code == "no_such_conversation" || code == "no_such_media"
       || code == "no_such_member" || code == "no_such_message")
     return 404;
@@ -788,14 +791,15 @@ private:
       media_info info{credentials::random_hex(16), who.user_id,
                       static_cast<std::int64_t>(upload.size), upload.sha256,
                       content_type};
-      auto final_path = ctx_->media_dir + "/" + info.media_id;
-      if (std::rename(guard->path.c_str(), final_path.c_str()) != 0)
-        return answer(error_response(507, "storage_full", "cannot store the upload"));
-      guard->path = final_path; // removed again if the database refuses it
+      // Recorded first (within the quota), then the content is placed: a
+      // blob is never without a row that keeps the collector off it.
       ask<bool>(
         queries_, ctx_->request_timeout, answer,
         [=](bool) {
-          guard->keep = true;
+          if (!place_blob(*guard, info.sha256)) {
+            caf::anon_send(queries_, media_del_atom::value, info.media_id);
+            return answer(error_response(507, "storage_full", "cannot store the upload"));
+          }
           answer(json_response(201, json{{"media_id", info.media_id},
                                          {"size", info.size},
                                          {"sha256", info.sha256}}
@@ -803,6 +807,27 @@ private:
         },
         media_put_atom::value, info);
     });
+  }
+
+  std::string blob_path(const std::string& sha256) const {
+    return ctx_->media_dir + "/blobs/" + sha256;
+  }
+
+  // Content-addressed: the same bytes uploaded twice are stored once. A
+  // second copy only refreshes the blob's time (the collector spares
+  // recent blobs) and is dropped with its temp file.
+  bool place_blob(file_guard& upload, const std::string& sha256) const {
+    auto target = blob_path(sha256);
+    std::error_code ec;
+    if (std::filesystem::exists(target, ec)) {
+      std::filesystem::last_write_time(target, std::filesystem::file_time_type::clock::now(),
+                                       ec);
+      return true; // the guard removes the temp file
+    }
+    if (std::rename(upload.path.c_str(), target.c_str()) != 0)
+      return false;
+    upload.keep = true;
+    return true;
   }
 
   void download(const http_request& req, const std::string& media_id, bool head,
@@ -842,7 +867,10 @@ private:
       e.headers.push_back({"Content-Range", "bytes */" + std::to_string(size)});
       return e;
     }
-    r.file_path = ctx_->media_dir + "/" + info.media_id;
+    r.file_path = blob_path(info.sha256);
+    std::error_code ec;
+    if (!std::filesystem::exists(r.file_path, ec)) // stored before blobs existed
+      r.file_path = ctx_->media_dir + "/" + info.media_id;
     r.file_offset = range.offset;
     r.file_length = range.length;
     r.head_only = head;

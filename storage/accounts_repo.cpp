@@ -57,6 +57,14 @@ bool revoke_token(pqxx::transaction_base& tx, const std::string& digest) {
   return tx.exec_prepared("revoke_token", digest, unix_now_ms()).affected_rows() > 0;
 }
 
+void delete_media(pqxx::transaction_base& tx, const std::string& media_id) {
+  tx.exec_prepared("delete_media", media_id);
+}
+
+std::int64_t media_usage(pqxx::transaction_base& tx, id64 owner) {
+  return tx.exec_prepared("media_usage", owner)[0][0].as<std::int64_t>();
+}
+
 void insert_media(pqxx::transaction_base& tx, const media_row& m) {
   tx.exec_prepared("insert_media", m.media_id, m.owner, m.size, m.sha256,
                    m.content_type, unix_now_ms());

@@ -55,6 +55,9 @@ struct media_row {
 };
 
 void insert_media(pqxx::transaction_base& tx, const media_row& m);
+void delete_media(pqxx::transaction_base& tx, const std::string& media_id);
+// Bytes of all of `owner`'s uploads (each counted, even when deduplicated).
+std::int64_t media_usage(pqxx::transaction_base& tx, id64 owner);
 std::optional<media_row> find_media(pqxx::transaction_base& tx,
                                     const std::string& media_id);
 

@@ -46,6 +46,9 @@ constexpr statement statements[] = {
   {"insert_media",
    "INSERT INTO media (media_id, owner_id, size, sha256, content_type, created_at)"
    " VALUES ($1, $2, $3, $4, $5, $6)"},
+  {"media_usage",
+   "SELECT coalesce(sum(size), 0) FROM media WHERE owner_id = $1"},
+  {"delete_media", "DELETE FROM media WHERE media_id = $1"},
   {"find_media",
    "SELECT size, sha256, content_type FROM media WHERE media_id = $1"},
   // messages_repo.cpp

@@ -111,3 +111,44 @@ def test_size_limit_and_abandoned_upload(pg):
         assert leftovers(small) == []
     finally:
         small.stop()
+
+
+def blobs(node):
+    return sorted(os.listdir(os.path.join(node.media_dir, "blobs")))
+
+
+def test_same_content_is_stored_once(node):
+    alice, bob = new_user(node.base), new_user(node.base)
+    data = os.urandom(300_000)
+    before = blobs(node)
+    status1, first = upload(node, alice["token"], data, "image/jpeg")
+    status2, second = upload(node, bob["token"], data, "application/pdf")
+    assert (status1, status2) == (201, 201)
+    assert first["sha256"] == second["sha256"]
+    assert first["media_id"] != second["media_id"], "each upload is its own capability"
+    assert blobs(node) == sorted(before + [first["sha256"]]), "one file on disk"
+    for m, ct in ((first, "image/jpeg"), (second, "application/pdf")):
+        resp, got = raw_request(node, "GET", f"/v1/media/{m['media_id']}",
+                                headers={"Authorization": f"Bearer {alice['token']}"})
+        assert resp.status == 200 and got == data
+        assert resp.getheader("Content-Type") == ct, "the type belongs to the upload"
+    assert leftovers(node) == []
+
+
+def test_per_user_quota(pg):
+    small = Parleyd(pg.url, extra=["--media-quota-mib", "1"])
+    try:
+        alice, bob = new_user(small.base), new_user(small.base)
+        status, _ = upload(small, alice["token"], os.urandom(600_000))
+        assert status == 201
+        before = blobs(small)
+        status, body = upload(small, alice["token"], os.urandom(600_000))
+        assert (status, body["code"]) == (413, "quota_exceeded"), body
+        assert body["message"]
+        assert blobs(small) == before and leftovers(small) == [], "nothing kept"
+        status, _ = upload(small, bob["token"], os.urandom(600_000))
+        assert status == 201, "the quota is per user"
+        status, _ = upload(small, alice["token"], os.urandom(400_000))
+        assert status == 201, "up to the quota is fine"
+    finally:
+        small.stop()
