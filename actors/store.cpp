@@ -210,12 +210,9 @@ public:
       return list.error();
     auto out = json::array();
     for (auto& c : *list) {
-      auto members = json::array();
-      for (auto id : c.members)
-        members.push_back(id_to_string(id));
       json item{{"conversation_id", id_to_string(c.conversation_id)},
                 {"kind", c.kind},
-                {"members", std::move(members)},
+                {"members", wire::ids_json(c.members)},
                 {"last_seq", c.last_seq},
                 {"unread", c.unread}};
       if (c.kind == "group")
@@ -325,8 +322,8 @@ public:
     json out{{"conversation_id", id_to_string(conv)},
              {"kind", d->kind},
              {"created_at", d->created_at},
-             {"members", json::parse(wire::id_list(members))},
-             {"admins", json::parse(wire::id_list(admins))},
+             {"members", wire::ids_json(members)},
+             {"admins", wire::ids_json(admins)},
              {"last_seq", d->last_seq}};
     if (d->kind == "group") {
       out["title"] = d->title;
@@ -366,9 +363,9 @@ public:
     return json{{"conversation_id", id_to_string(conv)},
                 {"seq", seq},
                 {"from", id_to_string((*found)->sender)},
-                {"delivered", json::parse(wire::id_list(delivered))},
-                {"read", json::parse(wire::id_list(read))},
-                {"pending", json::parse(wire::id_list(pending))}}
+                {"delivered", wire::ids_json(delivered)},
+                {"read", wire::ids_json(read)},
+                {"pending", wire::ids_json(pending)}}
       .dump();
   }
 

@@ -21,12 +21,16 @@ json message_fields(const stored_message& m) {
   return j;
 }
 
+} // namespace
+
 json ids_json(const std::vector<id64>& ids) {
   auto out = json::array();
   for (auto id : ids)
     out.push_back(id_to_string(id));
   return out;
 }
+
+namespace {
 
 // Never throws: text that is not valid UTF-8 is replaced, not rejected.
 std::string dump(const json& j) {
@@ -100,9 +104,6 @@ std::string system_body(std::string_view event, id64 by, const std::vector<id64>
   return dump(j);
 }
 
-std::string id_list(const std::vector<id64>& ids) {
-  return dump(ids_json(ids));
-}
 
 std::string sync_done_frame(id64 conversation, bool more) {
   json j{{"type", "sync.done"}, {"more", more}};

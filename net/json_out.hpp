@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "storage/ids.hpp"
 
 namespace parley::wire {
@@ -39,8 +41,8 @@ std::string presence_frame(id64 user, bool online, std::int64_t last_seen);
 std::string system_body(std::string_view event, id64 by, const std::vector<id64>& users,
                         std::string_view title = {},
                         const std::vector<id64>& new_admins = {});
-// ["1","2"]: ids as a JSON array of strings.
-std::string id_list(const std::vector<id64>& ids);
+// ["1","2"]: ids as a JSON array of strings, for bodies built with nlohmann.
+nlohmann::json ids_json(const std::vector<id64>& ids);
 std::string sync_done_frame(id64 conversation, bool more);
 std::string pong_frame();
 // `ref` is JSON text (or empty for none).

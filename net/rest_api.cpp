@@ -106,13 +106,18 @@ std::optional<std::int64_t> to_int(const std::string& s) {
   return v;
 }
 
-// The JSON object in a request body, or the error response to send.
-std::variant<json, http_response> json_body(const http_request& req) {
+// The JSON object in a request body; nullopt once `respond` has been given
+// the error.
+std::optional<json> json_object(const http_request& req, const responder& respond) {
   auto doc = json::parse(req.body, nullptr, false);
-  if (doc.is_discarded())
-    return error_response(400, "invalid_json", "request body is not valid JSON");
-  if (!doc.is_object())
-    return error_response(400, "invalid_json", "request body must be a JSON object");
+  if (doc.is_discarded()) {
+    respond(error_response(400, "invalid_json", "request body is not valid JSON"));
+    return std::nullopt;
+  }
+  if (!doc.is_object()) {
+    respond(error_response(400, "invalid_json", "request body must be a JSON object"));
+    return std::nullopt;
+  }
   return doc;
 }
 
@@ -256,6 +261,11 @@ private:
       dest);
   }
 
+  // For answers the store has already written as JSON: 200 with that body.
+  static auto json_ok(responder respond) {
+    return [respond](std::string& body) { respond(json_response(200, std::move(body))); };
+  }
+
   // Checks the bearer token, then calls `ok(identity)`.
   template <class OnOk>
   void authorized(const http_request& req, responder respond, OnOk ok) {
@@ -303,10 +313,10 @@ private:
   }
 
   void create_user(const http_request& req, responder respond) {
-    auto parsed = json_body(req);
-    if (auto* err = std::get_if<http_response>(&parsed))
-      return respond(*err);
-    auto& doc = std::get<json>(parsed);
+    auto body = json_object(req, respond);
+    if (!body)
+      return;
+    auto& doc = *body;
     auto username = string_field(doc, "username");
     auto password = string_field(doc, "password");
     if (!username)
@@ -328,10 +338,10 @@ private:
   }
 
   void login(const http_request& req, responder respond) {
-    auto parsed = json_body(req);
-    if (auto* err = std::get_if<http_response>(&parsed))
-      return respond(*err);
-    auto& doc = std::get<json>(parsed);
+    auto body = json_object(req, respond);
+    if (!body)
+      return;
+    auto& doc = *body;
     login_request lr;
     auto username = string_field(doc, "username");
     auto password = string_field(doc, "password");
@@ -384,7 +394,7 @@ private:
     authorized(req, respond, [=](const identity&) {
       ask<std::string>(
         queries_, ctx_->request_timeout, respond,
-        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        json_ok(respond),
         lookup_atom::value, username);
     });
   }
@@ -393,7 +403,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<std::string>(
         queries_, ctx_->request_timeout, respond,
-        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        json_ok(respond),
         convs_atom::value, who.user_id);
     });
   }
@@ -423,7 +433,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<std::string>(
         queries_, ctx_->request_timeout, respond,
-        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        json_ok(respond),
         history_atom::value, who.user_id, *conv, before,
         static_cast<std::int32_t>(limit));
     });
@@ -465,15 +475,15 @@ private:
                                    {"msg_id", id_to_string(ack.msg_id)},
                                    {"seq", ack.seq},
                                    {"ts", ack.ts},
-                                   {field, json::parse(wire::id_list(users))}}
+                                   {field, wire::ids_json(users)}}
                                 .dump());
   }
 
   void create_group(const http_request& req, responder respond) {
-    auto parsed = json_body(req);
-    if (auto* err = std::get_if<http_response>(&parsed))
-      return respond(*err);
-    auto& doc = std::get<json>(parsed);
+    auto body = json_object(req, respond);
+    if (!body)
+      return;
+    auto& doc = *body;
     if (!doc.contains("title"))
       return respond(error_response(400, "missing_field", "field 'title' is required"));
     auto title = string_field(doc, "title");
@@ -511,7 +521,7 @@ private:
                       {"title", *title},
                       {"created_by", id_to_string(who.user_id)},
                       {"created_at", created.ts},
-                      {"members", json::parse(wire::id_list(everyone))},
+                      {"members", wire::ids_json(everyone)},
                       {"admins", json::array({id_to_string(who.user_id)})},
                       {"last_seq", created.seq}}
                    .dump()));
@@ -528,7 +538,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<std::string>(
         queries_, ctx_->request_timeout, respond,
-        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        json_ok(respond),
         info_atom::value, who.user_id, *conv);
     });
   }
@@ -538,10 +548,10 @@ private:
     auto conv = path_id(conv_text);
     if (!conv)
       return respond(bad_conversation_id());
-    auto parsed = json_body(req);
-    if (auto* err = std::get_if<http_response>(&parsed))
-      return respond(*err);
-    auto& doc = std::get<json>(parsed);
+    auto body = json_object(req, respond);
+    if (!body)
+      return;
+    auto& doc = *body;
     std::vector<id64> users;
     // {"members": [...]}, or the alias {"users": [...]}, or one {"user_id"}.
     const char* list = doc.contains("users") && !doc.contains("members") ? "users" : "members";
@@ -609,7 +619,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<std::string>(
         queries_, ctx_->request_timeout, respond,
-        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        json_ok(respond),
         receipts_atom::value, who.user_id, *conv, *seq);
     });
   }
@@ -619,10 +629,10 @@ private:
   // POST /v1/messages: the websocket `send`, validated by the same parser,
   // answered with the same ack only after the commit, idempotent on `id`.
   void post_message(const http_request& req, responder respond) {
-    auto parsed = json_body(req);
-    if (auto* err = std::get_if<http_response>(&parsed))
-      return respond(*err);
-    auto doc = std::get<json>(parsed);
+    auto body = json_object(req, respond);
+    if (!body)
+      return;
+    auto& doc = *body;
     doc["type"] = "send";
     auto frame = wire::parse_frame(doc.dump());
     if (auto* err = std::get_if<wire::frame_error>(&frame))
@@ -630,31 +640,23 @@ private:
                                     err->message));
     auto f = std::get<wire::send_frame>(frame);
     authorized(req, respond, [=](const identity& who) {
-      auto timeout = ctx_->request_timeout;
+      auto send_to = [=](id64 conv) {
+        ask_conversation<ack_info>(
+          conv, respond,
+          [=](const ack_info& a) {
+            respond(json_response(
+              200, wire::ack_frame(f.client_id, a.msg_id, a.conversation, a.seq, a.ts)));
+          },
+          send_atom::value,
+          outgoing_message{conv, who.user_id, who.device_id, f.client_id, f.body});
+      };
+      if (f.conversation != 0)
+        return send_to(f.conversation);
+      // The pair's conversation (created on first use), as a session finds it.
       sys_.spawn(
-        [=](caf::event_based_actor* self, const caf::actor& directory,
-            const caf::actor& queries) {
-          auto fail = [=](caf::error& err) { respond(failure_response(err)); };
-          auto send_to = [=](id64 conv) {
-            self->request(directory, timeout, conv_atom::value, conv)
-              .then(
-                [=](caf::actor& actor) {
-                  outgoing_message msg{conv, who.user_id, who.device_id, f.client_id,
-                                       f.body};
-                  self->request(actor, timeout, send_atom::value, msg)
-                    .then(
-                      [=](const ack_info& a) {
-                        respond(json_response(200, wire::ack_frame(f.client_id, a.msg_id,
-                                                                   a.conversation, a.seq,
-                                                                   a.ts)));
-                      },
-                      fail);
-                },
-                fail);
-          };
-          if (f.conversation != 0)
-            return send_to(f.conversation);
-          self->request(queries, timeout, direct_atom::value, who.user_id, f.to)
+        [=](caf::event_based_actor* self, const caf::actor& queries,
+            const caf::actor& directory) {
+          self->request(queries, ctx_->request_timeout, direct_atom::value, who.user_id, f.to)
             .then(
               [=](id64 conv, bool created) {
                 if (created)
@@ -662,9 +664,9 @@ private:
                              std::vector<id64>{who.user_id, f.to});
                 send_to(conv);
               },
-              fail);
+              [=](caf::error& err) { respond(failure_response(err)); });
         },
-        directory_, queries_);
+        queries_, directory_);
     });
   }
 
@@ -684,7 +686,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<std::string>(
         directory_, milliseconds(timeout * 1000) + ctx_->request_timeout, respond,
-        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        json_ok(respond),
         poll_atom::value, who, after, timeout * 1000);
     });
   }
@@ -714,7 +716,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<std::string>(
         queries_, ctx_->request_timeout, respond,
-        [=](std::string& body) { respond(json_response(200, std::move(body))); },
+        json_ok(respond),
         blocks_atom::value, who.user_id);
     });
   }
@@ -722,10 +724,10 @@ private:
   // --- privacy ---------------------------------------------------------------------
 
   void set_privacy(const http_request& req, responder respond) {
-    auto parsed = json_body(req);
-    if (auto* err = std::get_if<http_response>(&parsed))
-      return respond(*err);
-    auto& doc = std::get<json>(parsed);
+    auto body = json_object(req, respond);
+    if (!body)
+      return;
+    auto& doc = *body;
     if (!doc.contains("last_seen"))
       return respond(error_response(400, "missing_field", "field 'last_seen' is required"));
     auto setting = string_field(doc, "last_seen");
@@ -791,8 +793,9 @@ private:
       media_info info{credentials::random_hex(16), who.user_id,
                       static_cast<std::int64_t>(upload.size), upload.sha256,
                       content_type};
-      // Recorded first (within the quota), then the content is placed: a
-      // blob is never without a row that keeps the collector off it.
+      // Recorded first (within the quota), then the content is placed, so
+      // a blob on disk always has a row: a collector of blobs without rows
+      // (not built yet) can never take one that is being uploaded.
       ask<bool>(
         queries_, ctx_->request_timeout, answer,
         [=](bool) {
@@ -814,8 +817,8 @@ private:
   }
 
   // Content-addressed: the same bytes uploaded twice are stored once. A
-  // second copy only refreshes the blob's time (the collector spares
-  // recent blobs) and is dropped with its temp file.
+  // second copy only refreshes the blob's modification time (the time a
+  // collector would judge its age by) and is dropped with its temp file.
   bool place_blob(file_guard& upload, const std::string& sha256) const {
     auto target = blob_path(sha256);
     std::error_code ec;
@@ -886,10 +889,10 @@ private:
   // Test hook (only with --enable-fault-injection):
   // {"kind": "conversation"|"store"|"presence"|"session", "key": ID}.
   void fault(const http_request& req, responder respond) {
-    auto parsed = json_body(req);
-    if (auto* err = std::get_if<http_response>(&parsed))
-      return respond(*err);
-    auto& doc = std::get<json>(parsed);
+    auto body = json_object(req, respond);
+    if (!body)
+      return;
+    auto& doc = *body;
     auto kind = string_field(doc, "kind");
     auto key_text = string_field(doc, "key");
     auto key = key_text ? parse_id(*key_text) : std::nullopt;
