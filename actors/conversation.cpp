@@ -138,13 +138,8 @@ void fan_out_to(conv_ptr self, const wire::stored_message& m, std::vector<id64> 
              wire::message_frame(m));
 }
 
-void fan_out(conv_ptr self, const wire::stored_message& m,
-             std::vector<id64> also = {}) {
-  auto& st = self->state;
-  auto users = member_ids(st);
-  users.insert(users.end(), also.begin(), also.end());
-  self->send(st.directory, fanout_atom::value, std::move(users), m.from_device,
-             wire::message_frame(m));
+void fan_out(conv_ptr self, const wire::stored_message& m) {
+  fan_out_to(self, m, member_ids(self->state));
 }
 
 bool blocks(const conversation_state& st, id64 user) {
@@ -455,10 +450,11 @@ void run_change(conv_ptr self, membership_change change, caf::response_promise r
         --st.in_flight;
         apply_change(st, record);
         remember_sender(st, result.stored);
-        // The removed see their removal: it is the last message they get.
-        fan_out(self, result.stored, record.removed);
+        // The removed see their removal (the last message they get), and
+        // everyone's contacts changed.
         auto affected = member_ids(st);
         affected.insert(affected.end(), record.removed.begin(), record.removed.end());
+        fan_out_to(self, result.stored, affected);
         self->send(st.directory, contacts_atom::value, std::move(affected));
         auto& m = result.stored;
         rp.deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});

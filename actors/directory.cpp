@@ -27,8 +27,10 @@ struct directory_state {
 
 using directory_ptr = caf::stateful_actor<directory_state>*;
 
-std::size_t store_index(const directory_state& st, id64 conv) {
-  return static_cast<std::size_t>(conv) % st.stores.size();
+// Writes for a conversation (and a user's last seen) always go to the same
+// store, so they commit in order and a reload sees them.
+std::size_t store_index(const directory_state& st, id64 key) {
+  return static_cast<std::size_t>(key) % st.stores.size();
 }
 
 void spawn_write_store(directory_ptr self, std::size_t index) {
@@ -38,29 +40,32 @@ void spawn_write_store(directory_ptr self, std::size_t index) {
   self->monitor(st.stores[index]);
 }
 
-caf::actor conversation_for(directory_ptr self, id64 conv) {
-  auto& st = self->state;
-  if (auto it = st.conversations.find(conv); it != st.conversations.end())
+// The actor registered under `key`, or a new one from `spawn()`, monitored
+// so that the directory forgets it when it dies.
+template <class Spawn>
+caf::actor find_or_spawn(directory_ptr self, std::unordered_map<id64, caf::actor>& map,
+                         id64 key, Spawn spawn) {
+  if (auto it = map.find(key); it != map.end())
     return it->second;
-  auto actor = spawn_conversation(self->system(), st.ctx, caf::actor{self},
-                                  st.stores[store_index(st, conv)], conv);
+  auto actor = spawn();
   self->monitor(actor);
-  st.conversations.emplace(conv, actor);
+  map.emplace(key, actor);
   return actor;
 }
 
-const caf::actor& store_for_user(const directory_state& st, id64 user) {
-  return st.stores[static_cast<std::size_t>(user) % st.stores.size()];
+caf::actor conversation_for(directory_ptr self, id64 conv) {
+  auto& st = self->state;
+  return find_or_spawn(self, st.conversations, conv, [&] {
+    return spawn_conversation(self->system(), st.ctx, caf::actor{self},
+                              st.stores[store_index(st, conv)], conv);
+  });
 }
 
 caf::actor presence_for(directory_ptr self, id64 user) {
   auto& st = self->state;
-  if (auto it = st.presences.find(user); it != st.presences.end())
-    return it->second;
-  auto actor = spawn_presence(self->system(), st.ctx, caf::actor{self}, user);
-  self->monitor(actor);
-  st.presences.emplace(user, actor);
-  return actor;
+  return find_or_spawn(self, st.presences, user, [&] {
+    return spawn_presence(self->system(), st.ctx, caf::actor{self}, user);
+  });
 }
 
 // Drops `who` from `map` if it is the entry there (it may have been
@@ -163,12 +168,9 @@ caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64
 
 caf::actor poller_for(directory_ptr self, const identity& who) {
   auto& st = self->state;
-  if (auto it = st.pollers.find(who.device_id); it != st.pollers.end())
-    return it->second;
-  auto actor = spawn_poller(self->system(), st.ctx, caf::actor{self}, st.queries, who);
-  self->monitor(actor);
-  st.pollers.emplace(who.device_id, actor);
-  return actor;
+  return find_or_spawn(self, st.pollers, who.device_id, [&] {
+    return spawn_poller(self->system(), st.ctx, caf::actor{self}, st.queries, who);
+  });
 }
 
 caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries) {
@@ -220,11 +222,13 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries)
     // A presence actor's stored state goes through its user's write store,
     // so a reload sees every last-seen write queued before it.
     [=](presload_atom, id64 user) {
-      return self->delegate(store_for_user(self->state, user), presload_atom::value, user);
+      auto& st = self->state;
+      return self->delegate(st.stores[store_index(st, user)], presload_atom::value, user);
     },
     [=](last_seen_atom, id64 user, std::int64_t ts) {
-      return self->delegate(store_for_user(self->state, user), last_seen_atom::value,
-                            user, ts);
+      auto& st = self->state;
+      return self->delegate(st.stores[store_index(st, user)], last_seen_atom::value, user,
+                            ts);
     },
     [=](drain_atom) { return drain(self); },
     [=](poll_atom, const identity& who, const std::string& after, std::int64_t timeout_ms) {
@@ -256,9 +260,7 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries)
       return true;
     },
     [=](revoke_atom, id64 user, id64 device) {
-      auto& presences = self->state.presences;
-      if (auto it = presences.find(user); it != presences.end())
-        self->send(it->second, revoke_atom::value, device);
+      tell_presences(self, {user}, caf::make_message(revoke_atom::value, device));
     },
     [=](fault_atom, const std::string& kind, id64 key) {
       return inject_fault(self, kind, key);

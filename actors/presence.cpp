@@ -105,6 +105,12 @@ void tell_all(presence_ptr self) {
 
 // --- sessions ------------------------------------------------------------------
 
+// The user went online or offline: tell the watchers.
+void announce_change(presence_ptr self) {
+  net::metrics::get().presence_changes.fetch_add(1, std::memory_order_relaxed);
+  tell_all(self);
+}
+
 void seen(presence_state& st, std::int64_t ts) {
   st.last_seen = std::max(st.last_seen, ts);
 }
@@ -115,10 +121,8 @@ void attach(presence_ptr self, id64 device, const caf::actor& session) {
   bool was_offline = st.sessions.empty();
   st.sessions.push_back({device, session});
   seen(st, unix_now_ms());
-  if (was_offline) {
-    net::metrics::get().presence_changes.fetch_add(1, std::memory_order_relaxed);
-    tell_all(self);
-  }
+  if (was_offline)
+    announce_change(self);
 }
 
 // A session ended: `ts` is its last activity (for one that was killed, now).
@@ -133,8 +137,7 @@ void detach(presence_ptr self, const caf::actor_addr& who, std::int64_t ts) {
   seen(st, ts);
   if (st.sessions.empty()) {
     st.unused_since = steady_clock::now();
-    net::metrics::get().presence_changes.fetch_add(1, std::memory_order_relaxed);
-    tell_all(self);
+    announce_change(self);
   }
 }
 

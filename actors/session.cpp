@@ -22,6 +22,23 @@ constexpr auto auth_deadline = seconds(10);
 constexpr std::int32_t sync_page_size = 500; // and at most about 2 MiB
 constexpr int max_send_attempts = 3;
 
+// `take()` is true while tokens are left; they refill at `rate` per second
+// up to `burst`.
+struct token_bucket {
+  double tokens = 0;
+  steady_clock::time_point refilled = steady_clock::now();
+
+  bool take(double rate, double burst) {
+    auto now = steady_clock::now();
+    tokens = std::min(burst, tokens + duration<double>(now - refilled).count() * rate);
+    refilled = now;
+    if (tokens < 1)
+      return false;
+    tokens -= 1;
+    return true;
+  }
+};
+
 // A send waiting for its ack; re-issued if its conversation actor dies.
 struct pending_send {
   id64 conversation;
@@ -54,14 +71,12 @@ struct session_state {
   int receipts_in_flight = 0;
   bool sync_waits_for_receipts = false;
 
-  // Token bucket.
-  double tokens = 0;
-  steady_clock::time_point refilled = steady_clock::now();
+  // Every frame takes a token; refusals count as strikes.
+  token_bucket frames;
   double strikes = 0;
 
   // Typing frames have their own, smaller bucket.
-  double typing_tokens = 0;
-  steady_clock::time_point typing_refilled = steady_clock::now();
+  token_bucket typing;
   long typing_refused = 0;
 
   // Activity: any frame. Silence past the idle limit ends the session;
@@ -136,12 +151,7 @@ void check_idle(session_ptr self) {
 // being refused is cut off with 1008.
 bool admit(session_ptr self) {
   auto& st = self->state;
-  auto now = steady_clock::now();
-  auto elapsed = duration<double>(now - st.refilled).count();
-  st.refilled = now;
-  st.tokens = std::min(st.ctx->rate_burst, st.tokens + elapsed * st.ctx->rate_per_second);
-  if (st.tokens >= 1) {
-    st.tokens -= 1;
+  if (st.frames.take(st.ctx->rate_per_second, st.ctx->rate_burst)) {
     st.strikes = std::max(0.0, st.strikes - 1);
     return true;
   }
@@ -368,13 +378,7 @@ void handle_sync(session_ptr self, const wire::sync_frame& f) {
 // session gets `typing_burst` of them, refilled at `typing_per_second`.
 bool admit_typing(session_ptr self) {
   auto& st = self->state;
-  auto now = steady_clock::now();
-  auto elapsed = duration<double>(now - st.typing_refilled).count();
-  st.typing_refilled = now;
-  st.typing_tokens = std::min(st.ctx->typing_burst,
-                              st.typing_tokens + elapsed * st.ctx->typing_per_second);
-  if (st.typing_tokens >= 1) {
-    st.typing_tokens -= 1;
+  if (st.typing.take(st.ctx->typing_per_second, st.ctx->typing_burst)) {
     st.typing_refused = 0;
     return true;
   }
@@ -649,8 +653,8 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
   st.directory = std::move(directory);
   st.queries = std::move(queries);
   st.link = std::move(link);
-  st.tokens = ctx->rate_burst;
-  st.typing_tokens = ctx->typing_burst;
+  st.frames.tokens = ctx->rate_burst;
+  st.typing.tokens = ctx->typing_burst;
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   self->attach_functor([link = st.link](const caf::error& reason) {
     // Killed or shut down: the device reconnects and syncs.
