@@ -4,6 +4,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -160,6 +161,12 @@ def http(base, method, path, body=None, token=None, raw=None, headers=None):
         return status, json.loads(text) if text else None
     except ValueError:
         return status, text
+
+
+def metric(base, name):
+    """The value of one counter or gauge from parleyd's /metrics."""
+    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+    return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
 
 
 _names = itertools.count()

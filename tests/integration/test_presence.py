@@ -6,7 +6,7 @@ import time
 import pytest
 import websockets
 
-from harness import Client, Parleyd, http, new_user, run
+from harness import Client, Parleyd, http, metric, new_user, run
 
 IDLE_S = 2
 FLUSH_MS = 300
@@ -28,22 +28,21 @@ async def presence_of(client, user, timeout=5.0):
     return await client.expect("presence", timeout, where=lambda f: f["user"] == user)
 
 
-async def keep_alive(client, seconds):
-    """Pings for `seconds` (a live client under an idle limit)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        await client.send({"type": "ping"})
-        await asyncio.sleep(0.3)
-
-
-def pinging(*clients):
+def pinging(*clients, every=0.5):
     """Keeps `clients` alive under the short idle limit until cancelled."""
     async def loop():
         while True:
             for c in clients:
                 await c.send({"type": "ping"})
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(every)
     return asyncio.ensure_future(loop())
+
+
+async def keep_alive(client, seconds):
+    """Pings for `seconds` (a live client under an idle limit)."""
+    alive = pinging(client, every=0.3)
+    await asyncio.sleep(seconds)
+    alive.cancel()
 
 
 def set_privacy(node, user, setting):
@@ -339,27 +338,20 @@ def test_typing_expires_and_floods_are_refused(node, pg):
     run(main())
 
 
-def metric(node, name):
-    import re
-    import urllib.request
-    text = urllib.request.urlopen(node.base + "/metrics", timeout=10).read().decode()
-    return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
-
-
 def test_last_seen_is_not_written_per_ping(node):
     bob = new_user(node.base)
 
     async def main():
         b = await Client.connect(node, bob["token"])
         await asyncio.sleep(2 * FLUSH_MS / 1000)
-        before = metric(node, "parley_last_seen_writes_total")
+        before = metric(node.base, "parley_last_seen_writes_total")
         pings = 40
         for _ in range(pings):
             await b.send({"type": "ping"})
             await b.expect("pong")
             await asyncio.sleep(1.0 / pings)
         await asyncio.sleep(2 * FLUSH_MS / 1000)
-        writes = metric(node, "parley_last_seen_writes_total") - before
+        writes = metric(node.base, "parley_last_seen_writes_total") - before
         # About one write per flush period while active (other tests' users
         # may add a few), never one per ping.
         assert 1 <= writes <= 1 / (FLUSH_MS / 1000) + 4 < pings, writes

@@ -12,21 +12,15 @@ import os
 import re
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from harness import Client, new_user  # noqa: E402
+from harness import Client, metric, new_user  # noqa: E402
 
 
 class Node:
     def __init__(self, base):
         self.base = base
         self.ws_url = base.replace("http://", "ws://") + "/v1/ws"
-
-
-def metric(base, name):
-    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
-    return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
 
 
 async def sender(node, me, peer, count, window, deadline, stats):
