@@ -48,6 +48,22 @@ struct node_context {
   // `typing_per_second`.
   double typing_per_second = 2;
   double typing_burst = 10;
+
+  // Push notifications for users with no live device (off when the URL is
+  // empty). At most one per user and conversation per window: the first
+  // after `push_delay` (so that a burst becomes one), later ones with a count.
+  std::string push_webhook;
+  std::chrono::milliseconds push_window{10000};
+  std::chrono::milliseconds push_delay{1000};
+  std::chrono::milliseconds push_timeout{3000};  // one POST to the gateway
+  int push_attempts = 5;                         // then it is given up
+  std::chrono::milliseconds push_backoff{500};   // doubled after each failure
+  std::size_t push_queue_limit = 10000;          // notifications not yet sent
+  std::size_t push_senders = 4;                  // POSTs in flight at most
+
+  // Uploads no message references are deleted after this long.
+  std::chrono::seconds media_gc_age{24 * 3600};
+  std::chrono::seconds media_gc_interval{600};
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

@@ -133,9 +133,11 @@ void after_load(conv_ptr self, std::function<void()> ok,
       });
 }
 
+// The note lets a recipient's presence actor ask for a push notification
+// when none of their devices is live.
 void fan_out_to(conv_ptr self, const wire::stored_message& m, std::vector<id64> users) {
   self->send(self->state.directory, fanout_atom::value, std::move(users), m.from_device,
-             wire::message_frame(m));
+             wire::message_frame(m), push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts});
 }
 
 void fan_out(conv_ptr self, const wire::stored_message& m) {
@@ -198,7 +200,7 @@ void persist(conv_ptr self, pending_send ps) {
   }
   message_record row{{st.ctx->ids->next(), st.id, st.next_seq++, ps.msg.sender,
                       ps.msg.sender_device, unix_now_ms(), ps.msg.body},
-                     ps.msg.client_id, withheld_from_peer(st, ps.msg.sender)};
+                     ps.msg.client_id, withheld_from_peer(st, ps.msg.sender), ps.msg.media};
   ++st.in_flight;
   self->request(st.store, st.ctx->store_timeout, persist_atom::value, row)
     .then(
@@ -398,7 +400,7 @@ caf::error plan_change(conversation_state& st, const membership_change& change,
                      wire::system_body(event, change.by, change.users, {},
                                        record.new_admins),
                      true},
-                    "sys:" + std::to_string(id)};
+                    "sys:" + std::to_string(id), false, {}};
   return {};
 }
 

@@ -21,6 +21,7 @@ struct directory_state {
   std::unordered_map<id64, caf::actor> presences;
   std::unordered_map<id64, caf::actor> pollers; // by device
   caf::actor queries;
+  caf::actor notifier; // push notifications; invalid when none is configured
   std::vector<caf::actor> stores; // write stores, by conversation hash
   static inline const char* name = "directory";
 };
@@ -64,7 +65,7 @@ caf::actor conversation_for(directory_ptr self, id64 conv) {
 caf::actor presence_for(directory_ptr self, id64 user) {
   auto& st = self->state;
   return find_or_spawn(self, st.presences, user, [&] {
-    return spawn_presence(self->system(), st.ctx, caf::actor{self}, user);
+    return spawn_presence(self->system(), st.ctx, caf::actor{self}, st.notifier, user);
   });
 }
 
@@ -102,6 +103,21 @@ void tell_presences(directory_ptr self, const std::vector<id64>& users,
   for (auto user : users)
     if (auto it = presences.find(user); it != presences.end())
       self->send(it->second, msg);
+}
+
+// A message to users' devices. Every live session is attached to its user's
+// presence actor, so a user without one has no live device here: the push
+// notifier wakes them (never the sender, who just wrote it).
+void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 except_device,
+                     const std::string& frame, const push_note& note) {
+  auto& st = self->state;
+  auto msg = caf::make_message(deliver_atom::value, except_device, frame, note);
+  for (auto user : users) {
+    if (auto it = st.presences.find(user); it != st.presences.end())
+      self->send(it->second, msg);
+    else if (st.notifier && user != note.from)
+      self->send(st.notifier, push_atom::value, user, note);
+  }
 }
 
 std::vector<caf::actor> subscribe(directory_ptr self,
@@ -173,9 +189,11 @@ caf::actor poller_for(directory_ptr self, const identity& who) {
   });
 }
 
-caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries) {
+caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
+                        caf::actor notifier) {
   self->state.ctx = ctx;
   self->state.queries = std::move(queries);
+  self->state.notifier = std::move(notifier);
   self->state.stores.resize(std::max<std::size_t>(ctx->message_stores, 1));
   for (std::size_t i = 0; i < self->state.stores.size(); ++i)
     spawn_write_store(self, i);
@@ -208,6 +226,10 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries)
       // One message object shared by every recipient: no copy per user.
       tell_presences(self, users,
                      caf::make_message(deliver_atom::value, except_device, frame));
+    },
+    [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
+        const std::string& frame, const push_note& note) {
+      deliver_message(self, users, except_device, frame, note);
     },
     [=](subscribe_atom, const std::vector<presence_target>& targets, id64 viewer,
         const std::string& viewer_privacy, const caf::actor& session) {
@@ -270,8 +292,9 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries)
 
 } // namespace
 
-caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, caf::actor queries) {
-  return sys.spawn(directory, std::move(ctx), std::move(queries));
+caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, caf::actor queries,
+                           caf::actor notifier) {
+  return sys.spawn(directory, std::move(ctx), std::move(queries), std::move(notifier));
 }
 
 } // namespace parley

@@ -7,7 +7,9 @@
 // Interface:
 //   (conv_atom, id64 conv)                  -> actor   find or spawn
 //   (online_atom, id64 user, id64 device, actor session) -> actor presence
-//   (fanout_atom, vector<id64> users, id64 except_device, string frame)
+//   (fanout_atom, vector<id64> users, id64 except_device, string frame
+//    [, push_note note])                     to the users' devices; a message
+//                                            carries the note for push
 //   (retire_atom, id64 key)                  -> bool    an idle actor leaves
 //   (revoke_atom, id64 user, id64 device)             a device logged out
 //   (subscribe_atom, vector<presence_target>, id64 viewer, string viewer_privacy,
@@ -28,6 +30,9 @@
 namespace parley {
 
 // `queries`: the query store pool, for the actors the directory spawns.
-caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, caf::actor queries);
+// `notifier`: where presence actors ask for push notifications (may be an
+// invalid handle: no push gateway configured).
+caf::actor spawn_directory(caf::actor_system& sys, context_ptr ctx, caf::actor queries,
+                           caf::actor notifier);
 
 } // namespace parley

@@ -91,6 +91,8 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<conversation_info>("parley::conversation_info")
     .add_message_type<sync_page>("parley::sync_page")
     .add_message_type<media_info>("parley::media_info")
+    .add_message_type<push_note>("parley::push_note")
+    .add_message_type<std::vector<media_info>>("std::vector<parley::media_info>")
     .add_message_type<group_spec>("parley::group_spec")
     .add_message_type<membership_change>("parley::membership_change")
     .add_message_type<membership_record>("parley::membership_record")

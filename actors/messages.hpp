@@ -80,6 +80,11 @@ using touch_atom = caf::atom_constant<caf::atom("touch")>;
 using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
 using resub_atom = caf::atom_constant<caf::atom("resub")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+// push notifier and media collector
+using push_atom = caf::atom_constant<caf::atom("push")>;
+using push_token_atom = caf::atom_constant<caf::atom("pushtoken")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using gc_atom = caf::atom_constant<caf::atom("gc")>;
 
 // --- errors ----------------------------------------------------------------
 // Each maps to one stable wire `code` (see wire_code in actors/messages.cpp
@@ -143,6 +148,7 @@ struct outgoing_message {
   id64 sender_device = 0;
   std::string client_id;
   std::string body;
+  std::vector<std::string> media; // upload ids the message carries
 };
 
 // A message on its way from a conversation to its store.
@@ -150,6 +156,7 @@ struct message_record {
   wire::stored_message msg;
   std::string client_id;
   bool withheld = false; // from the recipient, who blocked the sender
+  std::vector<std::string> media;
 };
 
 // What the store committed: the new message, or for a retried client id
@@ -234,6 +241,15 @@ struct membership_record {
   std::vector<id64> new_admins; // promoted because no admin was left
 };
 
+// What a push notification says about a message (never its body).
+struct push_note {
+  id64 conversation = 0;
+  id64 msg_id = 0;
+  std::int64_t seq = 0;
+  id64 from = 0;
+  std::int64_t ts = 0;
+};
+
 // A user's stored presence.
 struct presence_record {
   std::int64_t last_seen = 0; // 0: never seen
@@ -273,12 +289,13 @@ typename Inspector::result_type inspect(Inspector& f, identity& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
   return f(caf::meta::type_name("outgoing_message"), x.conversation, x.sender,
-           x.sender_device, x.client_id, x.body);
+           x.sender_device, x.client_id, x.body, x.media);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_record& x) {
-  return f(caf::meta::type_name("message_record"), x.msg, x.client_id, x.withheld);
+  return f(caf::meta::type_name("message_record"), x.msg, x.client_id, x.withheld,
+           x.media);
 }
 
 template <class Inspector>
@@ -313,6 +330,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, media_info& x) {
   return f(caf::meta::type_name("media_info"), x.media_id, x.owner, x.size,
            x.sha256, x.content_type);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, push_note& x) {
+  return f(caf::meta::type_name("push_note"), x.conversation, x.msg_id, x.seq, x.from,
+           x.ts);
 }
 
 template <class Inspector>

@@ -32,6 +32,7 @@ struct subscriber {
 struct presence_state {
   context_ptr ctx;
   caf::actor directory;
+  caf::actor notifier;
   id64 user = 0;
 
   // Stored state, read from PostgreSQL at start (through the user's write
@@ -104,6 +105,12 @@ void tell_all(presence_ptr self) {
 }
 
 // --- sessions ------------------------------------------------------------------
+
+void deliver(presence_ptr self, id64 except_device, const std::string& frame) {
+  for (auto& s : self->state.sessions)
+    if (s.device != except_device)
+      self->send(s.session, deliver_atom::value, frame);
+}
 
 // The user went online or offline: tell the watchers.
 void announce_change(presence_ptr self) {
@@ -252,10 +259,11 @@ void contacts_changed(presence_ptr self) {
 }
 
 caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
-                       id64 user) {
+                       caf::actor notifier, id64 user) {
   auto& st = self->state;
   st.ctx = ctx;
   st.directory = std::move(directory);
+  st.notifier = std::move(notifier);
   st.user = user;
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   load(self);
@@ -288,9 +296,15 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
       tell_all(self);
     },
     [=](deliver_atom, id64 except_device, const std::string& frame) {
-      for (auto& s : self->state.sessions)
-        if (s.device != except_device)
-          self->send(s.session, deliver_atom::value, frame);
+      deliver(self, except_device, frame);
+    },
+    [=](deliver_atom, id64 except_device, const std::string& frame, const push_note& note) {
+      deliver(self, except_device, frame);
+      auto& st = self->state;
+      // Offline (no websocket, no long-poll): the push gateway wakes a
+      // device. The sender's own devices are never woken by their message.
+      if (st.sessions.empty() && note.from != st.user && st.notifier)
+        self->send(st.notifier, push_atom::value, st.user, note);
     },
     [=](revoke_atom, id64 device) {
       for (auto& s : self->state.sessions)
@@ -315,8 +329,9 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
 } // namespace
 
 caf::actor spawn_presence(caf::actor_system& sys, context_ptr ctx,
-                          caf::actor directory, id64 user) {
-  return sys.spawn(presence, std::move(ctx), std::move(directory), user);
+                          caf::actor directory, caf::actor notifier, id64 user) {
+  return sys.spawn(presence, std::move(ctx), std::move(directory), std::move(notifier),
+                   user);
 }
 
 } // namespace parley

@@ -15,6 +15,9 @@
 //   (privacy_atom, string setting)               this user's setting changed
 //   (contacts_atom)                              this user's contacts changed
 //   (deliver_atom, id64 except_device, string)   push a frame to devices
+//   (deliver_atom, id64 except_device, string, push_note)
+//                                                a message: with no live
+//                                                device, ask for a push
 //   (revoke_atom, id64 device)                   the device logged out
 //   (drain_atom) -> bool                         flush last seen now
 //   (fault_atom, string "session")               test hook: kill sessions
@@ -24,7 +27,8 @@
 
 namespace parley {
 
+// `notifier` may be invalid (no push gateway configured).
 caf::actor spawn_presence(caf::actor_system& sys, context_ptr ctx,
-                          caf::actor directory, id64 user);
+                          caf::actor directory, caf::actor notifier, id64 user);
 
 } // namespace parley

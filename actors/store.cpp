@@ -16,6 +16,7 @@
 #include "storage/blocks_repo.hpp"
 #include "storage/db.hpp"
 #include "storage/groups_repo.hpp"
+#include "storage/media_repo.hpp"
 #include "storage/messages_repo.hpp"
 #include "storage/presence_repo.hpp"
 
@@ -490,7 +491,7 @@ public:
                       });
     if (!state)
       return state.error();
-    conversation_info info{state->kind, state->title, {}, state->last_seq};
+    conversation_info info{state->kind, state->title, {}, state->last_seq, {}, {}, {}};
     for (auto& m : state->members)
       info.members.push_back(
         {m.user_id, m.delivered_seq, m.read_seq, m.admin, m.joined_seq});
@@ -535,6 +536,45 @@ public:
       return row.error();
     auto& m = *row;
     return media_info{m.media_id, m.owner, m.size, m.sha256, m.content_type};
+  }
+
+  // Uploads no message references, older than `before_ms`: deleted, and
+  // returned so that the collector can remove their content.
+  caf::result<std::vector<media_info>> collect_media(std::int64_t before_ms,
+                                                     std::int32_t limit) {
+    auto rows = run([&](pqxx::work& tx) { return storage::collect_media(tx, before_ms, limit); });
+    if (!rows)
+      return rows.error();
+    std::vector<media_info> out;
+    for (auto& r : *rows)
+      out.push_back({r.media_id, 0, r.size, r.sha256, {}});
+    return out;
+  }
+
+  caf::result<bool> blob_in_use(const std::string& sha256) {
+    auto used = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::blob_in_use(tx, sha256); });
+    if (!used)
+      return used.error();
+    return *used;
+  }
+
+  caf::result<bool> set_push_token(id64 device, const std::string& token) {
+    auto done = run([&](pqxx::work& tx) {
+      storage::set_push_token(tx, device, token);
+      return true;
+    });
+    if (!done)
+      return done.error();
+    return true;
+  }
+
+  caf::result<std::vector<std::string>> push_tokens(id64 user) {
+    auto tokens = run<pqxx::read_transaction>(
+      [&](auto& tx) { return storage::push_tokens(tx, user); });
+    if (!tokens)
+      return tokens.error();
+    return std::move(*tokens);
   }
 
   caf::result<bool> ping() {
@@ -600,6 +640,9 @@ private:
                                          p->row.withheld);
       if (res.outcome == storage::insert_outcome::seq_taken)
         return make_error(errc::seq_conflict);
+      if (res.outcome == storage::insert_outcome::inserted && !p->row.media.empty())
+        storage::reference_media(tx, p->row.media, res.stored.conversation,
+                                 res.stored.seq);
       return persist_result{std::move(res.stored),
                             res.outcome == storage::insert_outcome::duplicate};
     }
@@ -691,6 +734,14 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     [=](media_put_atom, const media_info& m) { return impl->media_put(m); },
     [=](media_del_atom, const std::string& id) { return impl->media_delete(id); },
     [=](media_get_atom, const std::string& id) { return impl->media_get(id); },
+    [=](gc_atom, std::int64_t before_ms, std::int32_t limit) {
+      return impl->collect_media(before_ms, limit);
+    },
+    [=](gc_atom, const std::string& sha256) { return impl->blob_in_use(sha256); },
+    [=](push_token_atom, id64 device, const std::string& token) {
+      return impl->set_push_token(device, token);
+    },
+    [=](push_token_atom, id64 user) { return impl->push_tokens(user); },
     [=](persist_atom, const message_record& row) {
       impl->enqueue(persist_job{row, self->make_response_promise()});
     },

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "net/url.hpp"
+
 namespace parley {
 
 bool parse_host_port(const std::string& text, std::string& host, unsigned short& port) {
@@ -90,6 +92,25 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "most members a group may have, its creator included")
     ->check(CLI::Range(2u, 100000u))
     ->capture_default_str();
+  app.add_option("--push-webhook", cfg.push_webhook,
+                 "push gateway URL (http://HOST:PORT/PATH) for users with no live device")
+    ->envname("PARLEY_PUSH_WEBHOOK");
+  app.add_option("--push-window-ms", cfg.push_window_ms,
+                 "at most one push per user and conversation in this window")
+    ->check(CLI::Range(100u, 3600u * 1000))
+    ->capture_default_str();
+  app.add_option("--push-timeout-ms", cfg.push_timeout_ms,
+                 "how long one POST to the push gateway may take")
+    ->check(CLI::Range(100u, 60u * 1000))
+    ->capture_default_str();
+  app.add_option("--media-gc-age", cfg.media_gc_age_seconds,
+                 "seconds after which an upload no message references is deleted")
+    ->check(CLI::Range(1u, 3650u * 86400))
+    ->capture_default_str();
+  app.add_option("--media-gc-interval", cfg.media_gc_interval_seconds,
+                 "seconds between two runs of the media collector")
+    ->check(CLI::Range(1u, 86400u))
+    ->capture_default_str();
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -102,6 +123,9 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   }
   if (!parse_host_port(listen, cfg.listen_host, cfg.listen_port))
     return config_exit{2, "parleyd: --listen must be HOST:PORT, got '" + listen + "'"};
+  if (!cfg.push_webhook.empty() && !net::parse_http_url(cfg.push_webhook))
+    return config_exit{2, "parleyd: --push-webhook must be an http://HOST[:PORT][/PATH] URL, got '"
+                            + cfg.push_webhook + "'"};
   if (cfg.db_url.empty())
     return config_exit{2, "parleyd: no database: pass --db URL or set DATABASE_URL"};
   return cfg;

@@ -26,6 +26,11 @@ struct parleyd_config {
   unsigned idle_timeout_seconds = 60;
   unsigned last_seen_flush_ms = 5000;
   unsigned max_group_size = 1024;
+  std::string push_webhook; // empty: no push notifications
+  unsigned push_window_ms = 10000;
+  unsigned push_timeout_ms = 3000;
+  unsigned media_gc_age_seconds = 24 * 3600;
+  unsigned media_gc_interval_seconds = 600;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`

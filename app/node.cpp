@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "actors/directory.hpp"
+#include "actors/media_collector.hpp"
+#include "actors/notifier.hpp"
 #include "actors/messages.hpp"
 #include "actors/session.hpp"
 #include "actors/store.hpp"
@@ -65,6 +67,12 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->idle_timeout = seconds(cfg.idle_timeout_seconds);
   ctx->last_seen_flush = milliseconds(cfg.last_seen_flush_ms);
   ctx->max_group_size = cfg.max_group_size;
+  ctx->push_webhook = cfg.push_webhook;
+  ctx->push_window = milliseconds(cfg.push_window_ms);
+  ctx->push_delay = std::min(ctx->push_delay, ctx->push_window);
+  ctx->push_timeout = milliseconds(cfg.push_timeout_ms);
+  ctx->media_gc_age = seconds(cfg.media_gc_age_seconds);
+  ctx->media_gc_interval = seconds(cfg.media_gc_interval_seconds);
   return ctx;
 }
 
@@ -122,7 +130,19 @@ int run_node(const parleyd_config& cfg) {
   caf::actor_system system{caf_cfg};
 
   auto queries = spawn_query_pool(system, ctx, ctx->query_stores);
-  auto directory = spawn_directory(system, ctx, queries);
+  caf::actor notifier;
+  if (!ctx->push_webhook.empty()) {
+    notifier = spawn_notifier(system, ctx, queries);
+    spdlog::info("push notifications go to {}", ctx->push_webhook);
+  }
+  auto collector = spawn_media_collector(system, ctx, queries);
+  auto directory = spawn_directory(system, ctx, queries, notifier);
+  // Everything the node spawned, in the order it is stopped.
+  auto stop_actors = [&] {
+    for (auto& a : {directory, notifier, collector, queries})
+      if (a)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  };
 
   net::listener_config lc;
   lc.host = cfg.listen_host;
@@ -140,8 +160,7 @@ int run_node(const parleyd_config& cfg) {
   } catch (const std::exception& e) {
     spdlog::error("cannot listen on {}:{}: {}", cfg.listen_host, cfg.listen_port,
                   e.what());
-    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(queries, caf::exit_reason::user_shutdown);
+    stop_actors();
     return 1;
   }
   spdlog::info("parleyd node {} ready on http://{}:{} (websocket /v1/ws)",
@@ -157,8 +176,7 @@ int run_node(const parleyd_config& cfg) {
   std::this_thread::sleep_for(milliseconds(200));
   flush_last_seen(system, directory);
   server.stop();
-  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(queries, caf::exit_reason::user_shutdown);
+  stop_actors();
   spdlog::info("parleyd node {} stopped", cfg.node_id);
   return 0;
 }

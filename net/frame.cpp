@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace parley::wire {
@@ -74,6 +75,23 @@ auth_frame parse_auth(const json& obj) {
   return {token.get<std::string>()};
 }
 
+std::vector<std::string> media_field(const json& value) {
+  if (!value.is_array())
+    reject("invalid_field", "field 'media' must be an array of media ids");
+  if (value.size() > max_media_per_message)
+    reject("invalid_field", "a message carries at most "
+                              + std::to_string(max_media_per_message) + " media");
+  std::vector<std::string> out;
+  for (auto& item : value) {
+    if (!item.is_string() || !is_media_id(item.get_ref<const std::string&>()))
+      reject("invalid_field", "field 'media' must hold media ids (32 hex digits)");
+    auto& id = item.get_ref<const std::string&>();
+    if (std::find(out.begin(), out.end(), id) == out.end())
+      out.push_back(id);
+  }
+  return out;
+}
+
 send_frame parse_send(const json& obj) {
   send_frame out;
   out.client_id = client_id_field(require(obj, "id"));
@@ -96,6 +114,8 @@ send_frame parse_send(const json& obj) {
   if (text.find('\0') != std::string::npos)
     reject("invalid_field", "field 'body' must not contain NUL characters");
   out.body = text;
+  if (auto it = obj.find("media"); it != obj.end() && !it->is_null())
+    out.media = media_field(*it);
   return out;
 }
 
@@ -168,6 +188,10 @@ parse_result parse_object(const json& obj) {
 }
 
 } // namespace
+
+bool is_media_id(std::string_view text) {
+  return text.size() == 32 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
 
 parse_result parse_frame(std::string_view text) {
   if (text.size() > max_frame_bytes)

@@ -12,6 +12,7 @@
 namespace parley::wire {
 
 constexpr std::size_t max_body_bytes = 64 * 1024;
+constexpr std::size_t max_media_per_message = 32;
 constexpr std::size_t max_frame_bytes = 1024 * 1024;
 constexpr std::size_t max_client_id_chars = 128;
 
@@ -24,6 +25,9 @@ struct send_frame {
   id64 to = 0;           // set for a 1:1 send by user id
   id64 conversation = 0; // set for a send to a known conversation
   std::string body;
+  // Uploads the message carries (optional `media`: 32-hex ids, at most
+  // max_media_per_message, duplicates dropped), so the collector keeps them.
+  std::vector<std::string> media;
 };
 
 enum class receipt_status { delivered, read };
@@ -50,6 +54,9 @@ struct watch_frame {
   bool subscribe = true;
   std::vector<id64> users;
 };
+
+// A media id as the server issues it: 32 lowercase hex digits.
+bool is_media_id(std::string_view text);
 
 // A rejected frame: `code` is the stable machine-readable reason, `ref` the
 // offending frame's `id` as JSON text (empty when it had none).

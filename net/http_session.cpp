@@ -4,7 +4,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -16,6 +15,7 @@
 #include "net/file_range_body.hpp"
 #include "net/json_out.hpp"
 #include "net/metrics.hpp"
+#include "net/sha256.hpp"
 #include "net/ws_connection.hpp"
 #include "storage/credentials.hpp"
 
@@ -39,12 +39,9 @@ public:
     std::filesystem::create_directories(dir, ec);
     path_ = dir + "/" + credentials::random_hex(16) + ".part";
     file_ = std::fopen(path_.c_str(), "wb");
-    sha_ = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr);
   }
   ~upload_file() {
     close();
-    EVP_MD_CTX_free(sha_);
     if (!kept_)
       std::remove(path_.c_str());
   }
@@ -55,7 +52,7 @@ public:
   std::uint64_t size() const { return size_; }
 
   bool write(const char* data, std::size_t n) {
-    EVP_DigestUpdate(sha_, data, n);
+    sha_.update(data, n);
     size_ += n;
     return std::fwrite(data, 1, n, file_) == n;
   }
@@ -64,11 +61,8 @@ public:
   std::optional<uploaded_file> finish() {
     if (!close())
       return std::nullopt;
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned len = 0;
-    EVP_DigestFinal_ex(sha_, digest.data(), &len);
     kept_ = true;
-    return uploaded_file{path_, size_, credentials::to_hex(digest.data(), len)};
+    return uploaded_file{path_, size_, sha_.hex_digest()};
   }
 
 private:
@@ -82,7 +76,7 @@ private:
 
   std::string path_;
   std::FILE* file_ = nullptr;
-  EVP_MD_CTX* sha_ = nullptr;
+  sha256_hasher sha_;
   std::uint64_t size_ = 0;
   bool kept_ = false;
 };

@@ -53,6 +53,21 @@ std::string metrics::render() const {
        "Presence frames sent to watchers.", presence_notifications);
   line(out, "parley_last_seen_writes_total", "counter",
        "Last-seen values written back to PostgreSQL (coalesced).", last_seen_writes);
+  line(out, "parley_push_sent_total", "counter",
+       "Push notifications the gateway accepted.", push_sent);
+  line(out, "parley_push_coalesced_total", "counter",
+       "Messages folded into another message's push notification.", push_coalesced);
+  line(out, "parley_push_failed_total", "counter",
+       "Push notifications refused by the gateway or given up after retries.",
+       push_failed);
+  line(out, "parley_push_retries_total", "counter",
+       "Push notifications scheduled again after a gateway failure.", push_retries);
+  line(out, "parley_push_dropped_total", "counter",
+       "Push notifications dropped because the queue was full.", push_dropped);
+  line(out, "parley_media_collected_total", "counter",
+       "Unreferenced uploads deleted by the media collector.", media_collected);
+  line(out, "parley_media_collected_bytes_total", "counter",
+       "Bytes of those uploads.", media_collected_bytes);
   return out;
 }
 

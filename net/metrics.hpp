@@ -25,6 +25,13 @@ struct metrics {
   std::atomic<std::uint64_t> presence_changes{0};
   std::atomic<std::uint64_t> presence_notifications{0};
   std::atomic<std::uint64_t> last_seen_writes{0};
+  std::atomic<std::uint64_t> push_sent{0};
+  std::atomic<std::uint64_t> push_coalesced{0};
+  std::atomic<std::uint64_t> push_failed{0};
+  std::atomic<std::uint64_t> push_retries{0};
+  std::atomic<std::uint64_t> push_dropped{0};
+  std::atomic<std::uint64_t> media_collected{0};
+  std::atomic<std::uint64_t> media_collected_bytes{0};
 
   static metrics& get();
   // Prometheus text exposition format.

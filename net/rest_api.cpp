@@ -219,6 +219,11 @@ public:
         return respond(error_response(405, "method_not_allowed", "use PUT or DELETE"));
       return set_block(req, s[2], m == "PUT", respond);
     }
+    if (is({"v1", "devices", "current", "push"})) {
+      if (m != "PUT" && m != "DELETE")
+        return respond(error_response(405, "method_not_allowed", "use PUT or DELETE"));
+      return set_push_token(req, m == "PUT", respond);
+    }
     if (is({"v1", "me", "privacy"})) {
       if (m == "PUT")
         return set_privacy(req, respond);
@@ -648,7 +653,7 @@ private:
               200, wire::ack_frame(f.client_id, a.msg_id, a.conversation, a.seq, a.ts)));
           },
           send_atom::value,
-          outgoing_message{conv, who.user_id, who.device_id, f.client_id, f.body});
+          outgoing_message{conv, who.user_id, who.device_id, f.client_id, f.body, f.media});
       };
       if (f.conversation != 0)
         return send_to(f.conversation);
@@ -745,6 +750,34 @@ private:
     });
   }
 
+  static constexpr std::size_t max_push_token_chars = 4096;
+
+  // PUT {"token": T} registers this device's push token (replacing any);
+  // DELETE removes it. Logged-out devices' tokens are never used.
+  void set_push_token(const http_request& req, bool put, responder respond) {
+    std::string token;
+    if (put) {
+      auto body = json_object(req, respond);
+      if (!body)
+        return;
+      if (!body->contains("token"))
+        return respond(error_response(400, "missing_field", "field 'token' is required"));
+      auto field = string_field(*body, "token");
+      if (!field || field->empty() || field->size() > max_push_token_chars
+          || !printable_ascii(*field))
+        return respond(error_response(
+          400, "invalid_field",
+          "'token' must be a string of 1 to 4096 printable ASCII characters"));
+      token = *field;
+    }
+    authorized(req, respond, [=](const identity& who) {
+      ask<bool>(
+        queries_, ctx_->request_timeout, respond,
+        [=](bool) { respond(make_response(204, "application/json", "")); },
+        push_token_atom::value, who.device_id, token);
+    });
+  }
+
   void get_privacy(const http_request& req, responder respond) {
     authorized(req, respond, [=](const identity& who) {
       ask<std::string>(
@@ -767,13 +800,15 @@ private:
     }
   };
 
-  static bool valid_content_type(const std::string& ct) {
-    if (ct.empty() || ct.size() > 255)
-      return false;
-    for (unsigned char c : ct)
+  static bool printable_ascii(const std::string& text) {
+    for (unsigned char c : text)
       if (c < 0x20 || c > 0x7e)
         return false;
     return true;
+  }
+
+  static bool valid_content_type(const std::string& ct) {
+    return !ct.empty() && ct.size() <= 255 && printable_ascii(ct);
   }
 
   void upload(const http_request& req, responder respond) {
@@ -835,10 +870,7 @@ private:
 
   void download(const http_request& req, const std::string& media_id, bool head,
                 responder respond) {
-    bool well_formed = media_id.size() == 32
-                       && media_id.find_first_not_of("0123456789abcdef")
-                            == std::string::npos;
-    if (!well_formed)
+    if (!wire::is_media_id(media_id))
       return respond(error_response(404, "no_such_media", "no such media"));
     auto range_header = req.range;
     auto if_none_match = req.if_none_match;

@@ -57,26 +57,15 @@ bool revoke_token(pqxx::transaction_base& tx, const std::string& digest) {
   return tx.exec_prepared("revoke_token", digest, unix_now_ms()).affected_rows() > 0;
 }
 
-void delete_media(pqxx::transaction_base& tx, const std::string& media_id) {
-  tx.exec_prepared("delete_media", media_id);
+void set_push_token(pqxx::transaction_base& tx, id64 device_id, const std::string& token) {
+  tx.exec_prepared("set_push_token", device_id, token);
 }
 
-std::int64_t media_usage(pqxx::transaction_base& tx, id64 owner) {
-  return tx.exec_prepared("media_usage", owner)[0][0].as<std::int64_t>();
-}
-
-void insert_media(pqxx::transaction_base& tx, const media_row& m) {
-  tx.exec_prepared("insert_media", m.media_id, m.owner, m.size, m.sha256,
-                   m.content_type, unix_now_ms());
-}
-
-std::optional<media_row> find_media(pqxx::transaction_base& tx,
-                                    const std::string& media_id) {
-  auto r = tx.exec_prepared("find_media", media_id);
-  if (r.empty())
-    return std::nullopt;
-  return media_row{media_id, 0, r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(),
-                   r[0][2].as<std::string>()};
+std::vector<std::string> push_tokens(pqxx::transaction_base& tx, id64 user_id) {
+  std::vector<std::string> out;
+  for (auto row : tx.exec_prepared("push_tokens", user_id))
+    out.push_back(row[0].as<std::string>());
+  return out;
 }
 
 id64 max_id(pqxx::transaction_base& tx) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "storage/ids.hpp"
 
@@ -46,20 +47,10 @@ std::optional<token_owner> token_owner_of(pqxx::transaction_base& tx,
 // False when the token was unknown or already revoked.
 bool revoke_token(pqxx::transaction_base& tx, const std::string& digest);
 
-struct media_row {
-  std::string media_id;
-  id64 owner;
-  std::int64_t size;
-  std::string sha256;
-  std::string content_type;
-};
-
-void insert_media(pqxx::transaction_base& tx, const media_row& m);
-void delete_media(pqxx::transaction_base& tx, const std::string& media_id);
-// Bytes of all of `owner`'s uploads (each counted, even when deduplicated).
-std::int64_t media_usage(pqxx::transaction_base& tx, id64 owner);
-std::optional<media_row> find_media(pqxx::transaction_base& tx,
-                                    const std::string& media_id);
+// A device's push token (empty: none); the tokens of a user's devices
+// that are still logged in.
+void set_push_token(pqxx::transaction_base& tx, id64 device_id, const std::string& token);
+std::vector<std::string> push_tokens(pqxx::transaction_base& tx, id64 user_id);
 
 // The highest id in the database, so that a restarted node never reissues one.
 id64 max_id(pqxx::transaction_base& tx);

@@ -43,6 +43,15 @@ constexpr statement statements[] = {
    " (SELECT coalesce(max(device_id), 0) FROM devices),"
    " (SELECT coalesce(max(conversation_id), 0) FROM conversations))"},
   {"ping", "SELECT 1"},
+  // A token for every device that still has a live login token.
+  {"set_push_token",
+   "UPDATE devices SET push_token = nullif($2, '') WHERE device_id = $1"},
+  {"push_tokens",
+   "SELECT d.push_token FROM devices d WHERE d.user_id = $1"
+   " AND d.push_token IS NOT NULL AND EXISTS (SELECT 1 FROM tokens t"
+   " WHERE t.device_id = d.device_id AND t.revoked_at IS NULL)"
+   " ORDER BY d.device_id"},
+  // media_repo.cpp
   {"insert_media",
    "INSERT INTO media (media_id, owner_id, size, sha256, content_type, created_at)"
    " VALUES ($1, $2, $3, $4, $5, $6)"},
@@ -51,6 +60,16 @@ constexpr statement statements[] = {
   {"delete_media", "DELETE FROM media WHERE media_id = $1"},
   {"find_media",
    "SELECT size, sha256, content_type FROM media WHERE media_id = $1"},
+  {"reference_media",
+   "INSERT INTO message_media (media_id, conversation_id, seq)"
+   " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"},
+  // Uploads older than $1 that no message references, at most $2 at once.
+  {"collect_media",
+   "DELETE FROM media WHERE media_id IN (SELECT m.media_id FROM media m"
+   " WHERE m.created_at < $1 AND NOT EXISTS (SELECT 1 FROM message_media r"
+   " WHERE r.media_id = m.media_id) ORDER BY m.created_at LIMIT $2)"
+   " RETURNING media_id, sha256, size"},
+  {"blob_in_use", "SELECT 1 FROM media WHERE sha256 = $1 LIMIT 1"},
   // messages_repo.cpp
   {"find_direct",
    "SELECT conversation_id FROM direct_conversations"

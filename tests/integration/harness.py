@@ -275,6 +275,11 @@ class Client:
         await self.send(frame)
         return await self.expect_ack_or_error(cid, timeout)
 
+    async def send_message_frame(self, frame, cid, timeout=10.0):
+        """Sends a hand-made send frame; its ack or error."""
+        await self.send(frame)
+        return await self.expect_ack_or_error(cid, timeout)
+
     async def expect_ack_or_error(self, cid, timeout=10.0):
         """The ack of `cid`, or the error frame that refers to it."""
         return await self.first(

@@ -139,3 +139,23 @@ TEST_CASE("presence and typing notices") {
   CHECK(body == nlohmann::json{{"event", "removed"}, {"by", "1"}, {"users", {"2"}},
                                {"admins", {"3"}}});
 }
+
+TEST_CASE("a send may name the media it carries") {
+  const std::string a(32, 'a'), b = "0123456789abcdef0123456789abcdef";
+  auto s = frame_of<send_frame>(R"({"type":"send","id":1,"to":"2","body":"x","media":[")" + a
+                                + R"(",")" + b + R"(",")" + a + R"("]})");
+  CHECK(s.media == std::vector<std::string>{a, b}); // duplicates dropped
+  CHECK(frame_of<send_frame>(R"({"type":"send","id":1,"to":"2","body":"x","media":null})")
+          .media.empty());
+  for (auto bad : {R"("abc")", R"(["zz"])", R"([1])", R"({})", R"(["ABCDEF0123456789ABCDEF0123456789"])"}) {
+    auto e = error_of(std::string{R"({"type":"send","id":1,"to":"2","body":"x","media":)"} + bad
+                      + "}");
+    CHECK(e.code == "invalid_field");
+    CHECK(e.ref == "1");
+  }
+  std::string many = "[";
+  for (std::size_t i = 0; i <= max_media_per_message; ++i)
+    many += (i ? ",\"" : "\"") + a + "\"";
+  CHECK(error_of(R"({"type":"send","id":1,"to":"2","body":"x","media":)" + many + "]}").code
+        == "invalid_field");
+}

@@ -1,0 +1,24 @@
+#pragma once
+// The push notifier: one per node, spawned only with --push-webhook. A
+// presence actor asks it for a notification when a message reaches a user
+// with no live device. It coalesces per user and conversation (one
+// notification per window, carrying a count), looks up the user's device
+// push tokens, and hands the JSON to its push senders, retrying failures
+// with exponential backoff from a bounded queue. A gateway that refuses a
+// notification (4xx) is logged, not retried.
+//
+// Interface:
+//   (push_atom, id64 user, push_note note)     a message for an offline user
+//
+// Payload POSTed to the gateway (never the body):
+//   {"user_id", "conversation", "msg_id", "seq", "from", "ts", "count", "tokens"}
+#include <caf/fwd.hpp>
+
+#include "actors/context.hpp"
+
+namespace parley {
+
+// `queries`: the query store pool (for the push tokens).
+caf::actor spawn_notifier(caf::actor_system& sys, context_ptr ctx, caf::actor queries);
+
+} // namespace parley

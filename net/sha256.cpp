@@ -1,0 +1,30 @@
+#include "net/sha256.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+
+#include "storage/credentials.hpp"
+
+namespace parley::net {
+
+sha256_hasher::sha256_hasher() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+}
+
+sha256_hasher::~sha256_hasher() {
+  EVP_MD_CTX_free(ctx_);
+}
+
+void sha256_hasher::update(const void* data, std::size_t n) {
+  EVP_DigestUpdate(ctx_, data, n);
+}
+
+std::string sha256_hasher::hex_digest() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx_, digest.data(), &len);
+  return credentials::to_hex(digest.data(), len);
+}
+
+} // namespace parley::net
