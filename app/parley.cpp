@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -173,31 +174,124 @@ void cmd_login(const options& o, const std::string& username, const std::string&
         "logged in as " + username + " (device " + r.value("device_id", "") + ")");
 }
 
-void cmd_send(const options& o, const std::string& to, const std::string& text) {
-  auto creds = load_credentials();
-  auto server = server_of(o.server);
-  auto peer = lookup_user(server, creds, to);
+// Sends one message to `peer` and waits for its ack (the commit).
+json send_and_confirm(const server_url& server, const json& creds, const json& peer,
+                      const std::string& body, const std::vector<std::string>& media = {}) {
   ws_client ws;
   open_ws(ws, server, creds);
   auto cid = random_client_id();
-  ws.send(json{{"type", "send"}, {"id", cid}, {"to", peer["user_id"]}, {"body", text}}
-            .dump());
+  json frame{{"type", "send"}, {"id", cid}, {"to", peer["user_id"]}, {"body", body}};
+  if (!media.empty())
+    frame["media"] = media;
+  ws.send(frame.dump());
   auto deadline = steady_clock::now() + seconds(15);
   while (steady_clock::now() < deadline) {
-    auto frame = ws.read(milliseconds(500));
-    if (!frame)
+    auto answer = ws.read(milliseconds(500));
+    if (!answer)
       continue;
-    auto j = json::parse(*frame, nullptr, false);
+    auto j = json::parse(*answer, nullptr, false);
     auto type = j.value("type", "");
     if (type == "ack" && j.value("id", "") == cid) {
       ws.close();
-      return print(o, j, "sent to " + to + " (seq " + std::to_string(j.value("seq", 0))
-                           + ", msg " + j.value("msg_id", "") + ")");
+      return j;
     }
     if (type == "error")
       fail(1, j.value("code", "") + ": " + j.value("message", ""));
   }
   fail(3, "no acknowledgement within 15 s: the message may not have been stored");
+}
+
+std::string ack_summary(const json& ack) {
+  return "seq " + std::to_string(ack.value("seq", 0)) + ", msg " + ack.value("msg_id", "");
+}
+
+void cmd_send(const options& o, const std::string& to, const std::string& text) {
+  auto creds = load_credentials();
+  auto server = server_of(o.server);
+  auto ack = send_and_confirm(server, creds, lookup_user(server, creds, to), text);
+  print(o, ack, "sent to " + to + " (" + ack_summary(ack) + ")");
+}
+
+// The type a receiving app shows the file as, from its extension.
+std::string content_type_of(const fs::path& path) {
+  static const std::map<std::string, std::string> types = {
+    {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"}, {".png", "image/png"},
+    {".gif", "image/gif"},   {".webp", "image/webp"}, {".heic", "image/heic"},
+    {".mp4", "video/mp4"},   {".mov", "video/quicktime"}, {".webm", "video/webm"},
+    {".mp3", "audio/mpeg"},  {".ogg", "audio/ogg"},   {".opus", "audio/ogg"},
+    {".m4a", "audio/mp4"},   {".pdf", "application/pdf"}, {".zip", "application/zip"},
+    {".txt", "text/plain"},  {".json", "application/json"}};
+  auto ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto it = types.find(ext);
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+// Uploads the file, then sends a message whose body describes it (what a
+// receiving app needs to fetch and check it) and whose `media` names it.
+void cmd_send_file(const options& o, const std::string& to, const std::string& path,
+                   std::string content_type) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    fail(2, path + ": no such file");
+  auto creds = load_credentials();
+  auto server = server_of(o.server);
+  auto peer = lookup_user(server, creds, to);
+  if (content_type.empty())
+    content_type = content_type_of(path);
+  auto up = expect(upload_file(server, "/v1/media", path, content_type,
+                               creds["token"].get<std::string>()),
+                   201);
+  json body{{"type", "media"},
+            {"media_id", up["media_id"]},
+            {"size", up["size"]},
+            {"sha256", up["sha256"]},
+            {"content_type", content_type},
+            {"name", fs::path{path}.filename().string()}};
+  auto ack = send_and_confirm(server, creds, peer, body.dump(),
+                              {up["media_id"].get<std::string>()});
+  json shown = ack;
+  shown["media"] = body;
+  print(o, shown,
+        "sent " + fs::path{path}.filename().string() + " to " + to + " ("
+          + std::to_string(up.value("size", 0)) + " bytes, media "
+          + up.value("media_id", "") + ", " + ack_summary(ack) + ")");
+}
+
+// Downloads next to `out` and moves it into place only once its SHA-256
+// matches the server's ETag (and `expected`, from the message, if given).
+void cmd_fetch(const options& o, const std::string& media_id, const std::string& out,
+               const std::string& expected) {
+  auto creds = load_credentials();
+  auto server = server_of(o.server);
+  auto part = out + ".part";
+  auto r = download_file(server, "/v1/media/" + media_id, part,
+                         creds["token"].get<std::string>());
+  if (r.status != 200)
+    expect({r.status, r.error_body}, 200);
+  auto want = expected.empty() ? r.etag : expected;
+  if (r.sha256 != want || (!expected.empty() && r.etag != expected)) {
+    fs::remove(part);
+    fail(1, "sha256 mismatch: got " + r.sha256 + ", expected " + want
+              + " (the download was discarded)");
+  }
+  fs::rename(part, out);
+  print(o, json{{"media_id", media_id}, {"file", out}, {"size", r.size}, {"sha256", r.sha256}},
+        "saved " + out + " (" + std::to_string(r.size) + " bytes, sha256 " + r.sha256
+          + " verified)");
+}
+
+// A file sent with send-file shows how to fetch it; other bodies as they are.
+std::string shown_body(const std::string& body) {
+  auto j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("type", "") != "media"
+      || !j.contains("media_id") || !j["media_id"].is_string())
+    return body;
+  auto name = j.value("name", "file");
+  return "[file " + name + ", " + std::to_string(j.value("size", 0)) + " bytes] parley fetch "
+         + j["media_id"].get<std::string>() + " -o " + name + " --sha256 "
+         + j.value("sha256", "");
 }
 
 volatile std::sig_atomic_t stop_listening = 0;
@@ -239,7 +333,7 @@ void cmd_listen(const options& o, int count, int timeout_s) {
                    {"up_to", j["seq"]}}
                 .dump());
       print(o, j, "[" + std::to_string(j.value("seq", 0)) + "] "
-                    + name_of(j.value("from", "")) + ": " + j.value("body", ""));
+                    + name_of(j.value("from", "")) + ": " + shown_body(j.value("body", "")));
     } else if (type == "receipt") {
       print(o, j, "(" + name_of(j.value("user", "")) + " " + j.value("status", "")
                     + " up to " + std::to_string(j.value("up_to", 0)) + ")");
@@ -282,7 +376,7 @@ void cmd_history(const options& o, const std::string& with, int limit) {
   for (auto it = msgs.rbegin(); it != msgs.rend(); ++it) {
     auto from = (*it).value("from", "") == creds.value("user_id", "") ? "me" : with;
     std::cout << "[" << (*it).value("seq", 0) << "] " << from << ": "
-              << (*it).value("body", "") << '\n';
+              << shown_body((*it).value("body", "")) << '\n';
   }
 }
 
@@ -327,6 +421,18 @@ int main(int argc, char** argv) {
   send->add_option("user", peer)->required();
   send->add_option("text", text)->required();
 
+  std::string file_path, content_type, media_id, output, sha256;
+  auto* send_file = app.add_subcommand("send-file", "upload a file and send it to a user");
+  send_file->add_option("user", peer)->required();
+  send_file->add_option("path", file_path)->required();
+  send_file->add_option("--content-type", content_type,
+                        "MIME type (default: from the file's extension)");
+
+  auto* fetch = app.add_subcommand("fetch", "download a file and verify its SHA-256");
+  fetch->add_option("media_id", media_id)->required();
+  fetch->add_option("-o,--output", output, "where to save it")->required();
+  fetch->add_option("--sha256", sha256, "the SHA-256 the message announced");
+
   auto* listen = app.add_subcommand("listen", "print messages and receipts as they arrive");
   listen->add_option("--count", count, "exit after this many messages");
   listen->add_option("--timeout", timeout_s, "exit after this many seconds");
@@ -350,6 +456,10 @@ int main(int argc, char** argv) {
       cmd_login(o, username, password, device_name);
     else if (*send)
       cmd_send(o, peer, text);
+    else if (*send_file)
+      cmd_send_file(o, peer, file_path, content_type);
+    else if (*fetch)
+      cmd_fetch(o, media_id, output, sha256);
     else if (*listen)
       cmd_listen(o, count, timeout_s);
     else if (*history)

@@ -1,10 +1,16 @@
 #include "net/client.hpp"
+#include "net/sha256.hpp"
+#include "net/url.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+
+#include <fstream>
+#include <limits>
+#include <vector>
 
 namespace parley::client {
 
@@ -15,23 +21,119 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 std::optional<server_url> parse_server_url(const std::string& url) {
-  static const std::string scheme = "http://";
-  if (url.compare(0, scheme.size(), scheme) != 0)
-    return std::nullopt;
-  auto rest = url.substr(scheme.size());
-  while (!rest.empty() && rest.back() == '/')
-    rest.pop_back();
-  if (rest.find('/') != std::string::npos)
-    return std::nullopt;
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos)
-    return server_url{rest, "80"};
-  auto host = rest.substr(0, colon);
-  auto port = rest.substr(colon + 1);
-  if (host.empty() || port.empty()
-      || port.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return server_url{host, port};
+  auto parsed = net::parse_http_url(url);
+  if (!parsed || parsed->target.find_first_not_of('/') != std::string::npos)
+    return std::nullopt; // a server is named by host and port only
+  return server_url{parsed->host, parsed->port};
+}
+
+namespace {
+
+// Connects with the same 30 s limit every call uses.
+void connect(beast::tcp_stream& stream, asio::io_context& ioc, const server_url& server) {
+  tcp::resolver resolver{ioc};
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(resolver.resolve(server.host, server.port));
+}
+
+template <class Body>
+void set_common_headers(http::request<Body>& req, const server_url& server,
+                        const std::string& token) {
+  req.set(http::field::host, server.host);
+  req.set(http::field::user_agent, "parley-cli");
+  if (!token.empty())
+    req.set(http::field::authorization, "Bearer " + token);
+}
+
+[[noreturn]] void unreachable(const server_url& server, const boost::system::system_error& e) {
+  throw client_error("cannot reach " + server.host + ":" + server.port + ": "
+                     + e.code().message());
+}
+
+} // namespace
+
+http_result upload_file(const server_url& server, const std::string& target,
+                        const std::string& path, const std::string& content_type,
+                        const std::string& token) {
+  http::request<http::file_body> req{http::verb::post, target, 11};
+  beast::error_code ec;
+  req.body().open(path.c_str(), beast::file_mode::scan, ec);
+  if (ec)
+    throw client_error("cannot read " + path + ": " + ec.message());
+  set_common_headers(req, server, token);
+  req.set(http::field::content_type, content_type);
+  req.prepare_payload();
+  try {
+    asio::io_context ioc;
+    beast::tcp_stream stream{ioc};
+    connect(stream, ioc, server);
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    return {static_cast<int>(res.result_int()), res.body()};
+  } catch (const boost::system::system_error& e) {
+    unreachable(server, e);
+  }
+}
+
+download_result download_file(const server_url& server, const std::string& target,
+                              const std::string& path, const std::string& token) {
+  try {
+    asio::io_context ioc;
+    beast::tcp_stream stream{ioc};
+    connect(stream, ioc, server);
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    set_common_headers(req, server, token);
+    http::write(stream, req);
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::buffer_body> parser;
+    // Not boost::none: Beast 1.74 then refuses every body.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    http::read_header(stream, buffer, parser);
+    download_result out{static_cast<int>(parser.get().result_int()), {}, 0, {}, {}};
+    auto etag = std::string{parser.get()[http::field::etag]};
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+      etag = etag.substr(1, etag.size() - 2);
+    out.etag = etag;
+
+    std::ofstream file;
+    if (out.status == 200) {
+      file.open(path, std::ios::binary | std::ios::trunc);
+      if (!file)
+        throw client_error("cannot write " + path);
+    }
+    net::sha256_hasher sha;
+    std::vector<char> chunk(64 * 1024);
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      beast::error_code ec;
+      http::read(stream, buffer, parser, ec);
+      if (ec == http::error::need_buffer)
+        ec = {};
+      if (ec)
+        throw boost::system::system_error{ec};
+      auto n = chunk.size() - parser.get().body().size;
+      if (out.status == 200) {
+        file.write(chunk.data(), static_cast<std::streamsize>(n));
+        sha.update(chunk.data(), n);
+        out.size += n;
+      } else {
+        out.error_body.append(chunk.data(), n);
+      }
+    }
+    if (out.status == 200) {
+      file.close();
+      if (!file)
+        throw client_error("cannot write " + path);
+      out.sha256 = sha.hex_digest();
+    }
+    return out;
+  } catch (const boost::system::system_error& e) {
+    unreachable(server, e);
+  }
 }
 
 http_result http_call(const server_url& server, const std::string& method,
@@ -40,14 +142,9 @@ http_result http_call(const server_url& server, const std::string& method,
   try {
     asio::io_context ioc;
     beast::tcp_stream stream{ioc};
-    tcp::resolver resolver{ioc};
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(resolver.resolve(server.host, server.port));
+    connect(stream, ioc, server);
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, server.host);
-    req.set(http::field::user_agent, "parley-cli");
-    if (!token.empty())
-      req.set(http::field::authorization, "Bearer " + token);
+    set_common_headers(req, server, token);
     if (!body.empty()) {
       req.set(http::field::content_type, "application/json");
       req.body() = body;
@@ -61,8 +158,7 @@ http_result http_call(const server_url& server, const std::string& method,
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return {static_cast<int>(res.result_int()), res.body()};
   } catch (const boost::system::system_error& e) {
-    throw client_error("cannot reach " + server.host + ":" + server.port + ": "
-                       + e.code().message());
+    unreachable(server, e);
   }
 }
 

@@ -2,6 +2,7 @@
 // A small synchronous Parley client (HTTP + websocket, Boost.Beast), used by
 // the `parley` CLI. Network failures throw client_error.
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +30,26 @@ struct http_result {
 http_result http_call(const server_url& server, const std::string& method,
                       const std::string& target, const std::string& body = {},
                       const std::string& token = {});
+
+// POSTs the file at `path` to `target` as it is read from disk (never
+// whole in memory).
+http_result upload_file(const server_url& server, const std::string& target,
+                        const std::string& path, const std::string& content_type,
+                        const std::string& token);
+
+struct download_result {
+  int status;
+  std::string error_body; // the answer when status is not 200
+  std::uint64_t size = 0; // bytes written
+  std::string sha256;     // of what was written (hex)
+  std::string etag;       // the ETag header, quotes removed
+};
+
+// GETs `target` into the file at `path` (created or truncated) when the
+// answer is 200, hashing it as it streams; other answers leave the file
+// untouched.
+download_result download_file(const server_url& server, const std::string& target,
+                              const std::string& path, const std::string& token);
 
 class ws_client {
 public:

@@ -1,5 +1,6 @@
 """The parley CLI against a real node: register, login, send, listen,
 history, JSON output, exit codes and the credentials file."""
+import hashlib
 import json
 import os
 import stat
@@ -73,4 +74,53 @@ def test_cli_failures(node):
     assert len(r.stderr.strip().splitlines()) >= 1
     assert cli(node, home, "logout").returncode == 0
     r = cli(node, home, "send", name, "hi")
+    assert r.returncode == 4
+
+
+def test_cli_send_file_and_fetch(node):
+    """send-file uploads and sends a message describing the file; the
+    receiver's listen shows how to fetch it; fetch verifies the SHA-256
+    and keeps nothing that does not match."""
+    alice, bob = unique_name("alice"), unique_name("bob")
+    home_a, home_b = tempfile.mkdtemp(), tempfile.mkdtemp()
+    for name, home in ((alice, home_a), (bob, home_b)):
+        assert cli(node, home, "register", name, "--password", PASSWORD).returncode == 0
+        assert cli(node, home, "login", name, "--password", PASSWORD).returncode == 0
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    path = os.path.join(home_a, "holiday.JPG")
+    with open(path, "wb") as f:
+        f.write(data)
+    digest = hashlib.sha256(data).hexdigest()
+
+    r = cli(node, home_a, "--json", "send-file", bob, path)
+    assert r.returncode == 0, r.stderr
+    sent = json.loads(r.stdout)
+    assert sent["type"] == "ack"
+    media = sent["media"]
+    assert media["sha256"] == digest and media["size"] == len(data)
+    assert (media["content_type"], media["name"]) == ("image/jpeg", "holiday.JPG")
+
+    r = cli(node, home_b, "--json", "listen", "--count", "1", "--timeout", "20")
+    msg = json.loads(r.stdout.splitlines()[0])
+    assert json.loads(msg["body"]) == media, "the body tells the receiver what to fetch"
+    r = cli(node, home_b, "history", alice)
+    assert "holiday.JPG" in r.stdout and "parley fetch " + media["media_id"] in r.stdout
+
+    out = os.path.join(home_b, "got.jpg")
+    r = cli(node, home_b, "fetch", media["media_id"], "-o", out, "--sha256", digest)
+    assert r.returncode == 0, r.stderr
+    assert "verified" in r.stdout
+    with open(out, "rb") as f:
+        assert f.read() == data
+    # A wrong announced hash: refused, nothing kept.
+    bad = os.path.join(home_b, "bad.jpg")
+    r = cli(node, home_b, "fetch", media["media_id"], "-o", bad, "--sha256", "0" * 64)
+    assert r.returncode == 1 and "sha256 mismatch" in r.stderr
+    assert not os.path.exists(bad) and not os.path.exists(bad + ".part")
+    # Unknown media, missing file, no login.
+    r = cli(node, home_b, "fetch", "f" * 32, "-o", bad)
+    assert r.returncode == 1 and "no_such_media" in r.stderr and not os.path.exists(bad)
+    r = cli(node, home_a, "send-file", bob, os.path.join(home_a, "missing.bin"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = cli(node, tempfile.mkdtemp(), "send-file", bob, path)
     assert r.returncode == 4
