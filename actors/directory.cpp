@@ -256,6 +256,10 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
     [=](poll_atom, const identity& who, const std::string& after, std::int64_t timeout_ms) {
       return self->delegate(poller_for(self, who), poll_atom::value, after, timeout_ms);
     },
+    [=](poll_atom, const identity& who, subscribe_atom, const std::vector<id64>& users,
+        bool on) {
+      return self->delegate(poller_for(self, who), subscribe_atom::value, users, on);
+    },
     // Answers once the pair's conversation actor (if any) knows, so that
     // no message sent after the answer can miss the block.
     [=](block_atom, id64 blocker, id64 other, bool on, id64 conv) {

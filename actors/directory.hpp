@@ -21,6 +21,8 @@
 //   (drain_atom) -> bool                     shutdown: flush every last seen
 //   (poll_atom, identity, string after, int64 timeout_ms) -> string
 //                                            a long poll, to the device's poller
+//   (poll_atom, identity, subscribe_atom, vector<id64> users, bool on) -> bool
+//                                            presence (un)subscription, likewise
 //   (block_atom, id64 blocker, id64 other, bool on, id64 conv) -> bool
 //   (fault_atom, string kind, id64 key)      -> bool    test hook
 #include <caf/fwd.hpp>

@@ -38,6 +38,7 @@ const char* wire_code(errc code) {
     case errc::cannot_block_self: return "cannot_block_self";
     case errc::invalid_cursor: return "invalid_cursor";
     case errc::quota_exceeded: return "quota_exceeded";
+    case errc::too_many_subscriptions: return "too_many_subscriptions";
   }
   return "internal";
 }
@@ -73,6 +74,8 @@ std::string describe(const caf::error& err) {
     case errc::cannot_block_self: return "you cannot block yourself";
     case errc::invalid_cursor: return "this cursor was not issued to this device";
     case errc::quota_exceeded: return "this upload would exceed your storage quota";
+    case errc::too_many_subscriptions:
+      return "a device may watch at most 1000 users (nothing subscribed)";
   }
   return "internal error";
 }

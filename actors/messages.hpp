@@ -110,6 +110,7 @@ enum class errc : std::uint8_t {
   cannot_block_self,
   invalid_cursor,       // a long-poll cursor this device was never given
   quota_exceeded,       // the user's uploads would exceed their quota
+  too_many_subscriptions, // a device watching more users than allowed
 };
 
 caf::error make_error(errc code);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "actors/messages.hpp"
+#include "actors/presence_watch.hpp"
 #include "storage/credentials.hpp"
 
 namespace parley {
@@ -28,6 +29,9 @@ struct poller_state {
   caf::actor queries;
   caf::actor presence;
   identity me;
+  // Watched users (see actors/presence_watch.hpp): their presence frames
+  // join the events.
+  std::unordered_map<id64, caf::actor> watching;
   std::string epoch; // names this incarnation in every cursor
 
   std::uint64_t issued = 0; // the last batch handed out
@@ -241,12 +245,42 @@ void on_frame(poller_ptr self, const std::string& frame) {
   wake(self);
 }
 
+// POST /v1/presence/(un)subscribe: as the websocket frames, answered once
+// every presence actor has been asked (their frames are then queued).
+caf::result<bool> watch(poller_ptr self, const std::vector<id64>& users, bool on) {
+  auto& st = self->state;
+  if (!on) {
+    presence_watch::unsubscribe(self, users);
+    return true;
+  }
+  if (!presence_watch::within_limit(st, users))
+    return make_error(errc::too_many_subscriptions);
+  auto rp = self->make_response_promise<bool>();
+  auto failure = std::make_shared<caf::error>();
+  presence_watch::subscribe(
+    self, users, true,
+    [=](const std::string& code, const std::string&) {
+      *failure = code == "no_such_user" ? make_error(errc::no_such_user)
+                                        : make_error(errc::unavailable);
+    },
+    [=](bool ok) mutable {
+      if (ok)
+        rp.deliver(true);
+      else
+        rp.deliver(*failure ? *failure : make_error(errc::unavailable));
+    });
+  return rp;
+}
+
 void end(poller_ptr self) {
   auto& st = self->state;
   if (st.waiting)
     st.waiting->deliver(batch_json(cursor_text(st), {}));
   if (st.presence)
     self->send(st.presence, offline_atom::value, unix_now_ms());
+  for (auto& [user, presence] : st.watching)
+    if (presence)
+      self->send(presence, unsub_atom::value);
   self->quit();
 }
 
@@ -276,6 +310,7 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
       self->state.presence = nullptr;
       attach_presence(self);
     }
+    presence_watch::rewatch_dead(self, dm.source);
   });
   attach_presence(self);
   self->delayed_send(self, seconds(10), tick_atom::value);
@@ -290,6 +325,13 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
         return;
       st.waiting->deliver(batch_json(cursor_text(st), {}));
       st.waiting.reset();
+    },
+    [=](subscribe_atom, const std::vector<id64>& users, bool on) {
+      return watch(self, users, on);
+    },
+    [=](resub_atom) { presence_watch::resubscribe_all(self); },
+    [=](resub_atom, std::vector<id64>& users) {
+      presence_watch::resubscribe(self, std::move(users));
     },
     [=](online_atom) { attach_presence(self); },
     [=](revoke_atom) { end(self); },

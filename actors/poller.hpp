@@ -4,7 +4,8 @@
 // like a session, so the device counts as online while it polls. Messages
 // are read from PostgreSQL (everything past the device's delivered cursor),
 // so nothing is lost between polls; other events (receipts, typing,
-// presence) wait in a bounded queue. Each answer is a batch with a cursor;
+// presence of the users it watches, see actors/presence_watch.hpp) wait in
+// a bounded queue. Each answer is a batch with a cursor;
 // the next poll naming that cursor acknowledges it: its messages' delivered
 // cursors are committed (as `delivered` receipts) before anything else is
 // read, so an acknowledged message is never returned again.
@@ -12,6 +13,8 @@
 // Interface:
 //   (poll_atom, string after, int64 timeout_ms) -> string   a batch (JSON)
 //   (deliver_atom, string frame)                            from presence
+//   (subscribe_atom, vector<id64> users, bool on) -> bool   watch presence
+//   (resub_atom[, vector<id64> users])                      see presence_watch.hpp
 //   (revoke_atom)                                           logged out: end
 #include <caf/fwd.hpp>
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "actors/messages.hpp"
+#include "actors/presence_watch.hpp"
 #include "net/frame.hpp"
 #include "net/json_out.hpp"
 #include "net/metrics.hpp"
@@ -390,111 +391,20 @@ bool admit_typing(session_ptr self) {
 
 // --- presence subscriptions -----------------------------------------------------
 
-// Subscribes to `users` with the viewer's current privacy setting and
-// contact flags; `done(ok)` afterwards. Each presence actor answers at once
-// with a `presence` frame. `asked`: the client asked (unknown users reject
-// the whole request, errors are reported), else this is a re-subscription.
-template <class Done>
-void subscribe(session_ptr self, std::vector<id64> users, bool asked, Done done) {
-  auto& st = self->state;
-  self->request(st.queries, st.ctx->request_timeout, targets_atom::value, st.me.user_id,
-                users)
-    .then(
-      [=](presence_view& view) {
-        auto& st = self->state;
-        if (asked && view.targets.size() < users.size()) {
-          for (auto user : users) {
-            auto known = std::any_of(view.targets.begin(), view.targets.end(),
-                                     [&](auto& t) { return t.user == user; });
-            if (!known) {
-              push_error(self, "no_such_user",
-                         "no such user: " + id_to_string(user) + " (nothing subscribed)");
-              break;
-            }
-          }
-          return done(false);
-        }
-        // Watch only what is still wanted (an unsubscribe may have come
-        // first, for a re-subscription).
-        auto& targets = view.targets;
-        targets.erase(std::remove_if(targets.begin(), targets.end(),
-                                     [&](auto& t) {
-                                       return !asked && st.watching.count(t.user) == 0;
-                                     }),
-                      targets.end());
-        for (auto& t : targets)
-          st.watching.try_emplace(t.user);
-        self->request(st.directory, st.ctx->request_timeout, subscribe_atom::value,
-                      targets, st.me.user_id, view.viewer_privacy, caf::actor{self})
-          .then(
-            [=](std::vector<caf::actor>& presences) {
-              auto& watching = self->state.watching;
-              for (std::size_t i = 0; i < presences.size(); ++i) {
-                auto it = watching.find(targets[i].user);
-                if (it == watching.end() || it->second == presences[i])
-                  continue;
-                it->second = presences[i];
-                self->monitor(presences[i]);
-              }
-              done(true);
-            },
-            [=](caf::error& err) {
-              if (asked)
-                push_error(self, err);
-              done(false);
-            });
-      },
-      [=](caf::error& err) {
-        if (asked)
-          push_error(self, err);
-        done(false);
-      });
-}
-
 void handle_watch(session_ptr self, const wire::watch_frame& f) {
   auto& st = self->state;
-  if (!f.subscribe) {
-    for (auto user : f.users) {
-      auto it = st.watching.find(user);
-      if (it == st.watching.end())
-        continue;
-      if (it->second)
-        self->send(it->second, unsub_atom::value);
-      st.watching.erase(it);
-    }
-    return;
-  }
-  auto added = std::count_if(f.users.begin(), f.users.end(),
-                             [&](id64 u) { return st.watching.count(u) == 0; });
-  if (st.watching.size() + static_cast<std::size_t>(added) > st.ctx->max_subscriptions)
+  if (!f.subscribe)
+    return presence_watch::unsubscribe(self, f.users);
+  if (!presence_watch::within_limit(st, f.users))
     return push_error(self, "too_many_subscriptions",
-                      "a connection may watch at most "
-                        + std::to_string(st.ctx->max_subscriptions)
-                        + " users (nothing subscribed)");
+                      presence_watch::too_many_message(st.ctx->max_subscriptions));
   hold_frames(self); // an unsubscribe right behind waits for this
-  subscribe(self, f.users, true, [=](bool) { release_frames(self); });
-}
-
-// Subscribes again to `users` (their presence actor died, or who may see
-// whom changed); retried until it works, since the client is not asking.
-void resubscribe(session_ptr self, std::vector<id64> users) {
-  auto& st = self->state;
-  users.erase(std::remove_if(users.begin(), users.end(),
-                             [&](id64 u) { return st.watching.count(u) == 0; }),
-              users.end());
-  if (users.empty())
-    return;
-  subscribe(self, users, false, [=](bool ok) {
-    if (!ok)
-      self->delayed_send(self, seconds(1), resub_atom::value, users);
-  });
-}
-
-void resubscribe_all(session_ptr self) {
-  std::vector<id64> users;
-  for (auto& [user, actor] : self->state.watching)
-    users.push_back(user);
-  resubscribe(self, std::move(users));
+  presence_watch::subscribe(
+    self, f.users, true,
+    [=](const std::string& code, const std::string& message) {
+      push_error(self, code, message);
+    },
+    [=](bool) { release_frames(self); });
 }
 
 void dispatch(session_ptr self, wire::parse_result frame) {
@@ -621,17 +531,8 @@ void on_down(session_ptr self, const caf::down_msg& dm) {
     st.presence = nullptr;
     attach_presence(self);
   }
-  // Watched users whose presence actor died: subscribe again, and the new
-  // actor sends their current presence (no reconnect needed).
-  std::vector<id64> rewatch;
-  for (auto& [user, actor] : st.watching) {
-    if (actor && actor.address() == dm.source) {
-      actor = nullptr;
-      rewatch.push_back(user);
-    }
-  }
-  if (!rewatch.empty())
-    return resubscribe(self, std::move(rewatch));
+  if (presence_watch::rewatch_dead(self, dm.source))
+    return;
   for (auto it = st.conversations.begin(); it != st.conversations.end(); ++it) {
     if (it->second.address() == dm.source) {
       st.conversations.erase(it);
@@ -670,8 +571,10 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },
     [=](touch_atom) { note_activity(self); },
-    [=](resub_atom) { resubscribe_all(self); },
-    [=](resub_atom, std::vector<id64>& users) { resubscribe(self, std::move(users)); },
+    [=](resub_atom) { presence_watch::resubscribe_all(self); },
+    [=](resub_atom, std::vector<id64>& users) {
+      presence_watch::resubscribe(self, std::move(users));
+    },
     [=](revoke_atom) { reject_auth(self, make_error(errc::unauthorized)); },
     [=](tick_atom) {
       if (!self->state.authenticated && !self->state.authenticating)

@@ -45,7 +45,7 @@ int status_of(const std::string& code) {
   if (code == "username_taken" || code == "already_member")
     return 409;
   if (code == "not_a_group" || code == "too_many_members" || code == "cannot_block_self"
-      || code == "invalid_cursor")
+      || code == "invalid_cursor" || code == "too_many_subscriptions")
     return 400;
   if (code == "bad_credentials" || code == "unauthorized")
     return 401;
@@ -210,6 +210,10 @@ public:
       return only(m, "GET", respond, [&] { receipts(req, s[2], t.query, respond); });
     if (is({"v1", "messages"}))
       return only(m, "POST", respond, [&] { post_message(req, respond); });
+    if (is({"v1", "presence", "subscribe"}))
+      return only(m, "POST", respond, [&] { watch_presence(req, true, respond); });
+    if (is({"v1", "presence", "unsubscribe"}))
+      return only(m, "POST", respond, [&] { watch_presence(req, false, respond); });
     if (is({"v1", "poll"}))
       return only(m, "GET", respond, [&] { poll(req, t.query, respond); });
     if (is({"v1", "blocks"}))
@@ -633,17 +637,30 @@ private:
 
   // POST /v1/messages: the websocket `send`, validated by the same parser,
   // answered with the same ack only after the commit, idempotent on `id`.
-  void post_message(const http_request& req, responder respond) {
+  //
+  // A JSON body checked as the websocket frame of type `type` would be:
+  // the frame, or nullopt once the error has been answered.
+  template <class Frame>
+  std::optional<Frame> body_as_frame(const http_request& req, const char* type,
+                                     const responder& respond) {
     auto body = json_object(req, respond);
     if (!body)
+      return std::nullopt;
+    (*body)["type"] = type;
+    auto frame = wire::parse_frame(body->dump());
+    if (auto* err = std::get_if<wire::frame_error>(&frame)) {
+      respond(error_response(err->code == "body_too_large" ? 413 : 400, err->code,
+                             err->message));
+      return std::nullopt;
+    }
+    return std::get<Frame>(frame);
+  }
+
+  void post_message(const http_request& req, responder respond) {
+    auto frame = body_as_frame<wire::send_frame>(req, "send", respond);
+    if (!frame)
       return;
-    auto& doc = *body;
-    doc["type"] = "send";
-    auto frame = wire::parse_frame(doc.dump());
-    if (auto* err = std::get_if<wire::frame_error>(&frame))
-      return respond(error_response(err->code == "body_too_large" ? 413 : 400, err->code,
-                                    err->message));
-    auto f = std::get<wire::send_frame>(frame);
+    auto f = *frame;
     authorized(req, respond, [=](const identity& who) {
       auto send_to = [=](id64 conv) {
         ask_conversation<ack_info>(
@@ -693,6 +710,22 @@ private:
         directory_, milliseconds(timeout * 1000) + ctx_->request_timeout, respond,
         json_ok(respond),
         poll_atom::value, who, after, timeout * 1000);
+    });
+  }
+
+  // POST /v1/presence/(un)subscribe {"users": [...]}: the websocket frames
+  // for a long-polling device; the presence frames come in its polls.
+  void watch_presence(const http_request& req, bool on, responder respond) {
+    auto frame = body_as_frame<wire::watch_frame>(
+      req, on ? "presence.subscribe" : "presence.unsubscribe", respond);
+    if (!frame)
+      return;
+    auto users = frame->users;
+    authorized(req, respond, [=](const identity& who) {
+      ask<bool>(
+        directory_, ctx_->request_timeout * 2, respond,
+        [=](bool) { respond(make_response(204, "application/json", "")); },
+        poll_atom::value, who, subscribe_atom::value, users, on);
     });
   }
 

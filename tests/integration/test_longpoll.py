@@ -155,3 +155,56 @@ def test_switching_transports_gets_everything_once_after_dedup(node):
     assert set(seen) == set(sent), "everything, over both transports"
     assert seen[:3] == sent[:3] and len(set(seen[:3]) & set(seen[3:])) == 0, \
         "acknowledged by the poll cursor: never again"
+
+
+def watch(node, who, users, on=True):
+    return http(node.base, "POST", "/v1/presence/" + ("subscribe" if on else "unsubscribe"),
+                {"users": users}, token=who["token"])
+
+
+def presence_events(batch, user_id):
+    return [(e["online"], e["last_seen"] is not None) for e in batch["events"]
+            if e["type"] == "presence" and e["user"] == user_id]
+
+
+def test_long_poll_device_watches_presence(node):
+    carol, bob = new_user(node.base), new_user(node.base)
+    assert watch(node, carol, [bob["user_id"]])[0] == 204
+    status, batch = poll(node, carol, timeout=5)
+    assert status == 200
+    assert presence_events(batch, bob["user_id"]) == [(False, False)], \
+        "the current state comes at once: bob was never seen"
+
+    async def main():
+        b = await Client.connect(node, bob["token"])
+        status, nxt = poll(node, carol, after=batch["cursor"], timeout=5)
+        assert presence_events(nxt, bob["user_id"]) == [(True, True)]
+        await b.close()
+        status, gone = poll(node, carol, after=nxt["cursor"], timeout=5)
+        assert presence_events(gone, bob["user_id"]) == [(False, True)]
+        # Unsubscribed: bob coming back is not reported.
+        assert watch(node, carol, [bob["user_id"]], on=False)[0] == 204
+        b = await Client.connect(node, bob["token"])
+        status, quiet = poll(node, carol, after=gone["cursor"], timeout=1)
+        assert presence_events(quiet, bob["user_id"]) == []
+        await b.close()
+    run(main())
+
+
+def test_long_poll_presence_bad_input(node):
+    carol, bob = new_user(node.base), new_user(node.base)
+    unknown = str(int(bob["user_id"]) + 4242)
+    for users, status, code in [
+            ([unknown], 404, "no_such_user"), ([bob["user_id"], unknown], 404, "no_such_user"),
+            ("abc", 400, "invalid_field"), ([], 400, "invalid_field"), ([5], 400, "invalid_field"),
+            ([str(i) for i in range(1, 1002)], 400, "too_many_subscriptions")]:
+        got_status, got = watch(node, carol, users)
+        assert (got_status, got["code"]) == (status, code), users
+    status, got = http(node.base, "POST", "/v1/presence/subscribe", {}, token=carol["token"])
+    assert (status, got["code"]) == (400, "missing_field")
+    assert http(node.base, "POST", "/v1/presence/subscribe", {"users": [bob["user_id"]]})[0] \
+        == 401
+    assert http(node.base, "GET", "/v1/presence/subscribe", token=carol["token"])[0] == 405
+    # Nothing of the refused requests was subscribed.
+    status, batch = poll(node, carol, timeout=0)
+    assert [e for e in batch["events"] if e["type"] == "presence"] == []
