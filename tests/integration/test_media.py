@@ -221,6 +221,7 @@ def test_50_mib_round_trip_with_bounded_memory(node):
     peak = watch.stop()
     assert (got, digest.hexdigest()) == (size, expected)
     grew_mib = (peak - baseline) / 1024
+    print(f"50 MiB round trip: parleyd RSS {baseline / 1024:.1f} -> peak {peak / 1024:.1f} MiB")
     assert grew_mib < 16, f"parleyd grew by {grew_mib:.1f} MiB for a 50 MiB file"
 
 
