@@ -222,15 +222,7 @@ caf::response_promise poll(poller_ptr self, const std::string& after,
 // --- presence and lifetime -------------------------------------------------------------
 
 void attach_presence(poller_ptr self) {
-  auto& st = self->state;
-  self->request(st.directory, st.ctx->request_timeout, online_atom::value, st.me.user_id,
-                st.me.device_id, caf::actor{self})
-    .then(
-      [=](caf::actor& presence) {
-        self->monitor(presence);
-        self->state.presence = presence;
-      },
-      [=](caf::error&) { self->delayed_send(self, milliseconds(200), online_atom::value); });
+  presence_watch::attach(self, [] {});
 }
 
 void on_frame(poller_ptr self, const std::string& frame) {

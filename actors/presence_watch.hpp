@@ -1,7 +1,9 @@
 #pragma once
-// Presence subscriptions of one device, shared by the two actors that serve
-// a device: the websocket session and the long-poll poller. Both keep, in
-// their state, `ctx`, `directory`, `queries`, `me` and
+// A device's presence relations, shared by the two actors that serve a
+// device: the websocket session and the long-poll poller. Both keep, in
+// their state, `ctx`, `directory`, `queries`, `me`,
+//   caf::actor presence;   // their own user's presence actor (see attach)
+// and, for the users they watch,
 //   std::unordered_map<id64, caf::actor> watching;
 // (watched users and the presence actor each is watched through; null
 // while the subscription is being set up), and answer
@@ -20,6 +22,26 @@
 #include "actors/messages.hpp"
 
 namespace parley::presence_watch {
+
+// Attaches the device to its user's presence actor, through which it gets
+// deliveries and counts as online; `attached()` runs once it is. Without it
+// the device would get nothing, so a failure is retried after 200 ms by an
+// (online_atom) to itself, which the actor answers by attaching again.
+template <class Self, class Attached>
+void attach(Self self, Attached attached) {
+  auto& st = self->state;
+  self->request(st.directory, st.ctx->request_timeout, online_atom::value, st.me.user_id,
+                st.me.device_id, caf::actor{self})
+    .then(
+      [=](caf::actor& presence) {
+        self->monitor(presence);
+        self->state.presence = presence;
+        attached();
+      },
+      [=](caf::error&) {
+        self->delayed_send(self, std::chrono::milliseconds(200), online_atom::value);
+      });
+}
 
 // Whether watching `users` too stays within the per-device limit.
 template <class State>

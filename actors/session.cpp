@@ -468,20 +468,10 @@ void reject_auth(session_ptr self, const caf::error& err) {
 }
 
 void attach_presence(session_ptr self) {
-  auto& st = self->state;
-  self->request(st.directory, st.ctx->request_timeout, online_atom::value,
-                st.me.user_id, st.me.device_id, caf::actor{self})
-    .then(
-      [=](caf::actor& presence) {
-        self->monitor(presence);
-        auto& st = self->state;
-        st.presence = presence;
-        st.last_touch_ms = st.last_active_ms;
-      },
-      [=](caf::error&) {
-        // Retry: without a presence actor this device gets no deliveries.
-        self->delayed_send(self, milliseconds(200), online_atom::value);
-      });
+  presence_watch::attach(self, [=] {
+    auto& st = self->state;
+    st.last_touch_ms = st.last_active_ms;
+  });
 }
 
 void authenticate(session_ptr self, const wire::auth_frame& f) {
