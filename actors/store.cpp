@@ -73,6 +73,7 @@ public:
   }
 
   // Runs `fn(tx)` in a transaction and maps database failures to errors.
+  // (A handler may return it as is: caf::result converts an expected.)
   // A connection that broke while idle (PostgreSQL restarted) is replaced
   // and the work tried once more: nothing was committed on it.
   template <class Tx = pqxx::work, class F>
@@ -187,12 +188,9 @@ public:
   }
 
   caf::result<bool> revoke(const std::string& token) {
-    auto done = run([&](pqxx::work& tx) {
+    return run([&](pqxx::work& tx) {
       return storage::revoke_token(tx, credentials::token_digest(token));
     });
-    if (!done)
-      return done.error();
-    return *done;
   }
 
   caf::result<std::string> lookup(const std::string& username) {
@@ -520,13 +518,10 @@ public:
   }
 
   caf::result<bool> media_delete(const std::string& media_id) {
-    auto done = run([&](pqxx::work& tx) {
+    return run([&](pqxx::work& tx) {
       storage::delete_media(tx, media_id);
       return true;
     });
-    if (!done)
-      return done.error();
-    return true;
   }
 
   caf::result<media_info> media_get(const std::string& media_id) {
@@ -552,37 +547,25 @@ public:
   }
 
   caf::result<bool> blob_in_use(const std::string& sha256) {
-    auto used = run<pqxx::read_transaction>(
+    return run<pqxx::read_transaction>(
       [&](auto& tx) { return storage::blob_in_use(tx, sha256); });
-    if (!used)
-      return used.error();
-    return *used;
   }
 
   caf::result<bool> set_push_token(id64 device, const std::string& token) {
-    auto done = run([&](pqxx::work& tx) {
+    return run([&](pqxx::work& tx) {
       storage::set_push_token(tx, device, token);
       return true;
     });
-    if (!done)
-      return done.error();
-    return true;
   }
 
   caf::result<std::vector<std::string>> push_tokens(id64 user) {
-    auto tokens = run<pqxx::read_transaction>(
+    return run<pqxx::read_transaction>(
       [&](auto& tx) { return storage::push_tokens(tx, user); });
-    if (!tokens)
-      return tokens.error();
-    return std::move(*tokens);
   }
 
   caf::result<bool> ping() {
-    auto r = run<pqxx::read_transaction>(
+    return run<pqxx::read_transaction>(
       [&](auto& tx) { return !tx.exec_prepared("ping").empty(); });
-    if (!r)
-      return r.error();
-    return true;
   }
 
   // --- batched writes ------------------------------------------------------

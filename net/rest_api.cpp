@@ -275,6 +275,11 @@ private:
     return [respond](std::string& body) { respond(json_response(200, std::move(body))); };
   }
 
+  // For requests whose success has no body: 204.
+  static auto no_content(responder respond) {
+    return [respond](bool) { respond(make_response(204, "application/json", "")); };
+  }
+
   // Checks the bearer token, then calls `ok(identity)`.
   template <class OnOk>
   void authorized(const http_request& req, responder respond, OnOk ok) {
@@ -724,7 +729,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<bool>(
         directory_, ctx_->request_timeout * 2, respond,
-        [=](bool) { respond(make_response(204, "application/json", "")); },
+        no_content(respond),
         poll_atom::value, who, subscribe_atom::value, users, on);
     });
   }
@@ -743,7 +748,7 @@ private:
           // Committed; answered once the pair's conversation actor knows.
           ask<bool>(
             directory_, ctx_->request_timeout, respond,
-            [=](bool) { respond(make_response(204, "application/json", "")); },
+            no_content(respond),
             block_atom::value, who.user_id, *other, on, conv);
         },
         block_atom::value, who.user_id, *other, on);
@@ -806,7 +811,7 @@ private:
     authorized(req, respond, [=](const identity& who) {
       ask<bool>(
         queries_, ctx_->request_timeout, respond,
-        [=](bool) { respond(make_response(204, "application/json", "")); },
+        no_content(respond),
         push_token_atom::value, who.device_id, token);
     });
   }
