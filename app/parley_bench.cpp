@@ -190,11 +190,11 @@ json run_connect(const common_options& o, const client::server_url& server,
   for (int i = 0; i < std::min(c.in_flight, c.connections); ++i)
     open_next();
   auto deadline = started + seconds(60) + milliseconds(c.connections * 2);
+  auto last_progress = started;
   while (ready + failed < c.connections && steady_clock::now() < deadline) {
     std::this_thread::sleep_for(milliseconds(100));
-    static auto last = steady_clock::now();
-    if (steady_clock::now() - last >= seconds(1)) {
-      last = steady_clock::now();
+    if (steady_clock::now() - last_progress >= seconds(1)) {
+      last_progress = steady_clock::now();
       std::cerr << "connect: " << ready << " ready, " << failed << " failed\n";
     }
   }
@@ -350,14 +350,15 @@ json run_pairs(const common_options& o, const client::server_url& server,
   std::vector<std::size_t> next_num(n, 0);
   std::vector<std::size_t> cursor(stats.size(), 0);
   auto threads = static_cast<std::size_t>(f.threads());
+  std::vector<std::size_t> senders_on(threads, 0); // pair i sends from thread i % threads
+  for (std::size_t i = 0; i < n; ++i)
+    ++senders_on[i % threads];
   f.every(microseconds(1000), [&, threads](int thread) {
     auto t = static_cast<std::size_t>(thread);
     auto now = now_ns();
     if (now > stop_ns)
       now = stop_ns;
-    std::size_t mine = 0; // senders (pairs) on this thread
-    for (std::size_t i = t; i < n; i += threads)
-      ++mine;
+    auto mine = senders_on[t];
     if (mine == 0)
       return;
     auto due = static_cast<std::uint64_t>(p.rate * static_cast<double>(mine) / p.pairs

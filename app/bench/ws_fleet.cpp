@@ -39,9 +39,13 @@ struct connection : std::enable_shared_from_this<connection> {
   }
 
   void fail(const std::string& what, beast::error_code ec) {
+    fail(what + ": " + ec.message());
+  }
+
+  void fail(const std::string& why) {
     closed = true;
     if (!ready && on_ready)
-      on_ready(thread, id, false, 0, what + ": " + ec.message());
+      on_ready(thread, id, false, 0, why);
     on_ready = nullptr;
   }
 
@@ -86,7 +90,7 @@ struct connection : std::enable_shared_from_this<connection> {
             self->on_ready(self->thread, self->id, true, static_cast<std::uint64_t>(micros), {});
           self->on_ready = nullptr;
         } else if (text.find(R"("type":"error")") != std::string_view::npos) {
-          self->fail("auth", {});
+          self->fail("auth refused: " + std::string{text});
           return;
         }
       } else if (self->on_frame) {
