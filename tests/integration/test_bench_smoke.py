@@ -37,3 +37,16 @@ def test_bad_invocations(node):
                         tempfile.mktemp(), "pairs", "--duration", "1"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "cannot reach" in r.stderr
+
+
+def test_refused_tokens_are_reported(node):
+    users = tempfile.mktemp(suffix=".json")
+    with open(users, "w") as f:
+        json.dump({"server": node.base,
+                   "users": [{"user_id": "1", "token": "not-a-token"}] * 4}, f)
+    r = subprocess.run([BENCH, "--server", node.base, "--users-file", users, "--reuse",
+                        "pairs", "--pairs", "2", "--duration", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "only 0 of 4 connections came up: auth refused" in r.stderr
+    assert "unauthorized" in r.stderr
