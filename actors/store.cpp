@@ -593,8 +593,10 @@ public:
     auto started = steady_clock::now();
     std::vector<caf::expected<persist_result>> results(jobs.size(), persist_result{});
     auto committed = run([&](pqxx::work& tx) {
+      insert_messages(tx, jobs, results);
       for (std::size_t i = 0; i < jobs.size(); ++i)
-        results[i] = apply(tx, jobs[i]);
+        if (!std::holds_alternative<persist_job>(jobs[i]))
+          results[i] = apply(tx, jobs[i]);
       return true;
     });
     if (!committed && committed.error() == make_error(errc::internal)) {
@@ -617,18 +619,42 @@ public:
   }
 
 private:
+  // Every message of the batch in one statement: one round trip instead of
+  // one per message. Other writes run after them, in order; a membership
+  // change never shares a batch with a later message of its conversation
+  // (the conversation actor holds sends back until the change committed).
+  static void insert_messages(pqxx::work& tx, const std::vector<write_job>& jobs,
+                              std::vector<caf::expected<persist_result>>& results) {
+    std::vector<std::size_t> at;
+    std::vector<storage::message_to_insert> rows;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      if (auto* p = std::get_if<persist_job>(&jobs[i])) {
+        at.push_back(i);
+        rows.push_back({&p->row.msg, &p->row.client_id, p->row.withheld});
+      }
+    if (rows.empty())
+      return;
+    auto outcomes = storage::insert_messages(tx, rows);
+    for (std::size_t k = 0; k < at.size(); ++k)
+      results[at[k]] =
+        persisted(tx, std::get<persist_job>(jobs[at[k]]), std::move(outcomes[k]));
+  }
+
+  static caf::expected<persist_result> persisted(pqxx::work& tx, const persist_job& p,
+                                                 storage::insert_result res) {
+    if (res.outcome == storage::insert_outcome::seq_taken)
+      return make_error(errc::seq_conflict);
+    if (res.outcome == storage::insert_outcome::inserted && !p.row.media.empty())
+      storage::reference_media(tx, p.row.media, res.stored.conversation, res.stored.seq);
+    return persist_result{std::move(res.stored),
+                          res.outcome == storage::insert_outcome::duplicate};
+  }
+
   caf::expected<persist_result> apply(pqxx::work& tx, const write_job& job) {
-    if (auto* p = std::get_if<persist_job>(&job)) {
-      auto res = storage::insert_message(tx, p->row.msg, p->row.client_id,
-                                         p->row.withheld);
-      if (res.outcome == storage::insert_outcome::seq_taken)
-        return make_error(errc::seq_conflict);
-      if (res.outcome == storage::insert_outcome::inserted && !p->row.media.empty())
-        storage::reference_media(tx, p->row.media, res.stored.conversation,
-                                 res.stored.seq);
-      return persist_result{std::move(res.stored),
-                            res.outcome == storage::insert_outcome::duplicate};
-    }
+    if (auto* p = std::get_if<persist_job>(&job))
+      return persisted(tx, *p,
+                       storage::insert_message(tx, p->row.msg, p->row.client_id,
+                                               p->row.withheld));
     if (auto* c = std::get_if<cursor_job>(&job)) {
       auto& u = c->update;
       storage::advance_cursors(tx, u.conversation, u.user, u.device, u.read, u.up_to);

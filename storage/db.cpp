@@ -102,6 +102,14 @@ constexpr statement statements[] = {
    " sender_device, client_id, ts, body, system, withheld)"
    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
    " ON CONFLICT DO NOTHING RETURNING msg_id"},
+  // A whole batch in one round trip: each column an array ($6, $8 text,
+  // $9, $10 boolean); the rows returned are those inserted.
+  {"insert_messages",
+   "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
+   " sender_device, client_id, ts, body, system, withheld)"
+   " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
+   " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"
+   " ON CONFLICT DO NOTHING RETURNING msg_id"},
   {"message_by_client_id",
    "SELECT msg_id, conversation_id, seq, ts, body, system FROM messages"
    " WHERE sender_device = $1 AND client_id = $2"},

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_set>
 
 #include "storage/blocks_repo.hpp"
+#include "storage/pg_array.hpp"
 
 namespace parley::storage {
 
@@ -86,15 +88,12 @@ std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversatio
                    r[0][1].as<std::int64_t>(std::numeric_limits<std::int64_t>::max())};
 }
 
-insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
-                             const std::string& client_id, bool withheld) {
-  auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq, m.from,
-                            m.from_device, client_id, m.ts, m.body, m.system,
-                            withheld);
-  if (!r.empty())
-    return {insert_outcome::inserted, m};
-  // Nothing inserted: either this client id was used before (an idempotent
-  // retry) or another owner of the conversation took this seq.
+namespace {
+
+// Nothing inserted: either this client id was used before (an idempotent
+// retry) or another owner of the conversation took this seq.
+insert_result not_inserted(pqxx::transaction_base& tx, const stored_message& m,
+                           const std::string& client_id) {
   auto earlier = tx.exec_prepared("message_by_client_id", m.from_device, client_id);
   if (earlier.empty())
     return {insert_outcome::seq_taken, m};
@@ -104,6 +103,51 @@ insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m
           {row[0].as<id64>(), row[1].as<id64>(), row[2].as<std::int64_t>(), m.from,
            m.from_device, row[3].as<std::int64_t>(), row[4].as<std::string>(),
            row[5].as<bool>()}};
+}
+
+} // namespace
+
+insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
+                             const std::string& client_id, bool withheld) {
+  auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq, m.from,
+                            m.from_device, client_id, m.ts, m.body, m.system,
+                            withheld);
+  if (!r.empty())
+    return {insert_outcome::inserted, m};
+  return not_inserted(tx, m, client_id);
+}
+
+std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
+                                           const std::vector<message_to_insert>& batch) {
+  int_array msg_id, conversation, seq, sender, device, ts, system, withheld;
+  text_array client_id, body;
+  for (auto& b : batch) {
+    auto& m = *b.msg;
+    msg_id.add(m.msg_id);
+    conversation.add(m.conversation);
+    seq.add(m.seq);
+    sender.add(m.from);
+    device.add(m.from_device);
+    client_id.add(*b.client_id);
+    ts.add(m.ts);
+    body.add(m.body);
+    system.add(m.system);
+    withheld.add(b.withheld);
+  }
+  auto r = tx.exec_prepared("insert_messages", msg_id.literal(), conversation.literal(),
+                            seq.literal(), sender.literal(), device.literal(),
+                            client_id.literal(), ts.literal(), body.literal(),
+                            system.literal(), withheld.literal());
+  std::unordered_set<id64> inserted;
+  for (const auto& row : r)
+    inserted.insert(row[0].as<id64>());
+  std::vector<insert_result> out;
+  out.reserve(batch.size());
+  for (auto& b : batch)
+    out.push_back(inserted.count(b.msg->msg_id)
+                    ? insert_result{insert_outcome::inserted, *b.msg}
+                    : not_inserted(tx, *b.msg, *b.client_id));
+  return out;
 }
 
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,

@@ -84,6 +84,17 @@ std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversatio
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
                              const std::string& client_id, bool withheld = false);
 
+struct message_to_insert {
+  const stored_message* msg;
+  const std::string* client_id;
+  bool withheld;
+};
+
+// The same for a whole batch, in one statement (one round trip to
+// PostgreSQL instead of one per message); results in the batch's order.
+std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
+                                           const std::vector<message_to_insert>& batch);
+
 // Newest first, seq < before.
 // What `reader` may see of a conversation: within `visible`, without the
 // messages withheld from them.
