@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -24,6 +25,13 @@ struct pending_send {
   outgoing_message msg;
   caf::response_promise rp;
   int attempt = 0;
+};
+
+// A send waiting for the store's commit: answered with a timeout if the
+// store has not answered by `due` (see fail_overdue_persists).
+struct awaiting_store {
+  steady_clock::time_point due;
+  caf::response_promise rp;
 };
 
 struct typing_entry {
@@ -49,6 +57,9 @@ struct conversation_state {
   std::vector<std::function<void()>> on_loaded;
   std::vector<std::function<void(const caf::error&)>> on_load_failed;
   std::size_t in_flight = 0;
+  std::unordered_map<std::uint64_t, awaiting_store> awaiting;
+  std::uint64_t next_token = 1;
+  bool deadline_armed = false;
   steady_clock::time_point last_active = steady_clock::now();
   // One membership change at a time; sends wait behind it, so that nobody
   // sends as a member after the seq that removed them.
@@ -177,6 +188,55 @@ void on_store_lost(conv_ptr self, const caf::error& reason) {
   self->quit(reason);
 }
 
+// The store is asked without a CAF request timeout (each would cost two
+// round trips through CAF's clock thread, set and cancel, per message); one
+// sweep per store_timeout/4 while commits are pending answers the overdue
+// sends with a timeout instead, which the client sees as `unavailable`.
+void arm_persist_deadlines(conv_ptr self) {
+  auto& st = self->state;
+  if (st.deadline_armed)
+    return;
+  st.deadline_armed = true;
+  self->delayed_send(self, st.ctx->store_timeout / 4, deadline_atom::value);
+}
+
+void fail_overdue_persists(conv_ptr self) {
+  auto& st = self->state;
+  st.deadline_armed = false;
+  auto now = steady_clock::now();
+  for (auto it = st.awaiting.begin(); it != st.awaiting.end();) {
+    if (it->second.due <= now) {
+      it->second.rp.deliver(make_error(caf::sec::request_timeout));
+      it = st.awaiting.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!st.awaiting.empty())
+    arm_persist_deadlines(self);
+}
+
+std::uint64_t await_store(conv_ptr self, caf::response_promise rp) {
+  auto& st = self->state;
+  auto token = st.next_token++;
+  st.awaiting.emplace(token, awaiting_store{steady_clock::now() + st.ctx->store_timeout,
+                                            std::move(rp)});
+  arm_persist_deadlines(self);
+  return token;
+}
+
+// The promise of a send still waiting; none if it was already answered
+// with a timeout (a late commit is still fanned out: it is stored).
+std::optional<caf::response_promise> take_promise(conv_ptr self, std::uint64_t token) {
+  auto& st = self->state;
+  auto it = st.awaiting.find(token);
+  if (it == st.awaiting.end())
+    return std::nullopt;
+  auto rp = std::move(it->second.rp);
+  st.awaiting.erase(it);
+  return rp;
+}
+
 void persist(conv_ptr self, pending_send ps) {
   auto& st = self->state;
   if (!st.loaded) {
@@ -202,7 +262,8 @@ void persist(conv_ptr self, pending_send ps) {
                       ps.msg.sender_device, unix_now_ms(), ps.msg.body},
                      ps.msg.client_id, withheld_from_peer(st, ps.msg.sender), ps.msg.media};
   ++st.in_flight;
-  self->request(st.store, st.ctx->store_timeout, persist_atom::value, row)
+  auto token = await_store(self, ps.rp);
+  self->request(st.store, caf::infinite, persist_atom::value, row)
     .then(
       [=](persist_result& result) mutable {
         auto& st = self->state;
@@ -216,22 +277,27 @@ void persist(conv_ptr self, pending_send ps) {
         else
           fan_out(self, result.stored);
         auto& m = result.stored;
-        ps.rp.deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
+        if (auto rp = take_promise(self, token))
+          rp->deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
       },
       [=](caf::error& err) mutable {
         auto& st = self->state;
         --st.in_flight;
         if (err == caf::sec::request_receiver_down)
           return on_store_lost(self, err);
+        auto rp = take_promise(self, token);
+        if (!rp)
+          return; // already answered with a timeout; the client retries
         if (err != make_error(errc::seq_conflict) || ++ps.attempt >= max_attempts) {
-          // Unavailable or timed out: the client retries with the same id.
-          ps.rp.deliver(err);
+          // Unavailable: the client retries with the same id.
+          rp->deliver(err);
           return;
         }
         // Another owner took this seq: re-read the last committed seq
         // (through the store, so after every write queued there) and retry.
         spdlog::debug("conversation {}: seq {} taken, reloading", st.id, row.msg.seq);
         st.loaded = false;
+        ps.rp = std::move(*rp);
         persist(self, std::move(ps));
       });
 }
@@ -557,6 +623,7 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
       return true;
     },
     [=](tick_atom) { check_idle(self); },
+    [=](deadline_atom) { fail_overdue_persists(self); },
   };
 }
 

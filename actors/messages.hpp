@@ -85,6 +85,7 @@ using push_atom = caf::atom_constant<caf::atom("push")>;
 using push_token_atom = caf::atom_constant<caf::atom("pushtoken")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using gc_atom = caf::atom_constant<caf::atom("gc")>;
+using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
 
 // --- errors ----------------------------------------------------------------
 // Each maps to one stable wire `code` (see wire_code in actors/messages.cpp

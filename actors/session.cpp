@@ -46,6 +46,7 @@ struct pending_send {
   outgoing_message msg;
   caf::actor_addr target;
   int attempt = 0;
+  steady_clock::time_point due{}; // answered `unavailable` if not acked by then
 };
 
 struct session_state {
@@ -69,6 +70,7 @@ struct session_state {
   std::unordered_map<id64, caf::actor> conversations;
   std::unordered_map<std::uint64_t, pending_send> pending;
   std::uint64_t next_token = 1;
+  bool deadline_armed = false;
   int receipts_in_flight = 0;
   bool sync_waits_for_receipts = false;
 
@@ -254,6 +256,32 @@ void retry_or_fail(session_ptr self, std::uint64_t token, const caf::error& err,
   issue(self, token);
 }
 
+// Sends are asked without a CAF request timeout: each one would cost two
+// round trips through CAF's clock thread (set, then cancel), a measurable
+// share of a message's CPU. One sweep per request_timeout/4 while sends are
+// pending fails the overdue ones instead (up to 25% later than the timeout).
+void arm_send_deadlines(session_ptr self) {
+  auto& st = self->state;
+  if (st.deadline_armed)
+    return;
+  st.deadline_armed = true;
+  self->delayed_send(self, st.ctx->request_timeout / 4, deadline_atom::value);
+}
+
+void fail_overdue_sends(session_ptr self) {
+  auto& st = self->state;
+  st.deadline_armed = false;
+  auto now = steady_clock::now();
+  std::vector<std::uint64_t> overdue;
+  for (auto& [token, p] : st.pending)
+    if (p.target && p.due <= now)
+      overdue.push_back(token);
+  for (auto token : overdue)
+    fail_send(self, token, caf::sec::request_timeout);
+  if (!st.pending.empty())
+    arm_send_deadlines(self);
+}
+
 void issue(session_ptr self, std::uint64_t token) {
   auto conv = self->state.pending.at(token).conversation;
   with_conversation(self, conv, [=](caf::actor actor) {
@@ -264,7 +292,9 @@ void issue(session_ptr self, std::uint64_t token) {
     if (!actor)
       return fail_send(self, token, make_error(errc::unavailable));
     it->second.target = actor.address();
-    self->request(actor, st.ctx->request_timeout, send_atom::value, it->second.msg)
+    it->second.due = steady_clock::now() + st.ctx->request_timeout;
+    arm_send_deadlines(self);
+    self->request(actor, caf::infinite, send_atom::value, it->second.msg)
       .then(
         [=](const ack_info& ack) {
           auto& st = self->state;
@@ -560,6 +590,7 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
     [=](deliver_atom, const std::string& frame) { push(self, frame); },
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },
+    [=](deadline_atom) { fail_overdue_sends(self); },
     [=](touch_atom) { note_activity(self); },
     [=](resub_atom) { presence_watch::resubscribe_all(self); },
     [=](resub_atom, std::vector<id64>& users) {
