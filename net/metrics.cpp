@@ -1,5 +1,8 @@
 #include "net/metrics.hpp"
 
+#include <fstream>
+#include <limits>
+
 namespace parley::net {
 
 metrics& metrics::get() {
@@ -14,6 +17,21 @@ void line(std::string& out, const char* name, const char* type, const char* help
           const std::atomic<T>& value) {
   out += std::string{"# HELP "} + name + " " + help + "\n# TYPE " + name + " "
          + type + "\n" + name + " " + std::to_string(value.load()) + "\n";
+}
+
+// VmRSS of this process, in bytes (0 where /proc is missing).
+std::uint64_t resident_bytes() {
+  std::ifstream status{"/proc/self/status"};
+  std::string key;
+  std::uint64_t kib = 0;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> kib;
+      break;
+    }
+    status.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return kib * 1024;
 }
 
 } // namespace
@@ -68,6 +86,10 @@ std::string metrics::render() const {
        "Unreferenced uploads deleted by the media collector.", media_collected);
   line(out, "parley_media_collected_bytes_total", "counter",
        "Bytes of those uploads.", media_collected_bytes);
+  // parley-bench's connect scenario reads memory per connection from here
+  // when it cannot read /proc/PID of the server.
+  line(out, "process_resident_memory_bytes", "gauge", "Resident memory of parleyd.",
+       std::atomic<std::uint64_t>{resident_bytes()});
   return out;
 }
 

@@ -28,6 +28,59 @@ def test_pairs_smoke_run(node):
     assert "send→deliver" in r.stdout and "pairs: sent" in r.stderr
 
 
+def run_bench(node, *args):
+    out = tempfile.mktemp(suffix=".json")
+    users = tempfile.mktemp(suffix=".json")
+    r = subprocess.run([BENCH, "--server", node.base, "--users-file", users, "--json", out,
+                        *args], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return json.load(open(out)), r
+
+
+def test_group_smoke_run(node):
+    result, r = run_bench(node, "group", "--groups", "2", "--members", "6", "--rate", "100",
+                          "--duration", "1", "--drain", "5")
+    assert result["sent"] == result["acked"] == 100
+    # Every member but the sender gets every message, once.
+    assert result["deliveries"] == result["expected_deliveries"] == 100 * 5
+    assert (result["lost"], result["duplicates"], result["errors"]) == (0, 0, 0)
+    assert "deliveries 500 of 500" in r.stdout
+
+
+def test_offline_smoke_run(node):
+    # 1,300 messages for 2 devices: each catches up over two `sync` pages
+    # of 500 and a last one, with a `delivered` receipt between pages.
+    result, r = run_bench(node, "offline", "--messages", "1300", "--recipients", "2")
+    assert result["devices_done"] == 2
+    assert result["received"] == 1300
+    assert (result["lost"], result["duplicates"], result["errors"]) == (0, 0, 0)
+    assert result["messages_per_second"] > 0
+    assert "caught up: 2/2 devices" in r.stdout
+
+
+def test_ramp_stops_at_the_bound(node):
+    # A bound no run can meet: the first step is reported and the ramp fails.
+    out = tempfile.mktemp(suffix=".json")
+    r = subprocess.run([BENCH, "--server", node.base, "--users-file", tempfile.mktemp(),
+                        "--json", out, "ramp", "--pairs", "4", "--start", "100", "--step",
+                        "100", "--step-duration", "1", "--drain", "3", "--p99-ms", "0.1"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    result = json.load(open(out))
+    assert result["highest_rate"] == 0 and len(result["steps"]) == 1
+    assert result["steps"][0]["within_bound"] is False
+    assert result["steps"][0]["lost"] == 0
+
+
+def test_ramp_climbs_to_max(node):
+    result, r = run_bench(node, "ramp", "--pairs", "4", "--start", "100", "--step", "100",
+                          "--max", "200", "--step-duration", "1", "--drain", "3")
+    assert [s["offered_rate"] for s in result["steps"]] == [100, 200]
+    assert all(s["within_bound"] and s["lost"] == 0 for s in result["steps"])
+    assert result["highest_rate"] == 200
+    assert "highest rate with send→deliver p99 < 100 ms and nothing lost: 200" in r.stdout
+
+
 def test_bad_invocations(node):
     r = subprocess.run([BENCH, "--server", "ftp://x", "pairs"], capture_output=True, text=True)
     assert r.returncode == 2 and "--server must look like" in r.stderr

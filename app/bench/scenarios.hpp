@@ -1,0 +1,53 @@
+#pragma once
+// parley-bench's scenarios, one file each (connect.cpp, pairs.cpp with
+// ramp, group.cpp, offline.cpp). Each returns its figures as JSON and
+// prints a final table; each is bounded in count and time.
+#include "app/bench/common.hpp"
+
+namespace parley::bench {
+
+struct connect_options {
+  int connections = 1000;
+  int hold_seconds = 5;
+  int in_flight = 256; // handshakes under way at once
+};
+json run_connect(const common_options& o, const client::server_url& server,
+                 const connect_options& c);
+
+struct pairs_options {
+  int pairs = 100;
+  double rate = 1000;   // messages per second, all pairs together
+  double duration = 10; // seconds of sending
+  double drain = 5;     // seconds to wait for the last deliveries
+};
+json run_pairs(const common_options& o, const client::server_url& server,
+               const pairs_options& p);
+
+struct ramp_options {
+  pairs_options step{200, 2000, 5, 5}; // rate = the first step's
+  double step_rate = 2000;             // added per step
+  double max_rate = 60000;
+  double p99_bound_ms = 100;           // send→deliver
+};
+json run_ramp(const common_options& o, const client::server_url& server,
+              const ramp_options& r);
+
+struct group_options {
+  int groups = 1;
+  int members = 100;
+  double rate = 100; // messages per second into all groups together
+  double duration = 10;
+  double drain = 5;
+};
+json run_group(const common_options& o, const client::server_url& server,
+               const group_options& g);
+
+struct offline_options {
+  int messages = 100000; // in all
+  int recipients = 100;
+  int window = 64; // unacknowledged sends per sender while storing
+};
+json run_offline(const common_options& o, const client::server_url& server,
+                 const offline_options& c);
+
+} // namespace parley::bench
