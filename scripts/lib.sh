@@ -17,9 +17,10 @@ PARLEY_PACKAGES=(
 log() { printf '[parley] %s\n' "$*" >&2; }
 die() { printf '[parley] error: %s\n' "$*" >&2; exit 1; }
 
+# Installs what is missing of PARLEY_PACKAGES and of any packages named.
 install_dependencies() {
   local missing=()
-  for pkg in "${PARLEY_PACKAGES[@]}"; do
+  for pkg in "${PARLEY_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
       || missing+=("$pkg")
   done
