@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "actors/deadlines.hpp"
 #include "actors/messages.hpp"
 #include "net/json_out.hpp"
 
@@ -59,7 +60,7 @@ struct conversation_state {
   std::size_t in_flight = 0;
   std::unordered_map<std::uint64_t, awaiting_store> awaiting;
   std::uint64_t next_token = 1;
-  bool deadline_armed = false;
+  deadline_timer persist_deadlines;
   steady_clock::time_point last_active = steady_clock::now();
   // One membership change at a time; sends wait behind it, so that nobody
   // sends as a member after the seq that removed them.
@@ -188,32 +189,11 @@ void on_store_lost(conv_ptr self, const caf::error& reason) {
   self->quit(reason);
 }
 
-// The store is asked without a CAF request timeout (each would cost two
-// round trips through CAF's clock thread, set and cancel, per message); one
-// sweep per store_timeout/4 while commits are pending answers the overdue
-// sends with a timeout instead, which the client sees as `unavailable`.
+// The store is asked without a CAF request timeout (see
+// actors/deadlines.hpp): one sweep per store_timeout/4 answers the overdue
+// sends with a timeout, which the client sees as `unavailable`.
 void arm_persist_deadlines(conv_ptr self) {
-  auto& st = self->state;
-  if (st.deadline_armed)
-    return;
-  st.deadline_armed = true;
-  self->delayed_send(self, st.ctx->store_timeout / 4, deadline_atom::value);
-}
-
-void fail_overdue_persists(conv_ptr self) {
-  auto& st = self->state;
-  st.deadline_armed = false;
-  auto now = steady_clock::now();
-  for (auto it = st.awaiting.begin(); it != st.awaiting.end();) {
-    if (it->second.due <= now) {
-      it->second.rp.deliver(make_error(caf::sec::request_timeout));
-      it = st.awaiting.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  if (!st.awaiting.empty())
-    arm_persist_deadlines(self);
+  self->state.persist_deadlines.arm(self, self->state.ctx->store_timeout / 4);
 }
 
 std::uint64_t await_store(conv_ptr self, caf::response_promise rp) {
@@ -235,6 +215,15 @@ std::optional<caf::response_promise> take_promise(conv_ptr self, std::uint64_t t
   auto rp = std::move(it->second.rp);
   st.awaiting.erase(it);
   return rp;
+}
+
+void fail_overdue_persists(conv_ptr self) {
+  auto& st = self->state;
+  st.persist_deadlines.fired();
+  for (auto token : overdue(st.awaiting, steady_clock::now()))
+    take_promise(self, token)->deliver(make_error(caf::sec::request_timeout));
+  if (!st.awaiting.empty())
+    arm_persist_deadlines(self);
 }
 
 void persist(conv_ptr self, pending_send ps) {

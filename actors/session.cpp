@@ -6,6 +6,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "actors/deadlines.hpp"
 #include "actors/messages.hpp"
 #include "actors/presence_watch.hpp"
 #include "net/frame.hpp"
@@ -46,7 +47,10 @@ struct pending_send {
   outgoing_message msg;
   caf::actor_addr target;
   int attempt = 0;
-  steady_clock::time_point due{}; // answered `unavailable` if not acked by then
+  // Answered `unavailable` if not acked by then; never while it waits for
+  // its conversation actor to be found (the directory lookup has its own
+  // timeout).
+  steady_clock::time_point due = steady_clock::time_point::max();
 };
 
 struct session_state {
@@ -70,7 +74,7 @@ struct session_state {
   std::unordered_map<id64, caf::actor> conversations;
   std::unordered_map<std::uint64_t, pending_send> pending;
   std::uint64_t next_token = 1;
-  bool deadline_armed = false;
+  deadline_timer send_deadlines;
   int receipts_in_flight = 0;
   bool sync_waits_for_receipts = false;
 
@@ -253,30 +257,20 @@ void retry_or_fail(session_ptr self, std::uint64_t token, const caf::error& err,
       c != st.conversations.end() && c->second.address() == from)
     st.conversations.erase(c);
   it->second.target = {}; // late failures of this attempt no longer count
+  it->second.due = steady_clock::time_point::max();
   issue(self, token);
 }
 
-// Sends are asked without a CAF request timeout: each one would cost two
-// round trips through CAF's clock thread (set, then cancel), a measurable
-// share of a message's CPU. One sweep per request_timeout/4 while sends are
-// pending fails the overdue ones instead (up to 25% later than the timeout).
+// Sends are asked without a CAF request timeout (see actors/deadlines.hpp):
+// one sweep per request_timeout/4 fails the overdue ones.
 void arm_send_deadlines(session_ptr self) {
-  auto& st = self->state;
-  if (st.deadline_armed)
-    return;
-  st.deadline_armed = true;
-  self->delayed_send(self, st.ctx->request_timeout / 4, deadline_atom::value);
+  self->state.send_deadlines.arm(self, self->state.ctx->request_timeout / 4);
 }
 
 void fail_overdue_sends(session_ptr self) {
   auto& st = self->state;
-  st.deadline_armed = false;
-  auto now = steady_clock::now();
-  std::vector<std::uint64_t> overdue;
-  for (auto& [token, p] : st.pending)
-    if (p.target && p.due <= now)
-      overdue.push_back(token);
-  for (auto token : overdue)
+  st.send_deadlines.fired();
+  for (auto token : overdue(st.pending, steady_clock::now()))
     fail_send(self, token, caf::sec::request_timeout);
   if (!st.pending.empty())
     arm_send_deadlines(self);

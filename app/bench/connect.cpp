@@ -1,3 +1,5 @@
+// The connect scenario: how fast authenticated websockets come up, and what
+// each costs the server in memory.
 #include <atomic>
 #include <functional>
 #include <iostream>
@@ -11,8 +13,6 @@ namespace parley::bench {
 
 using namespace std::chrono;
 
-// The connect scenario: how fast authenticated websockets come up, and what
-// each costs the server in memory.
 
 namespace {
 

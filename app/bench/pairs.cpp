@@ -1,7 +1,6 @@
 // The pairs scenario (P sender→receiver pairs at an open-loop rate) and
 // the ramp built on it (the rate raised step by step until send→deliver
 // p99 passes a bound or something is lost).
-#include <charconv>
 #include <cmath>
 #include <iostream>
 
