@@ -37,6 +37,15 @@ def run_bench(node, *args):
     return json.load(open(out)), r
 
 
+def test_connect_reads_memory_from_metrics_without_a_pid(node):
+    # No --server-pid: the server's resident memory comes from /metrics.
+    result, r = run_bench(node, "connect", "--connections", "50", "--hold", "0")
+    assert (result["ready"], result["failed"]) == (50, 0)
+    assert result["server_rss_before_kib"] > 1000
+    assert result["server_rss_after_kib"] > 1000
+    assert "KiB per connection" in r.stdout
+
+
 def test_group_smoke_run(node):
     result, r = run_bench(node, "group", "--groups", "2", "--members", "6", "--rate", "100",
                           "--duration", "1", "--drain", "5")
