@@ -25,6 +25,7 @@ struct node_context {
   std::chrono::seconds conversation_idle{60};      // then it exits
   std::chrono::seconds presence_idle{30};
   bool fault_injection = false;
+  std::string admin_token; // GET /v1/cluster; empty: off
   // Per-connection rate limit: a token bucket of `rate_burst` frames that
   // refills at `rate_per_second`.
   double rate_per_second = 1000;

@@ -70,6 +70,9 @@ struct conversation_state {
   std::int64_t recent_from = 1; // the oldest seq whose sender `recent` knows
   std::unordered_map<id64, typing_entry> typing;
   bool typing_timer = false;
+  // The ring moved this conversation to another node: finish what is in
+  // flight here, turn new work away (its senders retry at the new home).
+  bool leaving = false;
   static inline const char* name = "conversation";
 };
 
@@ -552,16 +555,39 @@ caf::response_promise answer_when_loaded(conv_ptr self, Handler handle) {
   return rp;
 }
 
+bool holds_work(const conversation_state& st) {
+  return st.in_flight > 0 || st.loading || st.changing_members;
+}
+
 void check_idle(conv_ptr self) {
   auto& st = self->state;
   auto idle = steady_clock::now() - st.last_active;
-  if (idle >= st.ctx->conversation_idle && st.in_flight == 0 && !st.loading
-      && !st.changing_members && st.typing.empty()) {
+  if (idle >= st.ctx->conversation_idle && !holds_work(st) && st.typing.empty()) {
     self->request(st.directory, st.ctx->store_timeout, retire_atom::value, st.id)
       .then([=](bool) { self->quit(); }, [=](caf::error&) { self->quit(); });
     return;
   }
   self->delayed_send(self, st.ctx->conversation_idle / 2, tick_atom::value);
+}
+
+// Leaves once nothing it accepted is still in flight; checked again every
+// 20 ms meanwhile (only ever while moving, so no timer in the common case).
+void leave_when_done(conv_ptr self) {
+  auto& st = self->state;
+  st.leaving = true;
+  if (!holds_work(st)) {
+    spdlog::debug("conversation {}: moved to another node", st.id);
+    self->quit();
+    return;
+  }
+  self->delayed_send(self, milliseconds(20), rehome_atom::value);
+}
+
+// New work for a conversation that is leaving: refused as if this actor
+// were already gone, so that sessions ask the directory again (a session
+// reissues a send whose actor went down; idempotent by client id).
+caf::error moved_away() {
+  return caf::sec::request_receiver_down;
 }
 
 caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
@@ -579,7 +605,9 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
   self->delayed_send(self, ctx->conversation_idle / 2, tick_atom::value);
   auto touch = [=] { self->state.last_active = steady_clock::now(); };
   return {
-    [=](send_atom, outgoing_message& msg) {
+    [=](send_atom, outgoing_message& msg) -> caf::result<ack_info> {
+      if (self->state.leaving)
+        return moved_away();
       touch();
       auto rp = self->make_response_promise<ack_info>();
       persist(self, {std::move(msg), rp});
@@ -597,7 +625,9 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
         typing(self, user, std::move(rp));
       });
     },
-    [=](members_atom, membership_change& change) {
+    [=](members_atom, membership_change& change) -> caf::result<ack_info> {
+      if (self->state.leaving)
+        return moved_away();
       touch();
       auto rp = self->make_response_promise<ack_info>();
       change_members(self, std::move(change), rp);
@@ -613,6 +643,7 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
     },
     [=](tick_atom) { check_idle(self); },
     [=](deadline_atom) { fail_overdue_persists(self); },
+    [=](rehome_atom) { leave_when_done(self); },
   };
 }
 

@@ -3,17 +3,37 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <functional>
+#include <map>
 #include <unordered_map>
 
 #include "actors/conversation.hpp"
+#include "actors/membership.hpp"
 #include "actors/messages.hpp"
 #include "actors/poller.hpp"
 #include "actors/presence.hpp"
+#include "actors/ring.hpp"
 #include "actors/store.hpp"
+#include "net/metrics.hpp"
 
 namespace parley {
 
 namespace {
+
+using namespace std::chrono;
+using net::metrics;
+
+// A conversation or presence actor asked of the key's home node, retried
+// while the ring is moving (the home answers `not_owner`, or was just lost)
+// until the request timeout.
+struct pending_lookup {
+  id64 key;
+  caf::message relayed;              // what the home directory is asked
+  std::function<caf::actor()> local; // the answer when this node is home
+  caf::response_promise rp;
+  steady_clock::time_point give_up;
+};
 
 struct directory_state {
   context_ptr ctx;
@@ -23,6 +43,11 @@ struct directory_state {
   caf::actor queries;
   caf::actor notifier; // push notifications; invalid when none is configured
   std::vector<caf::actor> stores; // write stores, by conversation hash
+  // Placement: which node is home to each user and conversation.
+  hash_ring ring;
+  std::unordered_map<int, caf::actor> peers; // the other live nodes' directories
+  std::unordered_map<std::uint64_t, pending_lookup> lookups;
+  std::uint64_t next_lookup = 1;
   static inline const char* name = "directory";
 };
 
@@ -95,21 +120,153 @@ void on_down(directory_ptr self, const caf::down_msg& dm) {
     forget(st.pollers, dm.source);
 }
 
-// Sends `msg` to the presence actors of `users` that exist (nobody is
+// --- placement -------------------------------------------------------------------
+
+int home_of(const directory_state& st, id64 key) {
+  auto owner = st.ring.owner(key);
+  return owner < 0 ? st.ctx->node_id : owner;
+}
+
+bool at_home(const directory_state& st, id64 key) {
+  return home_of(st, key) == st.ctx->node_id;
+}
+
+// Keys grouped by home node (this node's own under its id).
+std::unordered_map<int, std::vector<id64>> by_home(const directory_state& st,
+                                                   const std::vector<id64>& keys) {
+  std::unordered_map<int, std::vector<id64>> out;
+  for (auto key : keys)
+    out[home_of(st, key)].push_back(key);
+  return out;
+}
+
+// The directory of `node`, or an invalid handle if it is not a live member.
+caf::actor peer(const directory_state& st, int node) {
+  auto it = st.peers.find(node);
+  return it == st.peers.end() ? caf::actor{} : it->second;
+}
+
+// Errors after which a lookup is worth asking again: the ring is moving.
+bool ring_moving(const caf::error& err) {
+  return err == make_error(errc::not_owner) || err == caf::sec::request_receiver_down
+         || err == caf::sec::remote_linking_failed;
+}
+
+void resolve(directory_ptr self, std::uint64_t token) {
+  auto& st = self->state;
+  auto it = st.lookups.find(token);
+  if (it == st.lookups.end())
+    return;
+  auto& lookup = it->second;
+  auto finish = [=](auto&& answer) {
+    auto it = self->state.lookups.find(token);
+    if (it == self->state.lookups.end())
+      return;
+    auto rp = std::move(it->second.rp);
+    self->state.lookups.erase(it);
+    rp.deliver(std::forward<decltype(answer)>(answer));
+  };
+  auto again = [=](const caf::error& err) {
+    auto it = self->state.lookups.find(token);
+    if (it == self->state.lookups.end())
+      return;
+    if (!ring_moving(err) || steady_clock::now() >= it->second.give_up)
+      return finish(caf::error{err});
+    self->delayed_send(self, milliseconds(100), retry_atom::value, token);
+  };
+  auto home = home_of(st, lookup.key);
+  if (home == st.ctx->node_id)
+    return finish(lookup.local());
+  auto dir = peer(st, home);
+  if (!dir)
+    return again(make_error(errc::not_owner)); // a member the ring has not dropped yet
+  metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+  self->request(dir, st.ctx->request_timeout, lookup.relayed)
+    .then([=](caf::actor& actor) { finish(std::move(actor)); },
+          [=](caf::error& err) { again(err); });
+}
+
+// The actor for `key` from its home node: `local()` here, else `relayed`
+// asked of the home's directory.
+caf::response_promise lookup(directory_ptr self, id64 key, caf::message relayed,
+                             std::function<caf::actor()> local) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  auto token = st.next_lookup++;
+  st.lookups.emplace(token, pending_lookup{key, std::move(relayed), std::move(local), rp,
+                                           steady_clock::now() + st.ctx->request_timeout});
+  resolve(self, token);
+  return rp;
+}
+
+// A relayed request for a key this node is not home to (the rings of two
+// nodes disagree for a moment): the asking node tries again.
+template <class F>
+caf::result<caf::actor> if_home(directory_ptr self, id64 key, F local) {
+  if (!at_home(self->state, key))
+    return make_error(errc::not_owner);
+  return local();
+}
+
+// Sends `msg` to the presence actors of `users` that exist here (nobody is
 // watching the others, and their state is in PostgreSQL).
-void tell_presences(directory_ptr self, const std::vector<id64>& users,
-                    const caf::message& msg) {
+void tell_local_presences(directory_ptr self, const std::vector<id64>& users,
+                          const caf::message& msg) {
   auto& presences = self->state.presences;
   for (auto user : users)
     if (auto it = presences.find(user); it != presences.end())
       self->send(it->second, msg);
 }
 
-// A message to users' devices. Every live session is attached to its user's
-// presence actor, so a user without one has no live device here: the push
-// notifier wakes them (never the sender, who just wrote it).
-void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 except_device,
-                     const std::string& frame, const push_note& note) {
+// Sends `msg` to the presence actors of `users`, wherever they live: one
+// relayed message per other node.
+void tell_presences(directory_ptr self, const std::vector<id64>& users,
+                    const caf::message& msg) {
+  auto& st = self->state;
+  for (auto& [node, group] : by_home(st, users)) {
+    if (node == st.ctx->node_id) {
+      tell_local_presences(self, group, msg);
+    } else if (auto dir = peer(st, node)) {
+      metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+      self->send(dir, relayed_atom::value, presence_atom::value, group, msg);
+    }
+  }
+}
+
+// A new ring: actors whose home moved finish what they hold and leave;
+// the next request for them reaches their new home.
+void apply_ring(directory_ptr self, const std::vector<node_info>& live) {
+  auto& st = self->state;
+  std::vector<int> ids;
+  st.peers.clear();
+  for (auto& member : live) {
+    ids.push_back(member.node_id);
+    if (member.node_id != st.ctx->node_id)
+      st.peers.emplace(member.node_id, member.directory);
+  }
+  st.ring = hash_ring{ids};
+  metrics::get().cluster_ring_changes.fetch_add(1, std::memory_order_relaxed);
+  std::size_t moved = 0;
+  for (auto* map : {&st.conversations, &st.presences}) {
+    for (auto it = map->begin(); it != map->end();) {
+      if (at_home(st, it->first)) {
+        ++it;
+        continue;
+      }
+      self->send(it->second, rehome_atom::value);
+      it = map->erase(it);
+      ++moved;
+    }
+  }
+  metrics::get().cluster_rehomed.fetch_add(moved, std::memory_order_relaxed);
+  spdlog::info("cluster: ring of {} node(s); {} actor(s) moving away", ids.size(), moved);
+}
+
+// A message to users' devices, here. Every live session is attached to its
+// user's presence actor, so a user without one has no live device: the
+// push notifier wakes them (never the sender, who just wrote it).
+void deliver_here(directory_ptr self, const std::vector<id64>& users, id64 except_device,
+                  const std::string& frame, const push_note& note) {
   auto& st = self->state;
   auto msg = caf::make_message(deliver_atom::value, except_device, frame, note);
   for (auto user : users) {
@@ -120,10 +277,26 @@ void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 ex
   }
 }
 
-std::vector<caf::actor> subscribe(directory_ptr self,
-                                  const std::vector<presence_target>& targets,
-                                  id64 viewer, const std::string& viewer_privacy,
-                                  const caf::actor& session) {
+// A message to users' devices, wherever their presence actors live: the
+// frame crosses to each other node once, not once per user.
+void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 except_device,
+                     const std::string& frame, const push_note& note) {
+  auto& st = self->state;
+  for (auto& [node, group] : by_home(st, users)) {
+    if (node == st.ctx->node_id) {
+      deliver_here(self, group, except_device, frame, note);
+    } else if (auto dir = peer(st, node)) {
+      metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+      self->send(dir, relayed_atom::value, fanout_atom::value, group, except_device, frame,
+                 note);
+    }
+  }
+}
+
+std::vector<caf::actor> subscribe_here(directory_ptr self,
+                                       const std::vector<presence_target>& targets,
+                                       id64 viewer, const std::string& viewer_privacy,
+                                       const caf::actor& session) {
   std::vector<caf::actor> out;
   out.reserve(targets.size());
   for (auto& t : targets) {
@@ -133,6 +306,64 @@ std::vector<caf::actor> subscribe(directory_ptr self,
     out.push_back(std::move(presence));
   }
   return out;
+}
+
+// Subscribes `session` to each target's presence actor on its home node;
+// answers with the actors in the order of `targets` once every node has
+// (or with the first failure).
+caf::response_promise subscribe(directory_ptr self, const std::vector<presence_target>& targets,
+                                id64 viewer, const std::string& viewer_privacy,
+                                const caf::actor& session) {
+  auto& st = self->state;
+  struct gather {
+    caf::response_promise rp;
+    std::vector<caf::actor> out;
+    std::size_t left = 0;
+    bool answered = false;
+    void place(const std::vector<std::size_t>& indexes, const std::vector<caf::actor>& got) {
+      for (std::size_t k = 0; k < indexes.size() && k < got.size(); ++k)
+        out[indexes[k]] = got[k];
+      if (--left == 0 && !answered) {
+        answered = true;
+        rp.deliver(std::move(out));
+      }
+    }
+    void fail(caf::error err) {
+      if (!answered) {
+        answered = true;
+        rp.deliver(std::move(err));
+      }
+    }
+  };
+  std::map<int, std::vector<std::size_t>> slots; // node -> indexes into targets
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    slots[home_of(st, targets[i].user)].push_back(i);
+  auto g = std::make_shared<gather>();
+  g->rp = self->make_response_promise();
+  g->out.resize(targets.size());
+  g->left = slots.size();
+  if (slots.empty())
+    g->rp.deliver(std::vector<caf::actor>{});
+  for (auto& [node, indexes] : slots) {
+    std::vector<presence_target> group;
+    for (auto i : indexes)
+      group.push_back(targets[i]);
+    if (node == st.ctx->node_id) {
+      g->place(indexes, subscribe_here(self, group, viewer, viewer_privacy, session));
+      continue;
+    }
+    auto dir = peer(st, node);
+    if (!dir) {
+      g->fail(make_error(errc::not_owner));
+      break;
+    }
+    metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+    self->request(dir, st.ctx->request_timeout, relayed_atom::value, subscribe_atom::value,
+                  group, viewer, viewer_privacy, session)
+      .then([=, indexes = indexes](std::vector<caf::actor>& actors) { g->place(indexes, actors); },
+            [=](caf::error& err) { g->fail(std::move(err)); });
+  }
+  return g->rp;
 }
 
 // Shutdown: every presence actor writes its last seen back; answers when
@@ -182,6 +413,20 @@ caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64
   return make_error(errc::internal);
 }
 
+// Conversation, presence and session faults are injected where the key's
+// actor lives (sessions through their user's presence actor); a store
+// fault on this node.
+caf::result<bool> route_fault(directory_ptr self, const std::string& kind, id64 key) {
+  auto& st = self->state;
+  if (kind == "store" || at_home(st, key))
+    return inject_fault(self, kind, key);
+  auto dir = peer(st, home_of(st, key));
+  if (!dir)
+    return make_error(errc::not_owner);
+  self->delegate(dir, relayed_atom::value, fault_atom::value, kind, key);
+  return caf::delegated<bool>{};
+}
+
 caf::actor poller_for(directory_ptr self, const identity& who) {
   auto& st = self->state;
   return find_or_spawn(self, st.pollers, who.device_id, [&] {
@@ -189,11 +434,56 @@ caf::actor poller_for(directory_ptr self, const identity& who) {
   });
 }
 
+// A device's long polls may reach any node (a load balancer in front): its
+// poller, which keeps the device's cursor, lives on the device's home node.
+template <class... Ts>
+caf::result<caf::message> to_poller(directory_ptr self, const identity& who, Ts&&... xs) {
+  auto& st = self->state;
+  if (at_home(st, who.device_id)) {
+    self->delegate(poller_for(self, who), std::forward<Ts>(xs)...);
+    return caf::delegated<caf::message>{};
+  }
+  auto dir = peer(st, home_of(st, who.device_id));
+  if (!dir)
+    return make_error(errc::not_owner);
+  metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+  self->delegate(dir, relayed_atom::value, poll_atom::value, who, std::forward<Ts>(xs)...);
+  return caf::delegated<caf::message>{};
+}
+
+// Answers once the pair's conversation actor (if any, on this node) knows,
+// so that no message sent after the answer can miss the block.
+caf::response_promise tell_block_here(directory_ptr self, id64 conv) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  auto it = st.conversations.find(conv);
+  if (it == st.conversations.end()) {
+    rp.deliver(true);
+    return rp;
+  }
+  self->request(it->second, st.ctx->request_timeout, block_atom::value)
+    .then([=](bool) mutable { rp.deliver(true); },
+          [=](caf::error&) mutable { rp.deliver(true); }); // gone: reloads anyway
+  return rp;
+}
+
+caf::result<bool> tell_block(directory_ptr self, id64 conv) {
+  auto& st = self->state;
+  if (at_home(st, conv))
+    return tell_block_here(self, conv);
+  auto dir = peer(st, home_of(st, conv));
+  if (!dir)
+    return true; // its home is gone: the conversation reloads wherever it restarts
+  self->delegate(dir, relayed_atom::value, block_atom::value, conv);
+  return caf::delegated<bool>{};
+}
+
 caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
                         caf::actor notifier) {
   self->state.ctx = ctx;
   self->state.queries = std::move(queries);
   self->state.notifier = std::move(notifier);
+  self->state.ring = hash_ring{{ctx->node_id}}; // alone until membership says otherwise
   self->state.stores.resize(std::max<std::size_t>(ctx->message_stores, 1));
   for (std::size_t i = 0; i < self->state.stores.size(); ++i)
     spawn_write_store(self, i);
@@ -215,11 +505,21 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
     self->quit(msg.reason);
   });
   return {
-    [=](conv_atom, id64 conv) { return conversation_for(self, conv); },
+    // --- placement: these answer for the key's home node -------------------------
+    [=](conv_atom, id64 conv) {
+      return lookup(self, conv, caf::make_message(relayed_atom::value, conv_atom::value, conv),
+                    [=] { return conversation_for(self, conv); });
+    },
     [=](online_atom, id64 user, id64 device, const caf::actor& session) {
-      auto presence = presence_for(self, user);
-      self->send(presence, online_atom::value, device, session);
-      return presence;
+      auto attach_here = [=] {
+        auto presence = presence_for(self, user);
+        self->send(presence, online_atom::value, device, session);
+        return presence;
+      };
+      return lookup(self, user,
+                    caf::make_message(relayed_atom::value, online_atom::value, user, device,
+                                      session),
+                    attach_here);
     },
     [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
         const std::string& frame) {
@@ -241,6 +541,61 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
     [=](contacts_atom, const std::vector<id64>& users) {
       tell_presences(self, users, caf::make_message(contacts_atom::value));
     },
+    [=](poll_atom, const identity& who, const std::string& after, std::int64_t timeout_ms) {
+      return to_poller(self, who, poll_atom::value, after, timeout_ms);
+    },
+    [=](poll_atom, const identity& who, subscribe_atom, const std::vector<id64>& users,
+        bool on) {
+      return to_poller(self, who, subscribe_atom::value, users, on);
+    },
+    [=](block_atom, id64 blocker, id64 other, bool on, id64 conv) {
+      tell_presences(self, {blocker}, caf::make_message(block_atom::value, other, on));
+      return tell_block(self, conv);
+    },
+    [=](revoke_atom, id64 user, id64 device) {
+      tell_presences(self, {user}, caf::make_message(revoke_atom::value, device));
+    },
+    [=](fault_atom, const std::string& kind, id64 key) {
+      return route_fault(self, kind, key);
+    },
+    [=](retry_atom, std::uint64_t token) { resolve(self, token); },
+
+    // --- relayed from another node's directory: served here -----------------------
+    [=](relayed_atom, conv_atom, id64 conv) {
+      return if_home(self, conv, [&] { return conversation_for(self, conv); });
+    },
+    [=](relayed_atom, online_atom, id64 user, id64 device, const caf::actor& session) {
+      return if_home(self, user, [&] {
+        auto presence = presence_for(self, user);
+        self->send(presence, online_atom::value, device, session);
+        return presence;
+      });
+    },
+    [=](relayed_atom, presence_atom, const std::vector<id64>& users,
+        const caf::message& msg) { tell_local_presences(self, users, msg); },
+    [=](relayed_atom, fanout_atom, const std::vector<id64>& users, id64 except_device,
+        const std::string& frame, const push_note& note) {
+      deliver_here(self, users, except_device, frame, note);
+    },
+    [=](relayed_atom, subscribe_atom, const std::vector<presence_target>& targets,
+        id64 viewer, const std::string& viewer_privacy, const caf::actor& session) {
+      return subscribe_here(self, targets, viewer, viewer_privacy, session);
+    },
+    [=](relayed_atom, poll_atom, const identity& who, const std::string& after,
+        std::int64_t timeout_ms) {
+      return self->delegate(poller_for(self, who), poll_atom::value, after, timeout_ms);
+    },
+    [=](relayed_atom, poll_atom, const identity& who, subscribe_atom,
+        const std::vector<id64>& users, bool on) {
+      return self->delegate(poller_for(self, who), subscribe_atom::value, users, on);
+    },
+    [=](relayed_atom, block_atom, id64 conv) { return tell_block_here(self, conv); },
+    [=](relayed_atom, fault_atom, const std::string& kind, id64 key) {
+      return inject_fault(self, kind, key);
+    },
+
+    // --- this node only ---------------------------------------------------------------
+    [=](ring_atom, const std::vector<node_info>& live) { apply_ring(self, live); },
     // A presence actor's stored state goes through its user's write store,
     // so a reload sees every last-seen write queued before it.
     [=](presload_atom, id64 user) {
@@ -253,29 +608,6 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
                             ts);
     },
     [=](drain_atom) { return drain(self); },
-    [=](poll_atom, const identity& who, const std::string& after, std::int64_t timeout_ms) {
-      return self->delegate(poller_for(self, who), poll_atom::value, after, timeout_ms);
-    },
-    [=](poll_atom, const identity& who, subscribe_atom, const std::vector<id64>& users,
-        bool on) {
-      return self->delegate(poller_for(self, who), subscribe_atom::value, users, on);
-    },
-    // Answers once the pair's conversation actor (if any) knows, so that
-    // no message sent after the answer can miss the block.
-    [=](block_atom, id64 blocker, id64 other, bool on, id64 conv) {
-      auto& st = self->state;
-      tell_presences(self, {blocker}, caf::make_message(block_atom::value, other, on));
-      auto rp = self->make_response_promise<bool>();
-      auto it = st.conversations.find(conv);
-      if (it == st.conversations.end()) {
-        rp.deliver(true);
-        return rp;
-      }
-      self->request(it->second, st.ctx->request_timeout, block_atom::value)
-        .then([=](bool) mutable { rp.deliver(true); },
-              [=](caf::error&) mutable { rp.deliver(true); }); // gone: reloads anyway
-      return rp;
-    },
     [=](retire_atom, id64 key) {
       auto& st = self->state;
       auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
@@ -284,12 +616,6 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
             it != map->end() && it->second.address() == sender)
           map->erase(it);
       return true;
-    },
-    [=](revoke_atom, id64 user, id64 device) {
-      tell_presences(self, {user}, caf::make_message(revoke_atom::value, device));
-    },
-    [=](fault_atom, const std::string& kind, id64 key) {
-      return inject_fault(self, kind, key);
     },
   };
 }

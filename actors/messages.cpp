@@ -39,6 +39,8 @@ const char* wire_code(errc code) {
     case errc::invalid_cursor: return "invalid_cursor";
     case errc::quota_exceeded: return "quota_exceeded";
     case errc::too_many_subscriptions: return "too_many_subscriptions";
+    case errc::duplicate_node: return "duplicate_node_id";
+    case errc::not_owner: return "unavailable";
   }
   return "internal";
 }
@@ -76,6 +78,8 @@ std::string describe(const caf::error& err) {
     case errc::quota_exceeded: return "this upload would exceed your storage quota";
     case errc::too_many_subscriptions:
       return "a device may watch at most 1000 users (nothing subscribed)";
+    case errc::duplicate_node: return "a live node already has this node id";
+    case errc::not_owner: return "the cluster is moving this actor, retry";
   }
   return "internal error";
 }
@@ -102,6 +106,7 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<presence_record>("parley::presence_record")
     .add_message_type<presence_target>("parley::presence_target")
     .add_message_type<presence_view>("parley::presence_view")
+    .add_message_type<std::vector<presence_target>>("std::vector<parley::presence_target>")
     .add_message_type<std::vector<caf::actor>>("std::vector<caf::actor>")
     .add_message_type<std::vector<id64>>("std::vector<int64_t>");
 }

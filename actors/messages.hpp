@@ -86,6 +86,14 @@ using push_token_atom = caf::atom_constant<caf::atom("pushtoken")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using gc_atom = caf::atom_constant<caf::atom("gc")>;
 using deadline_atom = caf::atom_constant<caf::atom("deadline")>;
+// cluster (actors/membership.hpp, actors/directory.hpp)
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using ring_atom = caf::atom_constant<caf::atom("ring")>;
+using cluster_atom = caf::atom_constant<caf::atom("cluster")>;
+using dial_atom = caf::atom_constant<caf::atom("dial")>;
+using rehome_atom = caf::atom_constant<caf::atom("rehome")>;
+using relayed_atom = caf::atom_constant<caf::atom("relayed")>;
+using presence_atom = caf::atom_constant<caf::atom("presence")>;
 
 // --- errors ----------------------------------------------------------------
 // Each maps to one stable wire `code` (see wire_code in actors/messages.cpp
@@ -112,6 +120,8 @@ enum class errc : std::uint8_t {
   invalid_cursor,       // a long-poll cursor this device was never given
   quota_exceeded,       // the user's uploads would exceed their quota
   too_many_subscriptions, // a device watching more users than allowed
+  duplicate_node,       // a node joined with an id a live node already has
+  not_owner,            // the ring moved this key to another node: ask again
 };
 
 caf::error make_error(errc code);

@@ -317,6 +317,12 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
     },
     [=](presload_atom) { load(self); },
     [=](tick_atom) { tick(self); },
+    // The ring moved this user to another node: last seen is written back,
+    // then this actor leaves; its sessions and watchers see it go down and
+    // attach again through the directory, at the new home.
+    [=](rehome_atom) {
+      flush(self, [=](bool) { self->quit(); });
+    },
     // Shutdown: last seen reaches PostgreSQL before the node exits.
     [=](drain_atom) {
       auto rp = self->make_response_promise<bool>();

@@ -26,6 +26,25 @@ bool parse_host_port(const std::string& text, std::string& host, unsigned short&
   return true;
 }
 
+std::string parse_seeds(const std::string& text,
+                        std::vector<std::pair<std::string, unsigned short>>& out) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto comma = text.find(',', start);
+    auto item = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                              : comma - start);
+    std::string host;
+    unsigned short port = 0;
+    if (!parse_host_port(item, host, port) || port == 0)
+      return item.empty() ? std::string{"(empty)"} : item;
+    out.emplace_back(host, port);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return {};
+}
+
 std::variant<parleyd_config, config_exit>
 parse_parleyd_config(const std::vector<std::string>& args) {
   parleyd_config cfg;
@@ -111,6 +130,21 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "seconds between two runs of the media collector")
     ->check(CLI::Range(1u, 86400u))
     ->capture_default_str();
+  std::string cluster_listen;
+  app.add_option("--cluster-listen", cluster_listen,
+                 "HOST:PORT where this node meets the other nodes (off: a node alone)")
+    ->envname("PARLEY_CLUSTER_LISTEN");
+  std::string seeds;
+  app.add_option("--seeds", seeds,
+                 "HOST:PORT,... of nodes to join through (any live member will do)")
+    ->envname("PARLEY_SEEDS");
+  app.add_option("--failure-timeout-ms", cfg.failure_timeout_ms,
+                 "a peer silent this long is declared dead")
+    ->check(CLI::Range(300u, 600000u))
+    ->capture_default_str();
+  app.add_option("--admin-token", cfg.admin_token,
+                 "bearer token for GET /v1/cluster (unset: that endpoint is off)")
+    ->envname("PARLEY_ADMIN_TOKEN");
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -126,6 +160,16 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   if (!cfg.push_webhook.empty() && !net::parse_http_url(cfg.push_webhook))
     return config_exit{2, "parleyd: --push-webhook must be an http://HOST[:PORT][/PATH] URL, got '"
                             + cfg.push_webhook + "'"};
+  if (!cluster_listen.empty()
+      && !parse_host_port(cluster_listen, cfg.cluster_host, cfg.cluster_port))
+    return config_exit{2, "parleyd: --cluster-listen must be HOST:PORT, got '"
+                            + cluster_listen + "'"};
+  if (auto bad = parse_seeds(seeds, cfg.seeds); !bad.empty())
+    return config_exit{2, "parleyd: --seeds must be HOST:PORT[,HOST:PORT...], got '" + bad
+                            + "'"};
+  if (!cfg.seeds.empty() && cluster_listen.empty())
+    return config_exit{2, "parleyd: --seeds needs --cluster-listen (the address other "
+                          "nodes reach this one at)"};
   if (cfg.db_url.empty())
     return config_exit{2, "parleyd: no database: pass --db URL or set DATABASE_URL"};
   return cfg;

@@ -1,6 +1,7 @@
 #pragma once
 // parleyd's configuration: command-line flags with environment fallbacks.
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -31,6 +32,15 @@ struct parleyd_config {
   unsigned push_timeout_ms = 3000;
   unsigned media_gc_age_seconds = 24 * 3600;
   unsigned media_gc_interval_seconds = 600;
+
+  // The cluster: off (a node alone) unless --cluster-listen is given.
+  std::string cluster_host;          // empty: not clustered
+  unsigned short cluster_port = 0;
+  std::vector<std::pair<std::string, unsigned short>> seeds;
+  // A peer silent this long is declared dead (heartbeats every third of it).
+  unsigned failure_timeout_ms = 3000;
+  // GET /v1/cluster needs `Authorization: Bearer <this>`; empty: disabled.
+  std::string admin_token;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`
@@ -45,5 +55,10 @@ parse_parleyd_config(const std::vector<std::string>& args);
 
 // "host:port" → (host, port); false on anything else.
 bool parse_host_port(const std::string& text, std::string& host, unsigned short& port);
+
+// "h1:p1,h2:p2" appended to `out`; returns the first malformed entry, or
+// an empty string if all are well formed.
+std::string parse_seeds(const std::string& text,
+                        std::vector<std::pair<std::string, unsigned short>>& out);
 
 } // namespace parley

@@ -1,6 +1,7 @@
 #include "app/node.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/media_collector.hpp"
+#include "actors/membership.hpp"
 #include "actors/notifier.hpp"
 #include "actors/messages.hpp"
 #include "actors/session.hpp"
@@ -60,6 +62,7 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->ids = std::make_shared<id_generator>(cfg.node_id);
   ctx->ids->raise_floor(max_id);
   ctx->fault_injection = cfg.fault_injection;
+  ctx->admin_token = cfg.admin_token;
   ctx->rate_per_second = cfg.rate_per_second;
   ctx->rate_burst = cfg.rate_burst;
   ctx->media_dir = cfg.media_dir;
@@ -85,6 +88,51 @@ void flush_last_seen(caf::actor_system& system, const caf::actor& directory) {
              [](caf::error& err) {
                spdlog::warn("could not flush last seen: {}", caf::to_string(err));
              });
+}
+
+membership_config cluster_settings(const parleyd_config& cfg) {
+  membership_config mc;
+  mc.node_id = cfg.node_id;
+  mc.host = cfg.cluster_host;
+  mc.port = cfg.cluster_port;
+  mc.seeds = cfg.seeds;
+  mc.failure_timeout = milliseconds(cfg.failure_timeout_ms);
+  return mc;
+}
+
+// Publishes the membership actor on --cluster-listen and joins through the
+// seeds. False if this node must not run: the port is taken, or a live
+// node already has this node id.
+bool join_cluster(caf::actor_system& system, const parleyd_config& cfg,
+                  const caf::actor& membership) {
+  if (cfg.cluster_host.empty())
+    return true;
+  auto port = system.middleman().publish(membership, cfg.cluster_port,
+                                         cfg.cluster_host.c_str(), true);
+  if (!port) {
+    spdlog::error("cannot listen for the cluster on {}:{}: {}", cfg.cluster_host,
+                  cfg.cluster_port, system.render(port.error()));
+    return false;
+  }
+  spdlog::info("cluster: node {} listening on {}:{}", cfg.node_id, cfg.cluster_host, *port);
+  if (cfg.seeds.empty())
+    return true;
+  caf::scoped_actor self{system};
+  bool ok = true;
+  self->request(membership, milliseconds(cfg.failure_timeout_ms) * 2, join_atom::value)
+    .receive([](bool) {},
+             [&](caf::error& err) {
+               if (err == make_error(errc::duplicate_node)) {
+                 spdlog::error("node id {} is already used by a live node of this cluster: "
+                               "every node needs its own --node-id",
+                               cfg.node_id);
+                 ok = false;
+               } else {
+                 spdlog::warn("cluster: no seed answered yet ({}); running alone and "
+                              "retrying", system.render(err));
+               }
+             });
+  return ok;
 }
 
 int wait_for_signal() {
@@ -127,6 +175,14 @@ int run_node(const parleyd_config& cfg) {
   register_types(caf_cfg);
   caf_cfg.set("scheduler.max-threads", static_cast<std::size_t>(cfg.workers));
   caf_cfg.set("logger.verbosity", caf::atom("quiet"));
+  register_cluster_types(caf_cfg);
+  caf_cfg.load<caf::io::middleman>();
+  // A peer that stops talking (frozen, partitioned) is dropped after the
+  // failure timeout; heartbeats keep a quiet but live link from timing out.
+  caf_cfg.set("middleman.heartbeat-interval",
+              caf::timespan{milliseconds(cfg.failure_timeout_ms) / 3});
+  caf_cfg.set("middleman.connection-timeout",
+              caf::timespan{milliseconds(cfg.failure_timeout_ms)});
   caf::actor_system system{caf_cfg};
 
   auto queries = spawn_query_pool(system, ctx, ctx->query_stores);
@@ -137,12 +193,18 @@ int run_node(const parleyd_config& cfg) {
   }
   auto collector = spawn_media_collector(system, ctx, queries);
   auto directory = spawn_directory(system, ctx, queries, notifier);
+  auto membership = spawn_membership(system, cluster_settings(cfg), directory);
   // Everything the node spawned, in the order it is stopped.
   auto stop_actors = [&] {
-    for (auto& a : {directory, notifier, collector, queries})
+    for (auto& a : {membership, directory, notifier, collector, queries})
       if (a)
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
+
+  if (!join_cluster(system, cfg, membership)) {
+    stop_actors();
+    return 1;
+  }
 
   net::listener_config lc;
   lc.host = cfg.listen_host;
@@ -151,7 +213,7 @@ int run_node(const parleyd_config& cfg) {
   lc.upload_dir = upload_dir;
   lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
   net::listener server{
-    lc, net::make_rest_api(system, ctx, directory, queries),
+    lc, net::make_rest_api(system, ctx, directory, queries, membership),
     [&system, ctx, directory, queries](std::shared_ptr<net::ws_link> link) {
       return start_session(system, ctx, directory, queries, std::move(link));
     }};

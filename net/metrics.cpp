@@ -86,6 +86,15 @@ std::string metrics::render() const {
        "Unreferenced uploads deleted by the media collector.", media_collected);
   line(out, "parley_media_collected_bytes_total", "counter",
        "Bytes of those uploads.", media_collected_bytes);
+  line(out, "parley_cluster_members", "gauge",
+       "Live cluster members as this node sees them, itself included.", cluster_members);
+  line(out, "parley_cluster_remote_sends_total", "counter",
+       "Requests this node routed to an actor on another node.", cluster_remote_sends);
+  line(out, "parley_cluster_rehomed_actors_total", "counter",
+       "Conversation and presence actors that left this node after a ring change.",
+       cluster_rehomed);
+  line(out, "parley_cluster_ring_changes_total", "counter",
+       "Membership changes that gave this node a new ring.", cluster_ring_changes);
   // parley-bench's connect scenario reads memory per connection from here
   // when it cannot read /proc/PID of the server.
   line(out, "process_resident_memory_bytes", "gauge", "Resident memory of parleyd.",

@@ -32,6 +32,10 @@ struct metrics {
   std::atomic<std::uint64_t> push_dropped{0};
   std::atomic<std::uint64_t> media_collected{0};
   std::atomic<std::uint64_t> media_collected_bytes{0};
+  std::atomic<std::int64_t> cluster_members{1};        // live, this node included
+  std::atomic<std::uint64_t> cluster_remote_sends{0};  // requests routed to another node
+  std::atomic<std::uint64_t> cluster_rehomed{0};       // actors moved off this node
+  std::atomic<std::uint64_t> cluster_ring_changes{0};
 
   static metrics& get();
   // Prometheus text exposition format.

@@ -12,6 +12,9 @@
 #include <optional>
 #include <variant>
 
+#include <openssl/crypto.h>
+
+#include "actors/membership.hpp"
 #include "actors/messages.hpp"
 #include "net/frame.hpp"
 #include "net/json_out.hpp"
@@ -158,9 +161,9 @@ std::optional<std::string> string_field(const json& doc, const char* name) {
 class rest_api {
 public:
   rest_api(caf::actor_system& sys, context_ptr ctx, caf::actor directory,
-           caf::actor queries)
+           caf::actor queries, caf::actor membership)
     : sys_(sys), ctx_(std::move(ctx)), directory_(std::move(directory)),
-      queries_(std::move(queries)) {
+      queries_(std::move(queries)), membership_(std::move(membership)) {
   }
 
   void handle(http_request req, responder respond) {
@@ -184,6 +187,8 @@ public:
       return only(m, "GET", respond, [&] {
         respond(make_response(200, "text/plain; version=0.0.4", metrics::get().render()));
       });
+    if (is({"v1", "cluster"}))
+      return only(m, "GET", respond, [&] { cluster(req, respond); });
     if (is({"v1", "users"}))
       return only(m, "POST", respond, [&] { create_user(req, respond); });
     if (is({"v1", "sessions"}))
@@ -956,6 +961,43 @@ private:
     return r;
   }
 
+  // The cluster as this node sees it; operators only (--admin-token).
+  void cluster(const http_request& req, responder respond) {
+    if (ctx_->admin_token.empty())
+      return respond(error_response(404, "not_found",
+                                    "GET /v1/cluster is off: start parleyd with --admin-token"));
+    auto token = bearer_token(req);
+    if (token.size() != ctx_->admin_token.size()
+        || CRYPTO_memcmp(token.data(), ctx_->admin_token.data(), token.size()) != 0)
+      return respond(error_response(401, "unauthorized",
+                                    "GET /v1/cluster needs Authorization: Bearer <admin token>"));
+    ask<cluster_view>(membership_, ctx_->request_timeout, respond,
+                      [respond](const cluster_view& view) {
+                        respond(json_response(200, cluster_json(view)));
+                      },
+                      cluster_atom::value);
+  }
+
+  static std::string cluster_json(const cluster_view& view) {
+    auto members = json::array();
+    std::size_t live = 0;
+    for (auto& m : view.members) {
+      live += m.state != "down";
+      members.push_back({{"node", m.node_id},
+                         {"address", m.address},
+                         {"state", m.state},
+                         {"since_ms", m.since_ms},
+                         {"ring_share", m.ring_share},
+                         {"joins", m.joins}});
+    }
+    return json{{"node", view.node_id},
+                {"live", live},
+                {"failure_timeout_ms", view.failure_timeout_ms},
+                {"vnodes", view.vnodes},
+                {"members", std::move(members)}}
+      .dump();
+  }
+
   // Test hook (only with --enable-fault-injection):
   // {"kind": "conversation"|"store"|"presence"|"session", "key": ID}.
   void fault(const http_request& req, responder respond) {
@@ -986,14 +1028,16 @@ private:
   context_ptr ctx_;
   caf::actor directory_;
   caf::actor queries_;
+  caf::actor membership_;
 };
 
 } // namespace
 
 rest_handler make_rest_api(caf::actor_system& sys, context_ptr ctx,
-                           caf::actor directory, caf::actor queries) {
+                           caf::actor directory, caf::actor queries,
+                           caf::actor membership) {
   auto api = std::make_shared<rest_api>(sys, std::move(ctx), std::move(directory),
-                                        std::move(queries));
+                                        std::move(queries), std::move(membership));
   return [api](http_request req, responder respond) {
     api->handle(std::move(req), std::move(respond));
   };

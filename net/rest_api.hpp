@@ -9,7 +9,9 @@
 
 namespace parley::net {
 
+// `membership`: the node's cluster membership actor (GET /v1/cluster).
 rest_handler make_rest_api(caf::actor_system& sys, context_ptr ctx,
-                           caf::actor directory, caf::actor queries);
+                           caf::actor directory, caf::actor queries,
+                           caf::actor membership);
 
 } // namespace parley::net

@@ -67,3 +67,37 @@ TEST_CASE("host:port parsing") {
   CHECK_FALSE(parse_host_port("h:", host, port));
   CHECK_FALSE(parse_host_port("h:8x", host, port));
 }
+
+TEST_CASE("cluster flags are parsed and checked") {
+  ::unsetenv("DATABASE_URL");
+  auto r = parse({"--db", "x", "--node-id", "2", "--cluster-listen", "127.0.0.1:9102",
+                  "--seeds", "127.0.0.1:9101,localhost:9103", "--failure-timeout-ms",
+                  "1500", "--admin-token", "s3cret"});
+  REQUIRE(std::holds_alternative<parleyd_config>(r));
+  auto& c = std::get<parleyd_config>(r);
+  CHECK(c.cluster_host == "127.0.0.1");
+  CHECK(c.cluster_port == 9102);
+  REQUIRE(c.seeds.size() == 2);
+  CHECK(c.seeds[1].first == "localhost");
+  CHECK(c.seeds[1].second == 9103);
+  CHECK(c.failure_timeout_ms == 1500);
+  CHECK(c.admin_token == "s3cret");
+
+  auto alone = std::get<parleyd_config>(parse({"--db", "x"}));
+  CHECK(alone.cluster_host.empty());
+  CHECK(alone.failure_timeout_ms == 3000);
+
+  auto bad_seed = parse({"--db", "x", "--cluster-listen", "127.0.0.1:9102", "--seeds",
+                         "127.0.0.1:9101,,nope"});
+  REQUIRE(std::holds_alternative<config_exit>(bad_seed));
+  CHECK(std::get<config_exit>(bad_seed).text.find("--seeds") != std::string::npos);
+  auto seeds_alone = parse({"--db", "x", "--seeds", "127.0.0.1:9101"});
+  REQUIRE(std::holds_alternative<config_exit>(seeds_alone));
+  CHECK(std::get<config_exit>(seeds_alone).text.find("--cluster-listen")
+        != std::string::npos);
+  auto bad_listen = parse({"--db", "x", "--cluster-listen", "9102"});
+  REQUIRE(std::holds_alternative<config_exit>(bad_listen));
+  CHECK(std::get<config_exit>(bad_listen).text.find("HOST:PORT") != std::string::npos);
+  CHECK(std::holds_alternative<config_exit>(
+    parse({"--db", "x", "--failure-timeout-ms", "10"})));
+}

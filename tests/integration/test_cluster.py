@@ -1,0 +1,140 @@
+"""Issue 5: several parleyd nodes as one CAF cluster (real processes on
+loopback, one real PostgreSQL): membership, placement, cross-node traffic,
+node ids kept unique, and the death, freezing and return of a node."""
+import asyncio
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from harness import (PARLEYD, Client, Parleyd, free_port, http, metric, new_user, run)
+
+ADMIN = "admin-secret-for-tests"
+TIMEOUT_MS = 1500
+
+
+def start_node(pg, node_id, cluster_port, seeds, extra=()):
+    args = ["--cluster-listen", f"127.0.0.1:{cluster_port}", "--failure-timeout-ms",
+            str(TIMEOUT_MS), "--admin-token", ADMIN, "--enable-fault-injection"]
+    if seeds:
+        args += ["--seeds", ",".join(f"127.0.0.1:{p}" for p in seeds)]
+    node = Parleyd(pg.url, node_id=node_id, extra=args + list(extra))
+    node.cluster_port = cluster_port
+    return node
+
+
+def cluster_view(node):
+    status, body = http(node.base, "GET", "/v1/cluster", token=ADMIN)
+    assert status == 200, body
+    return body
+
+
+def states(node):
+    return {m["node"]: m["state"] for m in cluster_view(node)["members"]}
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return time.monotonic()
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {timeout}s")
+
+
+def all_up(nodes):
+    ids = {n.node_id for n in nodes}
+    def check():
+        for n in nodes:
+            seen = states(n)
+            if {k for k, v in seen.items() if v in ("up", "self")} != ids:
+                return False
+        return True
+    return check
+
+
+@pytest.fixture(scope="module")
+def cluster(pg):
+    ports = [free_port() for _ in range(3)]
+    nodes = [start_node(pg, 1, ports[0], [])]
+    nodes.append(start_node(pg, 2, ports[1], [ports[0]]))
+    # Node 3 knows only node 2: it must learn about node 1 through it.
+    nodes.append(start_node(pg, 3, ports[2], [ports[1]]))
+    wait_for(all_up(nodes), 10, "three nodes up everywhere")
+    yield nodes
+    for n in nodes:
+        if n.proc and n.proc.poll() is None:
+            n.stop()
+
+
+def test_every_node_sees_the_same_members_and_ring(cluster):
+    views = [cluster_view(n) for n in cluster]
+    for view, node in zip(views, cluster):
+        assert view["node"] == node.node_id
+        assert view["live"] == 3
+        assert view["failure_timeout_ms"] == TIMEOUT_MS
+        me = [m for m in view["members"] if m["state"] == "self"]
+        assert [m["node"] for m in me] == [node.node_id]
+        assert abs(sum(m["ring_share"] for m in view["members"]) - 1.0) < 1e-9
+        for m in view["members"]:
+            assert 0.2 < m["ring_share"] < 0.47, view
+    shares = [{m["node"]: round(m["ring_share"], 9) for m in v["members"]} for v in views]
+    assert shares[0] == shares[1] == shares[2]
+    assert metric(cluster[0].base, "parley_cluster_members") == 3
+
+
+def test_cluster_endpoint_needs_the_admin_token(cluster):
+    base = cluster[0].base
+    assert http(base, "GET", "/v1/cluster")[0] == 401
+    assert http(base, "GET", "/v1/cluster", token="wrong")[0] == 401
+    status, body = http(base, "GET", "/v1/cluster", token=ADMIN + "x")
+    assert status == 401 and body["code"] == "unauthorized", body
+    assert http(base, "POST", "/v1/cluster", token=ADMIN, body={})[0] == 405
+
+
+def test_cluster_endpoint_is_off_without_an_admin_token(pg):
+    alone = Parleyd(pg.url, node_id=9)
+    try:
+        status, body = http(alone.base, "GET", "/v1/cluster", token="anything")
+        assert status == 404 and "--admin-token" in body["message"], body
+    finally:
+        assert alone.stop() == 0
+
+
+async def talk_across(nodes, pairs=6):
+    """Users on different nodes message each other both ways; every message
+    arrives once, with receipts and typing crossing too."""
+    users = [new_user(nodes[i % len(nodes)].base) for i in range(pairs * 2)]
+    clients = [await Client.connect(nodes[i % len(nodes)], u["token"])
+               for i, u in enumerate(users)]
+    try:
+        for p in range(pairs):
+            a, b = 2 * p, 2 * p + 1
+            ua, ub = users[a], users[b]
+            ack = await clients[a].send_message(f"x{p}", f"hello {p}", to=ub["user_id"])
+            assert ack["type"] == "ack", ack
+            got = await clients[b].expect("message", where=lambda f: f["msg_id"] == ack["msg_id"])
+            assert got["body"] == f"hello {p}"
+            await clients[b].send({"type": "receipt", "conversation": ack["conversation"],
+                                   "status": "read", "up_to": ack["seq"]})
+            receipt = await clients[a].expect("receipt")
+            assert receipt["up_to"] == ack["seq"] and receipt["user"] == ub["user_id"]
+            await clients[b].send({"type": "typing", "conversation": ack["conversation"],
+                                   })
+            typing = await clients[a].expect("typing")
+            assert typing["user"] == ub["user_id"]
+            back = await clients[b].send_message(f"y{p}", "back", to=ua["user_id"])
+            assert back["type"] == "ack" and back["conversation"] == ack["conversation"]
+            await clients[a].expect("message", where=lambda f: f["msg_id"] == back["msg_id"])
+    finally:
+        for c in clients:
+            await c.close()
+
+
+def test_users_on_different_nodes_talk(cluster):
+    before = sum(metric(n.base, "parley_cluster_remote_sends_total") for n in cluster)
+    run(talk_across(cluster))
+    after = sum(metric(n.base, "parley_cluster_remote_sends_total") for n in cluster)
+    assert after > before, "nothing crossed nodes: placement is not spreading actors"
