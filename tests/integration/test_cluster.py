@@ -138,3 +138,111 @@ def test_users_on_different_nodes_talk(cluster):
     run(talk_across(cluster))
     after = sum(metric(n.base, "parley_cluster_remote_sends_total") for n in cluster)
     assert after > before, "nothing crossed nodes: placement is not spreading actors"
+
+
+def test_group_fan_out_and_presence_cross_nodes(cluster):
+    members = [new_user(cluster[i % 3].base) for i in range(9)]
+
+    async def main():
+        clients = [await Client.connect(cluster[i % 3], m["token"])
+                   for i, m in enumerate(members)]
+        try:
+            status, group = http(cluster[0].base, "POST", "/v1/conversations",
+                                 {"title": "spread", "members": [m["user_id"] for m in members[1:]]},
+                                 token=members[0]["token"])
+            assert status == 201, group
+            conv = group["conversation_id"]
+            for i, c in enumerate(clients):
+                await c.send({"type": "send", "id": f"g{i}", "conversation": conv,
+                              "body": f"from {i}"})
+            # Each device gets its ack and the eight others' messages, once
+            # each, wherever the group's actor and the senders live.
+            acks, received = {}, {}
+            for i, c in enumerate(clients):
+                received[i] = set()
+                deadline = time.monotonic() + 15
+                while i not in acks or len(received[i]) < 8:
+                    f = await c.recv(max(0.1, deadline - time.monotonic()))
+                    if f["type"] == "ack" and f["id"] == f"g{i}":
+                        acks[i] = f["msg_id"]
+                    elif (f["type"] == "message" and f["conversation"] == conv
+                          and f.get("body_type") != "system"):
+                        assert f["msg_id"] not in received[i], "delivered twice"
+                        received[i].add(f["msg_id"])
+            for i in range(9):
+                assert received[i] == {m for j, m in acks.items() if j != i}, i
+            # Presence: a watcher on node 1 sees a user of node 3 go offline.
+            watcher, target = clients[0], members[2]
+            await watcher.send({"type": "presence.subscribe", "users": [target["user_id"]]})
+            first = await watcher.expect("presence", where=lambda f: f["user"] == target["user_id"])
+            assert first["online"] is True
+            await clients[2].close()
+            gone = await watcher.expect("presence", where=lambda f: f["user"] == target["user_id"])
+            assert gone["online"] is False and gone["last_seen"] is not None
+        finally:
+            for c in clients:
+                try:
+                    await c.close()
+                except Exception:
+                    pass
+
+    run(main())
+
+
+def test_a_second_node_with_a_taken_id_refuses_to_start(cluster, pg):
+    port = free_port()
+    with pytest.raises(RuntimeError) as failed:
+        start_node(pg, 2, port, [cluster[0].cluster_port])
+    text = str(failed.value)
+    assert "exited with 1" in text and "node id 2 is already used" in text, text
+    assert all(states(n)[2] in ("up", "self") for n in cluster), "the live node 2 stays"
+
+
+def test_kill9_of_a_node_is_detected_and_messaging_goes_on(cluster):
+    victim = cluster[2]
+    survivors = cluster[:2]
+    users = [new_user(survivors[i % 2].base) for i in range(8)]
+
+    async def exchange(tag):
+        clients = [await Client.connect(survivors[i % 2], u["token"]) for i, u in enumerate(users)]
+        try:
+            for p in range(4):
+                a, b = clients[2 * p], clients[2 * p + 1]
+                ack = await a.send_message(f"{tag}{p}", tag, to=users[2 * p + 1]["user_id"],
+                                           timeout=15)
+                assert ack["type"] == "ack", ack
+                await b.expect("message", where=lambda f: f["msg_id"] == ack["msg_id"])
+        finally:
+            for c in clients:
+                await c.close()
+
+    run(exchange("before"))
+    killed_at = time.monotonic()
+    victim.kill9()
+    detected = wait_for(lambda: all(states(n).get(3) == "down" for n in survivors),
+                        TIMEOUT_MS / 1000 + 3, "node 3 declared down")
+    print(f"kill -9 detected after {detected - killed_at:.2f}s")
+    run(exchange("after"))
+    assert cluster_view(survivors[0])["live"] == 2
+
+    victim.start()
+    wait_for(all_up(cluster), 10, "node 3 back everywhere")
+    run(talk_across(cluster, pairs=3))
+    moved = sum(metric(n.base, "parley_cluster_rehomed_actors_total") for n in cluster)
+    assert moved > 0, "a ring change must move actors off nodes that lost them"
+
+
+def test_a_frozen_node_is_dropped_and_rejoins_when_it_wakes(cluster):
+    frozen = cluster[1]
+    others = [cluster[0], cluster[2]]
+    frozen.proc.send_signal(signal.SIGSTOP)
+    stopped_at = time.monotonic()
+    try:
+        detected = wait_for(lambda: all(states(n).get(2) == "down" for n in others),
+                            TIMEOUT_MS / 1000 + 3, "frozen node 2 declared down")
+        print(f"SIGSTOP detected after {detected - stopped_at:.2f}s")
+        assert detected - stopped_at >= TIMEOUT_MS / 1000 * 0.5
+    finally:
+        frozen.proc.send_signal(signal.SIGCONT)
+    wait_for(all_up(cluster), 10, "node 2 rejoined everywhere")
+    run(talk_across(cluster, pairs=3))
