@@ -33,6 +33,8 @@ struct pending_lookup {
   std::function<caf::actor()> local; // the answer when this node is home
   caf::response_promise rp;
   steady_clock::time_point give_up;
+  int asked = -1;            // the node asked last, while its answer is awaited
+  std::uint64_t attempt = 0; // answers to earlier attempts are ignored
 };
 
 struct directory_state {
@@ -158,19 +160,28 @@ void resolve(directory_ptr self, std::uint64_t token) {
   if (it == st.lookups.end())
     return;
   auto& lookup = it->second;
-  auto finish = [=](auto&& answer) {
+  auto attempt = ++lookup.attempt;
+  lookup.asked = -1;
+  // The pending lookup of this attempt, or null if it was answered or
+  // asked again meanwhile.
+  auto current = [=]() -> pending_lookup* {
     auto it = self->state.lookups.find(token);
-    if (it == self->state.lookups.end())
+    return it == self->state.lookups.end() || it->second.attempt != attempt ? nullptr
+                                                                             : &it->second;
+  };
+  auto finish = [=](auto&& answer) {
+    if (!current())
       return;
+    auto it = self->state.lookups.find(token);
     auto rp = std::move(it->second.rp);
     self->state.lookups.erase(it);
     rp.deliver(std::forward<decltype(answer)>(answer));
   };
   auto again = [=](const caf::error& err) {
-    auto it = self->state.lookups.find(token);
-    if (it == self->state.lookups.end())
+    auto* lookup = current();
+    if (!lookup)
       return;
-    if (!ring_moving(err) || steady_clock::now() >= it->second.give_up)
+    if (!ring_moving(err) || steady_clock::now() >= lookup->give_up)
       return finish(caf::error{err});
     self->delayed_send(self, milliseconds(100), retry_atom::value, token);
   };
@@ -180,6 +191,7 @@ void resolve(directory_ptr self, std::uint64_t token) {
   auto dir = peer(st, home);
   if (!dir)
     return again(make_error(errc::not_owner)); // a member the ring has not dropped yet
+  lookup.asked = home;
   metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
   self->request(dir, st.ctx->request_timeout, lookup.relayed)
     .then([=](caf::actor& actor) { finish(std::move(actor)); },
@@ -259,6 +271,14 @@ void apply_ring(directory_ptr self, const std::vector<node_info>& live) {
     }
   }
   metrics::get().cluster_rehomed.fetch_add(moved, std::memory_order_relaxed);
+  // Lookups waiting on a node that just left would wait for their timeout
+  // (a lost node never answers): ask the new home now.
+  std::vector<std::uint64_t> stranded;
+  for (auto& [token, lookup] : st.lookups)
+    if (lookup.asked >= 0 && !st.peers.count(lookup.asked))
+      stranded.push_back(token);
+  for (auto token : stranded)
+    resolve(self, token);
   spdlog::info("cluster: ring of {} node(s); {} actor(s) moving away", ids.size(), moved);
 }
 

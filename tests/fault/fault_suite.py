@@ -37,8 +37,11 @@ ACTOR_KINDS = ("session", "presence", "conversation", "store")
 ALL_KINDS = ACTOR_KINDS + ("kill9", "sigstop", "pg_restart")
 
 
+T0 = time.monotonic()
+
+
 def log(*args):
-    print("[faults]", *args, flush=True)
+    print(f"[faults {time.monotonic() - T0:6.1f}s]", *args, flush=True)
 
 
 class Cluster:
@@ -79,6 +82,8 @@ class Device:
         self.acked = {}                             # client id -> ack frame
         self.pending = {}                           # client id -> (conversation, first try)
         self.longest_wait = 0.0
+        self.longest_what = ""
+        self.own = collections.defaultdict(set)     # conversation -> seqs it sent
         self.next_id = 0
         self.reconnects = 0
         self.errors = collections.Counter()
@@ -91,8 +96,21 @@ class Device:
         cid = frame["id"]
         if cid in self.pending:
             _, first = self.pending.pop(cid)
-            self.longest_wait = max(self.longest_wait, time.monotonic() - first)
+            waited = time.monotonic() - first
+            if waited > self.longest_wait:
+                self.longest_wait = waited
+                self.longest_what = f"{cid} sent at {first - T0:.1f}s, acked {waited:.1f}s later"
             self.acked[cid] = frame
+            self.own[frame["conversation"]].add(frame["seq"])
+
+    def contiguous(self, conv):
+        """The highest seq up to which this device has every message (its
+        own included): what it may report read without skipping a gap."""
+        have = self.own[conv] | {seq for c, seq in self.seen.values() if c == conv}
+        top = 0
+        while top + 1 in have:
+            top += 1
+        return top
 
     async def sync_all(self, ws):
         """Everything past this device's delivered cursor, page by page,
@@ -151,10 +169,11 @@ class Device:
                 kind = frame["type"]
                 if kind == "message":
                     self.on_message(frame)
-                    if self.rng.random() < 0.3:
+                    read = self.contiguous(frame["conversation"])
+                    if read and self.rng.random() < 0.3:
                         await ws.send(json.dumps({"type": "receipt", "status": "read",
                                                   "conversation": frame["conversation"],
-                                                  "up_to": frame["seq"]}))
+                                                  "up_to": read}))
                 elif kind == "ack":
                     self.on_ack(frame)
                 elif kind == "error":
@@ -302,7 +321,9 @@ def check(pg, devices, members, counts):
             if me in members[conv] and senders[msg_id] != me and msg_id not in d.received:
                 lost += 1
                 problems.append(f"{me} never got {msg_id} ({conv}#{seq})")
-    longest = max(d.longest_wait for d in devices)
+    slowest = max(devices, key=lambda d: d.longest_wait)
+    longest = slowest.longest_wait
+    log(f"longest wait for an ack: {slowest.longest_what}")
     faults = " ".join(f"{k}={counts[k]}" for k in ALL_KINDS if counts[k])
     log(f"summary: acked={acked} stored={len(stored)} lost={lost} "
         f"duplicates_before_dedup={duplicates} faults: {faults or 'none'} "
