@@ -8,6 +8,7 @@ BUILD_DIR=${PARLEY_BUILD_DIR:-$PARLEY_ROOT/build}
 # Debian 12 packages Parley needs to build, run and test.
 PARLEY_PACKAGES=(
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev pkg-config procps
+  iproute2
   libcaf-dev libboost-dev libboost-system-dev libpqxx-dev libssl-dev
   nlohmann-json3-dev catch2 libargon2-dev libspdlog-dev libcli11-dev
   postgresql-15 postgresql-client-15

@@ -36,7 +36,8 @@ def _as_pg(cmd):
 class Postgres:
     """A private PostgreSQL 15 in a temp dir, on a free loopback port."""
 
-    def __init__(self):
+    def __init__(self, listen="127.0.0.1", hba=()):
+        self.listen = listen  # listen_addresses
         self.dir = tempfile.mkdtemp(prefix="parley-pg-")
         self.port = free_port()
         self.user = "postgres" if IS_ROOT else os.environ.get("USER", "postgres")
@@ -45,6 +46,9 @@ class Postgres:
         subprocess.run(_as_pg([f"{PG_BIN}/initdb", "-D", f"{self.dir}/data", "-U", self.user,
                                "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if hba:  # more clients allowed, e.g. "host all all 10.1.2.0/24 trust"
+            with open(f"{self.dir}/data/pg_hba.conf", "a") as f:
+                f.write("\n".join(hba) + "\n")
         self.start()
         subprocess.run(_as_pg([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port),
                                "-U", self.user, "parley"]), check=True)
@@ -56,7 +60,7 @@ class Postgres:
     def start(self):
         subprocess.run(_as_pg([f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-l",
                                f"{self.dir}/server.log", "-w", "-t", "60", "-o",
-                               f"-p {self.port} -k {self.dir}/data -c listen_addresses=127.0.0.1",
+                               f"-p {self.port} -k {self.dir}/data -c listen_addresses={self.listen}",
                                "start"]), check=True, stdout=subprocess.DEVNULL)
 
     def stop(self, mode="fast"):
@@ -77,11 +81,13 @@ class Postgres:
 class Parleyd:
     """One real parleyd process."""
 
-    def __init__(self, db_url, node_id=1, extra=(), port=None):
+    def __init__(self, db_url, node_id=1, extra=(), port=None, host="127.0.0.1", prefix=()):
         self.db_url = db_url
         self.node_id = node_id
         self.extra = list(extra)
         self.port = port or free_port()
+        self.host = host            # where it listens (another network namespace's address)
+        self.prefix = list(prefix)  # e.g. ["ip", "netns", "exec", NS]
         self.proc = None
         self.log_path = tempfile.mktemp(prefix="parleyd-", suffix=".log")
         self.media_dir = tempfile.mkdtemp(prefix="parley-media-")
@@ -89,16 +95,16 @@ class Parleyd:
 
     @property
     def base(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def ws_url(self):
-        return f"ws://127.0.0.1:{self.port}/v1/ws"
+        return f"ws://{self.host}:{self.port}/v1/ws"
 
     def start(self, timeout=30):
         self.log = open(self.log_path, "ab")
         # Cheap Argon2 settings keep the suite fast; production uses the defaults.
-        args = [PARLEYD, "--listen", f"127.0.0.1:{self.port}", "--db", self.db_url,
+        args = self.prefix + [PARLEYD, "--listen", f"{self.host}:{self.port}", "--db", self.db_url,
                 "--node-id", str(self.node_id), "--argon2-memory-kib", "1024",
                 "--argon2-time-cost", "1", "--media-dir", self.media_dir] + self.extra
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
