@@ -232,6 +232,55 @@ def test_kill9_of_a_node_is_detected_and_messaging_goes_on(cluster):
     assert moved > 0, "a ring change must move actors off nodes that lost them"
 
 
+def test_failover_time_after_kill9(cluster):
+    """From `kill -9` of Bob's node to the first message Bob gets after
+    reconnecting to another node (as behind a load balancer), while Alice
+    keeps sending from node 1 every 20 ms."""
+    victim = cluster[2]
+    alice, bob = new_user(cluster[0].base), new_user(victim.base)
+
+    async def main():
+        a = await Client.connect(cluster[0], alice["token"])
+        b = await Client.connect(victim, bob["token"])
+        stop = asyncio.Event()
+
+        sent = [0]
+
+        async def keep_sending():
+            while not stop.is_set():
+                await a.send({"type": "send", "id": f"f{sent[0]}", "to": bob["user_id"],
+                              "body": str(sent[0])})
+                sent[0] += 1
+                await asyncio.sleep(0.02)
+
+        sender = asyncio.create_task(keep_sending())
+        await b.expect("message", timeout=10)
+        killed_at = time.monotonic()
+        victim.kill9()
+        sent_before_kill = sent[0]
+        with pytest.raises(Exception):
+            while True:
+                await b.recv(10)  # until the connection drops
+        b2 = await Client.connect(cluster[1], bob["token"])
+        await b2.send({"type": "sync"})
+        # The first message Alice sent after the kill (sync also brings
+        # older ones).
+        await b2.expect("message", timeout=15,
+                        where=lambda f: int(f["body"]) > sent_before_kill)
+        failover = time.monotonic() - killed_at
+        stop.set()
+        await sender
+        await a.close()
+        await b2.close()
+        return failover
+
+    failover = run(main())
+    print(f"failover (kill -9 to first delivery after reconnecting): {failover:.2f}s")
+    assert failover < TIMEOUT_MS / 1000 + 3
+    victim.start()
+    wait_for(all_up(cluster), 10, "node 3 back everywhere")
+
+
 def test_a_frozen_node_is_dropped_and_rejoins_when_it_wakes(cluster):
     frozen = cluster[1]
     others = [cluster[0], cluster[2]]
