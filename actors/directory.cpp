@@ -96,6 +96,13 @@ caf::actor presence_for(directory_ptr self, id64 user) {
   });
 }
 
+// A device's session attaches to its user's presence actor on this node.
+caf::actor attach_here(directory_ptr self, id64 user, id64 device, const caf::actor& session) {
+  auto presence = presence_for(self, user);
+  self->send(presence, online_atom::value, device, session);
+  return presence;
+}
+
 // Drops `who` from `map` if it is the entry there (it may have been
 // replaced already). True if it was.
 bool forget(std::unordered_map<id64, caf::actor>& map, const caf::actor_addr& who) {
@@ -230,19 +237,32 @@ void tell_local_presences(directory_ptr self, const std::vector<id64>& users,
       self->send(it->second, msg);
 }
 
+// Splits `users` by home node: `here(group)` for this node's, and
+// `there(directory, group)` once per other live node (a node the ring
+// still names but that is gone gets nothing: its users sync on reconnect).
+template <class Here, class There>
+void for_each_home(directory_ptr self, const std::vector<id64>& users, Here here,
+                   There there) {
+  auto& st = self->state;
+  for (auto& [node, group] : by_home(st, users)) {
+    if (node == st.ctx->node_id) {
+      here(group);
+    } else if (auto dir = peer(st, node)) {
+      metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+      there(dir, group);
+    }
+  }
+}
+
 // Sends `msg` to the presence actors of `users`, wherever they live: one
 // relayed message per other node.
 void tell_presences(directory_ptr self, const std::vector<id64>& users,
                     const caf::message& msg) {
-  auto& st = self->state;
-  for (auto& [node, group] : by_home(st, users)) {
-    if (node == st.ctx->node_id) {
-      tell_local_presences(self, group, msg);
-    } else if (auto dir = peer(st, node)) {
-      metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+  for_each_home(
+    self, users, [&](const std::vector<id64>& group) { tell_local_presences(self, group, msg); },
+    [&](const caf::actor& dir, const std::vector<id64>& group) {
       self->send(dir, relayed_atom::value, presence_atom::value, group, msg);
-    }
-  }
+    });
 }
 
 // A new ring: actors whose home moved finish what they hold and leave;
@@ -301,16 +321,15 @@ void deliver_here(directory_ptr self, const std::vector<id64>& users, id64 excep
 // frame crosses to each other node once, not once per user.
 void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 except_device,
                      const std::string& frame, const push_note& note) {
-  auto& st = self->state;
-  for (auto& [node, group] : by_home(st, users)) {
-    if (node == st.ctx->node_id) {
+  for_each_home(
+    self, users,
+    [&](const std::vector<id64>& group) {
       deliver_here(self, group, except_device, frame, note);
-    } else if (auto dir = peer(st, node)) {
-      metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+    },
+    [&](const caf::actor& dir, const std::vector<id64>& group) {
       self->send(dir, relayed_atom::value, fanout_atom::value, group, except_device, frame,
                  note);
-    }
-  }
+    });
 }
 
 std::vector<caf::actor> subscribe_here(directory_ptr self,
@@ -531,15 +550,10 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
                     [=] { return conversation_for(self, conv); });
     },
     [=](online_atom, id64 user, id64 device, const caf::actor& session) {
-      auto attach_here = [=] {
-        auto presence = presence_for(self, user);
-        self->send(presence, online_atom::value, device, session);
-        return presence;
-      };
       return lookup(self, user,
                     caf::make_message(relayed_atom::value, online_atom::value, user, device,
                                       session),
-                    attach_here);
+                    [=] { return attach_here(self, user, device, session); });
     },
     [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
         const std::string& frame) {
@@ -585,11 +599,7 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       return if_home(self, conv, [&] { return conversation_for(self, conv); });
     },
     [=](relayed_atom, online_atom, id64 user, id64 device, const caf::actor& session) {
-      return if_home(self, user, [&] {
-        auto presence = presence_for(self, user);
-        self->send(presence, online_atom::value, device, session);
-        return presence;
-      });
+      return if_home(self, user, [&] { return attach_here(self, user, device, session); });
     },
     [=](relayed_atom, presence_atom, const std::vector<id64>& users,
         const caf::message& msg) { tell_local_presences(self, users, msg); },

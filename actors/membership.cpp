@@ -228,11 +228,10 @@ void on_down(membership_ptr self, const caf::down_msg& dm) {
 
 cluster_view view(membership_ptr self) {
   auto& st = self->state;
-  std::vector<int> live{st.me.node_id};
-  for (auto& [id, p] : st.peers)
-    if (p.up)
-      live.push_back(id);
-  hash_ring ring{live};
+  std::vector<int> live;
+  for (auto& member : live_members(st))
+    live.push_back(member.node_id);
+  hash_ring ring{live}; // the directory's ring, built from the same members
   auto shares = ring.shares();
   cluster_view out;
   out.node_id = st.me.node_id;

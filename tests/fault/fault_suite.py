@@ -137,14 +137,20 @@ class Device:
             if not frame["more"]:
                 return
 
+    async def connect(self, node):
+        """An authenticated websocket to `node`; ConnectionError if refused."""
+        ws = await websockets.connect(node.ws_url, ping_interval=None, close_timeout=1,
+                                      open_timeout=3, max_size=None)
+        await ws.send(json.dumps({"type": "auth", "token": self.user["token"]}))
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if frame["type"] != "ready":
+            await ws.close()
+            raise ConnectionError(f"auth: {frame}")
+        return ws
+
     async def session(self, cluster, sending_until):
-        node = self.rng.choice(cluster.live() or cluster.nodes)
-        async with websockets.connect(node.ws_url, ping_interval=None, close_timeout=1,
-                                      open_timeout=3, max_size=None) as ws:
-            await ws.send(json.dumps({"type": "auth", "token": self.user["token"]}))
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
-            if frame["type"] != "ready":
-                raise ConnectionError(f"auth: {frame}")
+        ws = await self.connect(self.rng.choice(cluster.live() or cluster.nodes))
+        try:
             await self.sync_all(ws)
             for cid, (conv, _) in list(self.pending.items()):  # retried, same client id
                 await ws.send(json.dumps({"type": "send", "id": cid, "conversation": conv,
@@ -186,6 +192,8 @@ class Device:
                         await ws.send(json.dumps({"type": "send", "id": ref,
                                                   "conversation": self.pending[ref][0],
                                                   "body": ref}))
+        finally:
+            await ws.close()
 
     async def run(self, cluster, sending_until, give_up):
         while time.monotonic() < give_up:
@@ -202,14 +210,12 @@ class Device:
     async def final_sync(self, cluster):
         for attempt in range(20):
             try:
-                node = cluster.nodes[attempt % len(cluster.nodes)]
-                async with websockets.connect(node.ws_url, ping_interval=None,
-                                              max_size=None, open_timeout=3) as ws:
-                    await ws.send(json.dumps({"type": "auth", "token": self.user["token"]}))
-                    frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
-                    if frame["type"] == "ready":
-                        await self.sync_all(ws)
-                        return
+                ws = await self.connect(cluster.nodes[attempt % len(cluster.nodes)])
+                try:
+                    await self.sync_all(ws)
+                    return
+                finally:
+                    await ws.close()
             except (OSError, ConnectionError, asyncio.TimeoutError,
                     websockets.WebSocketException):
                 await asyncio.sleep(0.5)

@@ -18,7 +18,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from harness import Client, Parleyd, Postgres, free_port, http, new_user  # noqa: E402
+from harness import (Client, Parleyd, Postgres, free_port, http, new_user,  # noqa: E402
+                     wait_for)
 
 SKIP = 77
 TIMEOUT_MS = 1500
@@ -53,18 +54,6 @@ def cluster_states(node):
     status, body = http(node.base, "GET", "/v1/cluster", token=ADMIN)
     assert status == 200, body
     return {m["node"]: m["state"] for m in body["members"]}
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return time.monotonic()
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"{what} within {timeout}s")
 
 
 async def exchange(sender_node, sender, receiver_node, receiver, tag, count=5):

@@ -309,6 +309,20 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def wait_for(predicate, timeout, what):
+    """Polls `predicate` (an unreachable server counts as not yet) until it
+    holds; returns the monotonic time it first did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return time.monotonic()
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {timeout}s")
+
+
 async def stream(client, to, count, prefix, window=20, timeout=60.0, on_progress=None):
     """Sends `count` messages with up to `window` unacknowledged, resending
     (same client id) any that fail as `unavailable`. Returns {cid: ack}."""

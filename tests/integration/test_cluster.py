@@ -2,14 +2,12 @@
 loopback, one real PostgreSQL): membership, placement, cross-node traffic,
 node ids kept unique, and the death, freezing and return of a node."""
 import asyncio
-import os
 import signal
-import subprocess
 import time
 
 import pytest
 
-from harness import (PARLEYD, Client, Parleyd, free_port, http, metric, new_user, run)
+from harness import Client, Parleyd, free_port, http, metric, new_user, run, wait_for
 
 ADMIN = "admin-secret-for-tests"
 TIMEOUT_MS = 1500
@@ -33,15 +31,6 @@ def cluster_view(node):
 
 def states(node):
     return {m["node"]: m["state"] for m in cluster_view(node)["members"]}
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return time.monotonic()
-        time.sleep(0.05)
-    raise AssertionError(f"{what} within {timeout}s")
 
 
 def all_up(nodes):
