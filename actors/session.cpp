@@ -391,9 +391,8 @@ void handle_sync(session_ptr self, const wire::sync_frame& f) {
                 st.me.device_id, f.conversation, f.after, sync_page_size)
     .then(
       [=](sync_page& page) {
-        for (auto& frame : page.frames)
-          push(self, std::move(frame));
-        push(self, wire::sync_done_frame(f.conversation, page.more));
+        page.frames.push_back(wire::sync_done_frame(f.conversation, page.more));
+        self->state.link->send_all(std::move(page.frames));
       },
       [=](caf::error& err) { push_error(self, err); });
 }

@@ -50,12 +50,14 @@ http_response error_response(int status, std::string_view code, std::string_view
 using responder = std::function<void(http_response)>;
 using rest_handler = std::function<void(http_request, responder)>;
 
-// What a session actor sees of its websocket. Both calls are thread-safe:
-// they post to the connection's strand.
+// What a session actor sees of its websocket. Every call is thread-safe:
+// it posts to the connection's strand.
 class ws_link {
 public:
   virtual ~ws_link() = default;
   virtual void send(std::string frame) = 0;
+  // Many frames in one hand-over (and, if the socket takes them, one write).
+  virtual void send_all(std::vector<std::string> frames) = 0;
   // Sends `code` after every frame queued before it, then closes.
   virtual void close(std::uint16_t code, std::string reason) = 0;
   virtual const std::string& peer() const = 0;

@@ -7,12 +7,15 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
-#include <deque>
 #include <optional>
+#include <string_view>
+#include <vector>
 
+#include "net/coalescing_socket.hpp"
 #include "net/json_out.hpp"
 #include "net/listener.hpp"
 #include "net/metrics.hpp"
+#include "net/ws_framing.hpp"
 
 namespace parley::net {
 
@@ -36,16 +39,17 @@ public:
     : ws_(std::move(socket)), limits_(limits), registry_(std::move(registry)),
       close_deadline_(ws_.get_executor()) {
     beast::error_code ec;
-    auto ep = ws_.next_layer().socket().remote_endpoint(ec);
+    auto ep = ws_.next_layer().next_layer().remote_endpoint(ec);
     peer_ = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+    // Called only from inside Beast's operations on this connection, whose
+    // handlers keep it alive.
+    ws_.next_layer().on_appended([this] { flush(); });
   }
 
   void start(beast::http::request<beast::http::empty_body> req,
              const ws_session_factory& factory) {
-    beast::get_lowest_layer(ws_).expires_never(); // websocket timeouts rule now
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(hard_frame_limit);
-    ws_.auto_fragment(false);
     ws_.async_accept(req, [self = shared_from_this(), factory](beast::error_code ec) {
       if (ec) {
         spdlog::info("ws {}: handshake failed: {}", self->peer_, ec.message());
@@ -71,7 +75,18 @@ public:
   void send(std::string frame) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(),
                                     frame = std::move(frame)]() mutable {
-      self->enqueue(std::move(frame));
+      self->enqueue(frame);
+      self->flush();
+    });
+  }
+
+  // One hand-over for many frames (a sync page), and one write for them.
+  void send_all(std::vector<std::string> frames) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(),
+                                    frames = std::move(frames)]() mutable {
+      for (auto& frame : frames)
+        self->enqueue(frame);
+      self->flush();
     });
   }
 
@@ -80,9 +95,8 @@ public:
                                     reason = std::move(reason)]() mutable {
       if (self->close_reason_ || self->closed_)
         return;
-      self->close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-      if (!self->writing_)
-        self->do_close();
+      self->start_close(websocket::close_reason(static_cast<websocket::close_code>(code),
+                                                reason));
     });
   }
 
@@ -92,7 +106,10 @@ public:
 
 private:
   void read() {
-    ws_.async_read_some(buffer_, read_chunk,
+    // Between frames a connection holds a small buffer; a large frame
+    // grows it, and it is given back once the frame is handled.
+    auto limit = ws_.is_message_done() ? idle_read_bytes : read_chunk;
+    ws_.async_read_some(buffer_, limit,
                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
                           self->on_read(ec);
                         });
@@ -109,12 +126,16 @@ private:
       if (discarding_) {
         discarding_ = false;
         enqueue(wire::error_frame("frame_too_large", "frame exceeds 1048576 bytes"));
+        flush();
       } else if (!ws_.got_text()) {
         enqueue(wire::error_frame("invalid_frame", "binary frames are not accepted"));
+        flush();
       } else if (handlers_.on_frame) {
         handlers_.on_frame(beast::buffers_to_string(buffer_.data()));
       }
       buffer_.consume(buffer_.size());
+      if (buffer_.capacity() > idle_read_bytes)
+        buffer_.shrink_to_fit();
     }
     read();
   }
@@ -132,89 +153,66 @@ private:
     handlers_ = {};
   }
 
-  void enqueue(std::string frame) {
-    if (closed_ || close_reason_)
+  // Appends one frame to what leaves with the next write; the caller
+  // flushes. Frames arriving while a write runs wait for it and leave
+  // together after it.
+  void enqueue(std::string_view frame) {
+    if (closed_ || close_reason_ || !ws_.is_open())
       return;
-    if (queue_.size() >= limits_.max_queued_frames
-        || queued_bytes_ + frame.size() > limits_.max_queued_bytes) {
-      // A consumer this slow reconnects and catches up with `sync`.
-      spdlog::warn("ws {}: send queue full, closing slow consumer", peer_);
-      metrics::get().slow_consumers.fetch_add(1);
-      drop_queued_frames();
-      close_reason_ = websocket::close_reason(
-        static_cast<websocket::close_code>(close_code::try_again), "too slow");
-      if (!writing_)
-        do_close();
-      // A client that never reads again would never see the close frame:
-      // cut the socket if the close has not completed in time.
-      close_deadline_.expires_after(std::chrono::seconds(5));
-      close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        if (!ec && !self->closed_) {
-          beast::error_code ignored;
-          beast::get_lowest_layer(self->ws_).socket().close(ignored);
-        }
-      });
+    auto& out = ws_.next_layer();
+    if (out.pending_frames() >= limits_.max_queued_frames
+        || out.unsent_bytes() + frame.size() > limits_.max_queued_bytes)
+      return cut_off_slow_consumer();
+    append_text_frame(out.pending(), frame);
+    out.count_frame();
+  }
+
+  void flush() {
+    auto& out = ws_.next_layer();
+    if (out.flushing() || out.pending().empty())
       return;
-    }
-    queued_bytes_ += frame.size();
-    queue_.push_back(std::move(frame));
-    if (!writing_)
-      write();
+    out.async_flush([self = shared_from_this()](beast::error_code ec, std::size_t frames) {
+      if (ec)
+        return; // the read side notices and finishes
+      metrics::get().frames_out.fetch_add(frames);
+      self->flush(); // what arrived during the write
+    });
   }
 
-  // Drops what waits to be sent, except a frame being written right now
-  // (its buffer is in use by the write).
-  void drop_queued_frames() {
-    if (writing_ && !queue_.empty()) {
-      auto in_flight = std::move(queue_.front());
-      queue_.clear();
-      queue_.push_back(std::move(in_flight));
-      queued_bytes_ = queue_.front().size();
-    } else {
-      queue_.clear();
-      queued_bytes_ = 0;
-    }
+  // A consumer this slow reconnects and catches up with `sync`.
+  void cut_off_slow_consumer() {
+    spdlog::warn("ws {}: send queue full, closing slow consumer", peer_);
+    metrics::get().slow_consumers.fetch_add(1);
+    ws_.next_layer().drop_pending();
+    start_close(websocket::close_reason(
+      static_cast<websocket::close_code>(close_code::try_again), "too slow"));
+    // A client that never reads again would never see the close frame:
+    // cut the socket if the close has not completed in time.
+    close_deadline_.expires_after(std::chrono::seconds(5));
+    close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec && !self->closed_) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).close(ignored);
+      }
+    });
   }
 
-  void write() {
-    writing_ = true;
-    ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
-  }
-
-  void on_write(beast::error_code ec) {
-    writing_ = false;
-    if (ec) {
-      queue_.clear();
-      queued_bytes_ = 0;
-      return; // the read side notices and finishes
-    }
-    metrics::get().frames_out.fetch_add(1);
-    queued_bytes_ -= queue_.front().size();
-    queue_.pop_front();
-    if (!queue_.empty())
-      write();
-    else if (close_reason_)
-      do_close();
-  }
-
-  void do_close() {
+  // The close frame is appended behind every frame already queued, so it
+  // leaves after them.
+  void start_close(websocket::close_reason reason) {
+    close_reason_ = std::move(reason);
     ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code) {});
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  static constexpr std::size_t idle_read_bytes = 512;
+
+  websocket::stream<coalescing_socket> ws_;
   ws_limits limits_;
   std::shared_ptr<connection_registry> registry_;
   std::string peer_;
   ws_handlers handlers_;
   beast::flat_buffer buffer_;
   bool discarding_ = false;
-  std::deque<std::string> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
   bool closed_ = false;
   std::optional<websocket::close_reason> close_reason_;
   asio::steady_timer close_deadline_;

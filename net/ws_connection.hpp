@@ -1,7 +1,7 @@
 #pragma once
 // One websocket connection (Beast), run on its own strand: reads frames and
-// hands complete text frames to its session; writes one frame at a time from
-// a bounded queue.
+// hands complete text frames to its session; gathers the frames sent to it
+// in a bounded buffer that leaves in one write (net/coalescing_socket.hpp).
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/empty_body.hpp>
