@@ -108,17 +108,19 @@ public:
       [this, frames, h = std::forward<Handler>(handler)](
         boost::system::error_code ec, std::size_t) mutable {
         flushing_ = false;
+        failed_ = failed_ || ec;
         release_in_flight();
         h(ec, frames);
-        if (after_flush_ && (ec || (!flushing_ && pending_.empty())))
+        if (after_flush_ && (failed_ || (!flushing_ && pending_.empty())))
           std::exchange(after_flush_, {})();
       });
   }
 
-  // Runs `fn` once every appended byte has left (or a write failed): the
-  // websocket's teardown must not cut off the close frame it just wrote.
+  // Runs `fn` once every appended byte has left (or a write failed, after
+  // which nothing more will): the websocket's teardown must not cut off
+  // the close frame it just wrote.
   void when_flushed(std::function<void()> fn) {
-    if (!flushing_ && pending_.empty())
+    if (failed_ || (!flushing_ && pending_.empty()))
       fn();
     else
       after_flush_ = std::move(fn);
@@ -140,6 +142,7 @@ private:
   std::string in_flight_;
   std::size_t pending_frames_ = 0;
   bool flushing_ = false;
+  bool failed_ = false;
   std::function<void()> on_appended_;
   std::function<void()> after_flush_;
 };
