@@ -592,22 +592,20 @@ public:
     st.batch.clear();
     auto started = steady_clock::now();
     std::vector<caf::expected<persist_result>> results(jobs.size(), persist_result{});
-    auto committed = only_plain_messages(jobs)
-      ? run<pqxx::nontransaction>([&](auto& tx) {
-          // One statement is its own transaction: PostgreSQL commits it
-          // before it answers, so one round trip instead of three (BEGIN,
-          // INSERT, COMMIT). Redone after a broken connection, it is still
-          // exactly once: the insert is idempotent by client id.
-          insert_messages(tx, jobs, results);
-          return true;
-        })
-      : run([&](pqxx::work& tx) {
-          insert_messages(tx, jobs, results);
-          for (std::size_t i = 0; i < jobs.size(); ++i)
-            if (!std::holds_alternative<persist_job>(jobs[i]))
-              results[i] = apply(tx, jobs[i]);
-          return true;
-        });
+    auto write_batch = [&](pqxx::transaction_base& tx) {
+      insert_messages(tx, jobs, results);
+      for (std::size_t i = 0; i < jobs.size(); ++i)
+        if (!std::holds_alternative<persist_job>(jobs[i]))
+          results[i] = apply(tx, jobs[i]);
+      return true;
+    };
+    // A batch of plain new messages is one statement, which is its own
+    // transaction: PostgreSQL commits it before it answers, so one round
+    // trip instead of three (BEGIN, INSERT, COMMIT). Redone after a broken
+    // connection, it is still exactly once: the insert is idempotent by
+    // client id. Anything else needs a transaction around its statements.
+    auto committed = only_plain_messages(jobs) ? run<pqxx::nontransaction>(write_batch)
+                                               : run<pqxx::work>(write_batch);
     if (!committed && committed.error() == make_error(errc::internal)) {
       // One bad write must not sink the others: redo them one by one.
       for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -669,7 +667,7 @@ private:
                           res.outcome == storage::insert_outcome::duplicate};
   }
 
-  caf::expected<persist_result> apply(pqxx::work& tx, const write_job& job) {
+  caf::expected<persist_result> apply(pqxx::transaction_base& tx, const write_job& job) {
     if (auto* p = std::get_if<persist_job>(&job))
       return persisted(tx, *p,
                        storage::insert_message(tx, p->row.msg, p->row.client_id,
@@ -686,7 +684,7 @@ private:
     return apply_membership(tx, std::get<membership_job>(job).change);
   }
 
-  static caf::expected<persist_result> apply_membership(pqxx::work& tx,
+  static caf::expected<persist_result> apply_membership(pqxx::transaction_base& tx,
                                                         const membership_record& c) {
     auto& m = c.message.msg;
     auto res = storage::insert_message(tx, m, c.message.client_id);

@@ -7,7 +7,8 @@
 // frames). Here every frame waiting for a connection goes out in one write.
 //
 // Two writers share the buffer, both on the connection's strand:
-// - the connection appends its data frames (ws_framing.hpp) directly;
+// - the connection appends its data frames (`append_frame`, framed by
+//   ws_framing.hpp);
 // - Beast writes its own frames (handshake answer, pong, close) through
 //   async_write_some, which appends and completes at once.
 // Bytes are appended whole, in order, so frames never interleave. The
@@ -27,6 +28,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "net/ws_framing.hpp"
 
 namespace parley::net {
 
@@ -69,12 +72,14 @@ public:
                                         boost::system::error_code{}, n));
   }
 
-  // The connection's frames: appended, sent by the next flush.
-  std::string& pending() noexcept {
-    return pending_;
-  }
-  void count_frame() noexcept {
+  // One of the connection's text frames: framed and appended, sent by the
+  // next flush.
+  void append_frame(std::string_view payload) {
+    append_text_frame(pending_, payload);
     ++pending_frames_;
+  }
+  bool has_pending() const noexcept {
+    return !pending_.empty();
   }
   std::size_t pending_frames() const noexcept {
     return pending_frames_;

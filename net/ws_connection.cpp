@@ -15,7 +15,6 @@
 #include "net/json_out.hpp"
 #include "net/listener.hpp"
 #include "net/metrics.hpp"
-#include "net/ws_framing.hpp"
 
 namespace parley::net {
 
@@ -75,8 +74,7 @@ public:
   void send(std::string frame) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(),
                                     frame = std::move(frame)]() mutable {
-      self->enqueue(frame);
-      self->flush();
+      self->send_now(frame);
     });
   }
 
@@ -125,11 +123,9 @@ private:
     if (ws_.is_message_done()) {
       if (discarding_) {
         discarding_ = false;
-        enqueue(wire::error_frame("frame_too_large", "frame exceeds 1048576 bytes"));
-        flush();
+        send_now(wire::error_frame("frame_too_large", "frame exceeds 1048576 bytes"));
       } else if (!ws_.got_text()) {
-        enqueue(wire::error_frame("invalid_frame", "binary frames are not accepted"));
-        flush();
+        send_now(wire::error_frame("invalid_frame", "binary frames are not accepted"));
       } else if (handlers_.on_frame) {
         handlers_.on_frame(beast::buffers_to_string(buffer_.data()));
       }
@@ -163,13 +159,17 @@ private:
     if (out.pending_frames() >= limits_.max_queued_frames
         || out.unsent_bytes() + frame.size() > limits_.max_queued_bytes)
       return cut_off_slow_consumer();
-    append_text_frame(out.pending(), frame);
-    out.count_frame();
+    out.append_frame(frame);
+  }
+
+  void send_now(std::string_view frame) {
+    enqueue(frame);
+    flush();
   }
 
   void flush() {
     auto& out = ws_.next_layer();
-    if (out.flushing() || out.pending().empty())
+    if (out.flushing() || !out.has_pending())
       return;
     out.async_flush([self = shared_from_this()](beast::error_code ec, std::size_t frames) {
       if (ec)
