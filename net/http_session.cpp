@@ -126,8 +126,12 @@ private:
         keep_alive_ = false;
         return write(error_response(404, "not_found", "no websocket at this path"));
       }
+      if (auto refusal = refuse_handshake(req)) {
+        keep_alive_ = false;
+        return write(std::move(*refusal));
+      }
       stream_.expires_never();
-      start_websocket(stream_.release_socket(), header_->release(), ctx_.ws,
+      start_websocket(stream_.release_socket(), req, ctx_.ws,
                       {ctx_.cfg.max_frame_bytes, ctx_.cfg.max_queued_frames,
                        ctx_.cfg.max_queued_bytes},
                       ctx_.registry);

@@ -60,6 +60,9 @@ public:
   virtual void send_all(std::vector<std::string> frames) = 0;
   // Sends `code` after every frame queued before it, then closes.
   virtual void close(std::uint16_t code, std::string reason) = 0;
+  // Cuts the socket at once, without a closing handshake (the node is
+  // stopping and cannot wait for a silent peer); the session is told.
+  virtual void abort() = 0;
   virtual const std::string& peer() const = 0;
 };
 

@@ -20,16 +20,23 @@ void connection_registry::remove(const ws_link* link) {
   links_.erase(link);
 }
 
-void connection_registry::close_all(std::uint16_t code, const std::string& reason) {
+std::vector<std::shared_ptr<ws_link>> connection_registry::open_links() const {
   std::vector<std::shared_ptr<ws_link>> open;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    for (auto& [ptr, weak] : links_)
-      if (auto link = weak.lock())
-        open.push_back(std::move(link));
-  }
-  for (auto& link : open)
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto& [ptr, weak] : links_)
+    if (auto link = weak.lock())
+      open.push_back(std::move(link));
+  return open;
+}
+
+void connection_registry::close_all(std::uint16_t code, const std::string& reason) {
+  for (auto& link : open_links())
     link->close(code, reason);
+}
+
+void connection_registry::abort_all() {
+  for (auto& link : open_links())
+    link->abort();
 }
 
 std::size_t connection_registry::size() const {
@@ -107,6 +114,12 @@ void listener::stop() {
   auto& d = *impl_;
   if (d.threads.empty())
     return;
+  // Peers that did not answer the closing handshake in time are cut off,
+  // so that every session learns its connection ended before the Asio
+  // threads stop (a session left waiting would keep the node from exiting).
+  d.registry->abort_all();
+  for (int i = 0; i < 100 && d.registry->size() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   d.work.reset();
   d.ioc.stop();
   for (auto& t : d.threads)

@@ -21,9 +21,12 @@ public:
   void add(const std::shared_ptr<ws_link>& link);
   void remove(const ws_link* link);
   void close_all(std::uint16_t code, const std::string& reason);
+  void abort_all();
   std::size_t size() const;
 
 private:
+  std::vector<std::shared_ptr<ws_link>> open_links() const;
+
   mutable std::mutex mtx_;
   std::unordered_map<const ws_link*, std::weak_ptr<ws_link>> links_;
 };

@@ -2,86 +2,98 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
-#include <optional>
 #include <string_view>
 #include <vector>
 
-#include "net/coalescing_socket.hpp"
 #include "net/json_out.hpp"
 #include "net/listener.hpp"
 #include "net/metrics.hpp"
+#include "net/ws_framing.hpp"
+#include "net/ws_reader.hpp"
 
 namespace parley::net {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
 
 namespace {
 
-// Frames arrive in pieces of at most this size, so an oversize frame can be
-// skipped without ever holding it whole.
-constexpr std::size_t read_chunk = 64 * 1024;
-// Past this a frame is not a mistake but abuse: Beast closes with 1009.
-constexpr std::size_t hard_frame_limit = 64 * 1024 * 1024;
+// Past this a message is not a mistake but abuse: the connection is closed
+// with 1009. Between the soft limit and this it is skipped and answered.
+constexpr std::size_t hard_message_limit = 64 * 1024 * 1024;
+// How long a closing handshake may take before the socket is cut.
+constexpr auto close_timeout = std::chrono::seconds(5);
+// Each Asio thread reads sockets into one buffer of this size; nothing is
+// held per connection between messages.
+constexpr std::size_t read_buffer_bytes = 64 * 1024;
+// Reads per readiness before other connections on the thread get a turn.
+constexpr int reads_per_turn = 4;
 
+char* thread_read_buffer() {
+  thread_local std::vector<char> buffer(read_buffer_bytes);
+  return buffer.data();
+}
+
+std::string describe_peer(const asio::ip::tcp::socket& socket) {
+  error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  return ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// One connection, on its own strand (the socket's executor): every member
+// is touched only from handlers running there.
+//
+// Reading: the connection waits for the socket to become readable (a small
+// pending operation, no buffer), reads what is there into the thread's
+// buffer and feeds it to its frame reader.
+// Writing: frames are appended to `pending_` and leave together in one
+// write; what arrives during a write leaves with the next.
 class ws_connection final : public ws_link,
+                            public ws_read_events,
                             public std::enable_shared_from_this<ws_connection> {
 public:
   ws_connection(asio::ip::tcp::socket socket, ws_limits limits,
                 std::shared_ptr<connection_registry> registry)
-    : ws_(std::move(socket)), limits_(limits), registry_(std::move(registry)),
-      close_deadline_(ws_.get_executor()) {
-    beast::error_code ec;
-    auto ep = ws_.next_layer().next_layer().remote_endpoint(ec);
-    peer_ = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
-    // Called only from inside Beast's operations on this connection, whose
-    // handlers keep it alive.
-    ws_.next_layer().on_appended([this] { flush(); });
+    : socket_(std::move(socket)), limits_(limits), registry_(std::move(registry)),
+      reader_(limits.max_frame_bytes, hard_message_limit), peer_(describe_peer(socket_)) {
   }
 
-  void start(beast::http::request<beast::http::empty_body> req,
-             const ws_session_factory& factory) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(hard_frame_limit);
-    ws_.async_accept(req, [self = shared_from_this(), factory](beast::error_code ec) {
-      if (ec) {
-        spdlog::info("ws {}: handshake failed: {}", self->peer_, ec.message());
-        return;
-      }
-      self->handlers_ = factory(self);
-      // Control frames are handled by Beast; they still prove the peer is
-      // there (clients that keep alive with protocol pings are not idle).
-      self->ws_.control_callback([weak = std::weak_ptr<ws_connection>(self)](
-                                   websocket::frame_type kind, beast::string_view) {
-        auto me = weak.lock();
-        if (me && kind != websocket::frame_type::close && me->handlers_.on_activity)
-          me->handlers_.on_activity();
-      });
-      self->registry_->add(self);
-      metrics::get().ws_open.fetch_add(1);
-      metrics::get().ws_accepted.fetch_add(1);
-      spdlog::info("ws {}: open", self->peer_);
-      self->read();
-    });
+  void start(std::string_view key, const ws_session_factory& factory) {
+    error_code ec;
+    socket_.non_blocking(true, ec);
+    if (ec) {
+      spdlog::info("ws {}: handshake failed: {}", peer_, ec.message());
+      return;
+    }
+    pending_ = "HTTP/1.1 101 Switching Protocols\r\n"
+               "Upgrade: websocket\r\n"
+               "Connection: Upgrade\r\n"
+               "Sec-WebSocket-Accept: " + websocket_accept(key) + "\r\n\r\n";
+    flush();
+    handlers_ = factory(shared_from_this());
+    registry_->add(shared_from_this());
+    metrics::get().ws_open.fetch_add(1);
+    metrics::get().ws_accepted.fetch_add(1);
+    spdlog::info("ws {}: open", peer_);
+    wait_readable();
   }
+
+  // --- ws_link: called from any thread, posted to the strand ---------------
 
   void send(std::string frame) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(),
-                                    frame = std::move(frame)]() mutable {
+    asio::post(socket_.get_executor(), [self = shared_from_this(),
+                                        frame = std::move(frame)]() mutable {
       self->send_now(frame);
     });
   }
 
-  // One hand-over for many frames (a sync page), and one write for them.
   void send_all(std::vector<std::string> frames) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(),
-                                    frames = std::move(frames)]() mutable {
+    asio::post(socket_.get_executor(), [self = shared_from_this(),
+                                        frames = std::move(frames)]() mutable {
       for (auto& frame : frames)
         self->enqueue(frame);
       self->flush();
@@ -89,12 +101,15 @@ public:
   }
 
   void close(std::uint16_t code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), code,
-                                    reason = std::move(reason)]() mutable {
-      if (self->close_reason_ || self->closed_)
-        return;
-      self->start_close(websocket::close_reason(static_cast<websocket::close_code>(code),
-                                                reason));
+    asio::post(socket_.get_executor(), [self = shared_from_this(), code,
+                                        reason = std::move(reason)]() mutable {
+      self->start_close(code, reason);
+    });
+  }
+
+  void abort() override {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->close_socket("cut off: the node is stopping");
     });
   }
 
@@ -103,63 +118,106 @@ public:
   }
 
 private:
-  void read() {
-    // Between frames a connection holds a small buffer; a large frame
-    // grows it, and it is given back once the frame is handled.
-    auto limit = ws_.is_message_done() ? idle_read_bytes : read_chunk;
-    ws_.async_read_some(buffer_, limit,
-                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                          self->on_read(ec);
-                        });
+  // --- reading ------------------------------------------------------------
+
+  void wait_readable() {
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
   }
 
-  void on_read(beast::error_code ec) {
+  void on_readable(error_code ec) {
     if (ec)
-      return finish(ec);
-    if (buffer_.size() > limits_.max_frame_bytes) {
-      discarding_ = true;
-      buffer_.consume(buffer_.size());
+      return close_socket(ec.message());
+    char* buffer = thread_read_buffer();
+    for (int turn = 0; turn < reads_per_turn; ++turn) {
+      auto n = socket_.read_some(asio::buffer(buffer, read_buffer_bytes), ec);
+      if (ec == asio::error::would_block)
+        break;
+      if (ec)
+        return close_socket(ec == asio::error::eof ? "connection closed by peer" : ec.message());
+      if (!consume(std::string_view(buffer, n)))
+        return; // closing: nothing more is read
+      if (n < read_buffer_bytes)
+        break; // the socket is drained
     }
-    if (ws_.is_message_done()) {
-      if (discarding_) {
-        discarding_ = false;
-        send_now(wire::error_frame("frame_too_large", "frame exceeds 1048576 bytes"));
-      } else if (!ws_.got_text()) {
-        send_now(wire::error_frame("invalid_frame", "binary frames are not accepted"));
-      } else if (handlers_.on_frame) {
-        handlers_.on_frame(beast::buffers_to_string(buffer_.data()));
-      }
-      buffer_.consume(buffer_.size());
-      if (buffer_.capacity() > idle_read_bytes)
-        buffer_.shrink_to_fit();
-    }
-    read();
+    wait_readable();
   }
 
-  void finish(beast::error_code ec) {
-    if (closed_)
-      return;
-    closed_ = true;
-    registry_->remove(this);
-    metrics::get().ws_open.fetch_sub(1);
-    spdlog::info("ws {}: closed ({})", peer_,
-                 ec == websocket::error::closed ? "by peer" : ec.message());
-    if (handlers_.on_closed)
-      handlers_.on_closed();
-    handlers_ = {};
+  // False once nothing more should be read.
+  bool consume(std::string_view bytes) {
+    if (auto violation = reader_.feed(bytes, *this)) {
+      spdlog::info("ws {}: protocol violation ({}), closing with {}", peer_,
+                   violation->reason, violation->code);
+      metrics::get().frame_errors.fetch_add(1);
+      start_close(violation->code, violation->reason);
+      close_when_flushed();
+      return false;
+    }
+    return !peer_closed_;
   }
 
-  // Appends one frame to what leaves with the next write; the caller
-  // flushes. Frames arriving while a write runs wait for it and leave
-  // together after it.
+  // --- ws_read_events -----------------------------------------------------
+
+  void on_text(std::string message) override {
+    if (!close_sent_ && handlers_.on_frame)
+      handlers_.on_frame(std::move(message));
+  }
+
+  void on_binary() override {
+    send_now(wire::error_frame("invalid_frame", "binary frames are not accepted"));
+  }
+
+  void on_oversize() override {
+    send_now(wire::error_frame("frame_too_large", "frame exceeds "
+                                                    + std::to_string(limits_.max_frame_bytes)
+                                                    + " bytes"));
+  }
+
+  // Pings and pongs prove the peer is there, though it sends no frames.
+  void on_ping(std::string_view payload) override {
+    if (!close_sent_) {
+      append_pong_frame(pending_, payload);
+      flush();
+    }
+    note_activity();
+  }
+
+  void on_pong() override {
+    note_activity();
+  }
+
+  // The peer's close: answered with the same code unless we closed first,
+  // then the socket is closed once the answer has left.
+  void on_close(std::optional<std::uint16_t> code, std::string_view) override {
+    peer_closed_ = true;
+    if (!close_sent_) {
+      close_sent_ = true;
+      if (code)
+        append_close_frame(pending_, *code, {});
+      else
+        append_empty_close_frame(pending_);
+      flush();
+    }
+    close_when_flushed();
+  }
+
+  void note_activity() {
+    if (handlers_.on_activity)
+      handlers_.on_activity();
+  }
+
+  // --- writing ------------------------------------------------------------
+
+  // Appends one data frame to what leaves with the next write; the caller
+  // flushes.
   void enqueue(std::string_view frame) {
-    if (closed_ || close_reason_ || !ws_.is_open())
+    if (close_sent_ || socket_closed_)
       return;
-    auto& out = ws_.next_layer();
-    if (out.pending_frames() >= limits_.max_queued_frames
-        || out.unsent_bytes() + frame.size() > limits_.max_queued_bytes)
+    if (pending_frames_ >= limits_.max_queued_frames
+        || pending_.size() + in_flight_.size() + frame.size() > limits_.max_queued_bytes)
       return cut_off_slow_consumer();
-    out.append_frame(frame);
+    append_text_frame(pending_, frame);
+    ++pending_frames_;
   }
 
   void send_now(std::string_view frame) {
@@ -168,65 +226,134 @@ private:
   }
 
   void flush() {
-    auto& out = ws_.next_layer();
-    if (out.flushing() || !out.has_pending())
+    if (flushing_ || pending_.empty() || socket_closed_)
       return;
-    out.async_flush([self = shared_from_this()](beast::error_code ec, std::size_t frames) {
-      if (ec)
-        return; // the read side notices and finishes
-      metrics::get().frames_out.fetch_add(frames);
-      self->flush(); // what arrived during the write
-    });
+    flushing_ = true;
+    in_flight_.swap(pending_);
+    auto frames = std::exchange(pending_frames_, 0);
+    asio::async_write(socket_, asio::buffer(in_flight_),
+                      [self = shared_from_this(), frames](error_code ec, std::size_t) {
+                        self->on_written(ec, frames);
+                      });
   }
+
+  void on_written(error_code ec, std::size_t frames) {
+    flushing_ = false;
+    // An idle connection keeps no buffer (memory per connection is a
+    // figure we are held to).
+    std::string().swap(in_flight_);
+    if (ec)
+      return close_socket("write failed: " + ec.message());
+    metrics::get().frames_out.fetch_add(frames);
+    if (!pending_.empty())
+      return flush();
+    if (close_when_flushed_)
+      close_socket("closed");
+  }
+
+  // --- closing ------------------------------------------------------------
 
   // A consumer this slow reconnects and catches up with `sync`.
   void cut_off_slow_consumer() {
     spdlog::warn("ws {}: send queue full, closing slow consumer", peer_);
     metrics::get().slow_consumers.fetch_add(1);
-    ws_.next_layer().drop_pending();
-    start_close(websocket::close_reason(
-      static_cast<websocket::close_code>(close_code::try_again), "too slow"));
-    // A client that never reads again would never see the close frame:
-    // cut the socket if the close has not completed in time.
-    close_deadline_.expires_after(std::chrono::seconds(5));
-    close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec && !self->closed_) {
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).close(ignored);
-      }
+    pending_.clear();
+    pending_frames_ = 0;
+    start_close(close_code::try_again, "too slow");
+  }
+
+  // Our close frame leaves after every frame queued before it; the peer's
+  // answer completes the handshake. A peer that never answers (or never
+  // reads) is cut off after the close timeout.
+  void start_close(std::uint16_t code, std::string_view reason) {
+    if (close_sent_ || socket_closed_)
+      return;
+    close_sent_ = true;
+    append_close_frame(pending_, code, reason);
+    flush();
+    deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    deadline_->expires_after(close_timeout);
+    deadline_->async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec)
+        self->close_socket("closing handshake timed out");
     });
   }
 
-  // The close frame is appended behind every frame already queued, so it
-  // leaves after them.
-  void start_close(websocket::close_reason reason) {
-    close_reason_ = std::move(reason);
-    ws_.async_close(*close_reason_, [self = shared_from_this()](beast::error_code) {});
+  void close_when_flushed() {
+    close_when_flushed_ = true;
+    if (!flushing_ && pending_.empty())
+      close_socket("closed");
   }
 
-  static constexpr std::size_t idle_read_bytes = 512;
+  // The one way a connection ends: the session hears of it exactly once.
+  void close_socket(const std::string& why) {
+    if (socket_closed_)
+      return;
+    socket_closed_ = true;
+    error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (deadline_)
+      deadline_->cancel();
+    registry_->remove(this);
+    metrics::get().ws_open.fetch_sub(1);
+    spdlog::info("ws {}: closed ({})", peer_, why);
+    if (handlers_.on_closed)
+      handlers_.on_closed();
+    handlers_ = {}; // they hold the session; the session holds us
+  }
 
-  websocket::stream<coalescing_socket> ws_;
+  asio::ip::tcp::socket socket_;
   ws_limits limits_;
   std::shared_ptr<connection_registry> registry_;
+  ws_reader reader_;
   std::string peer_;
   ws_handlers handlers_;
-  beast::flat_buffer buffer_;
-  bool discarding_ = false;
-  bool closed_ = false;
-  std::optional<websocket::close_reason> close_reason_;
-  asio::steady_timer close_deadline_;
+
+  std::string pending_;   // appended, not yet written
+  std::string in_flight_; // being written
+  std::size_t pending_frames_ = 0;
+  bool flushing_ = false;
+
+  bool close_sent_ = false;
+  bool peer_closed_ = false;
+  bool close_when_flushed_ = false;
+  bool socket_closed_ = false;
+  std::unique_ptr<asio::steady_timer> deadline_; // only while closing
 };
 
 } // namespace
 
+std::optional<http_response> refuse_handshake(
+  const http::request<http::empty_body>& req) {
+  if (req[http::field::host].empty())
+    return error_response(400, "bad_handshake", "the Host header is missing");
+  auto version = req[http::field::sec_websocket_version];
+  if (version.empty())
+    return error_response(400, "bad_handshake", "Sec-WebSocket-Version is missing");
+  if (version != "13") {
+    auto refusal = error_response(426, "unsupported_version",
+                                  "only websocket version 13 is spoken here");
+    refusal.headers.emplace_back("Sec-WebSocket-Version", "13");
+    return refusal;
+  }
+  auto key = req[http::field::sec_websocket_key];
+  if (key.empty())
+    return error_response(400, "bad_handshake", "Sec-WebSocket-Key is missing");
+  if (!valid_websocket_key(std::string_view(key.data(), key.size())))
+    return error_response(400, "bad_handshake",
+                          "Sec-WebSocket-Key is not 16 bytes in base64");
+  return std::nullopt;
+}
+
 void start_websocket(asio::ip::tcp::socket socket,
-                     beast::http::request<beast::http::empty_body> req,
+                     const http::request<http::empty_body>& req,
                      const ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry) {
   auto conn = std::make_shared<ws_connection>(std::move(socket), limits,
                                               std::move(registry));
-  conn->start(std::move(req), factory);
+  auto key = req[http::field::sec_websocket_key];
+  conn->start(std::string_view(key.data(), key.size()), factory);
 }
 
 } // namespace parley::net

@@ -1,12 +1,14 @@
 #pragma once
-// One websocket connection (Beast), run on its own strand: reads frames and
-// hands complete text frames to its session; gathers the frames sent to it
-// in a bounded buffer that leaves in one write (net/coalescing_socket.hpp).
+// One websocket connection, run on its own strand: reads frames (parsed by
+// net/ws_reader.hpp) and hands complete text messages to its session;
+// gathers the frames sent to it in a bounded buffer that leaves in one
+// write. Beast has already parsed the upgrade request (net/http_session).
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/empty_body.hpp>
 
 #include <memory>
+#include <optional>
 
 #include "net/http_types.hpp"
 
@@ -20,10 +22,17 @@ struct ws_limits {
   std::size_t max_queued_bytes;
 };
 
-// Takes over an upgraded HTTP socket, answers the handshake and starts
-// reading. `registry` tracks it so shutdown can close it.
+// The HTTP error to answer an upgrade request with, if it is not a valid
+// websocket handshake (RFC 6455 section 4.2.1); Beast has already checked
+// the method, the HTTP version and the Upgrade and Connection headers.
+std::optional<http_response> refuse_handshake(
+  const boost::beast::http::request<boost::beast::http::empty_body>& req);
+
+// Takes over an upgraded HTTP socket whose request passed
+// `refuse_handshake`, answers it and starts reading. `registry` tracks the
+// connection so shutdown can close it.
 void start_websocket(boost::asio::ip::tcp::socket socket,
-                     boost::beast::http::request<boost::beast::http::empty_body> req,
+                     const boost::beast::http::request<boost::beast::http::empty_body>& req,
                      const ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry);
 

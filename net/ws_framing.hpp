@@ -1,8 +1,10 @@
 #pragma once
 // Websocket frames as a server writes them (RFC 6455 section 5.2): never
 // masked, so encoding one is a header and the payload. Parley writes its
-// data frames this way, straight into a connection's outgoing buffer, so
-// that every frame waiting for one connection leaves in one write.
+// frames this way, straight into a connection's outgoing buffer, so that
+// every frame waiting for one connection leaves in one write. Also the
+// opening handshake's key check and answer (section 4.2.2).
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -10,5 +12,16 @@ namespace parley::net {
 
 // Appends one unfragmented text frame carrying `payload` to `out`.
 void append_text_frame(std::string& out, std::string_view payload);
+// The answer to a ping carries its payload back (at most 125 bytes).
+void append_pong_frame(std::string& out, std::string_view payload);
+// A close frame with `code` and a reason cut to fit a control frame.
+void append_close_frame(std::string& out, std::uint16_t code, std::string_view reason);
+// A close frame with no code (the answer to a peer's close that had none).
+void append_empty_close_frame(std::string& out);
+
+// True if `key` is a Sec-WebSocket-Key: 16 bytes in base64 (24 characters).
+bool valid_websocket_key(std::string_view key);
+// The Sec-WebSocket-Accept answer to `key`: base64(SHA-1(key + GUID)).
+std::string websocket_accept(std::string_view key);
 
 } // namespace parley::net

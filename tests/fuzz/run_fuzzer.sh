@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the frame fuzzer for a bounded time on a scratch copy of the seed
+# Runs a fuzzer for a bounded time on a scratch copy of the seed
 # corpus (the repository's corpus is never modified).
 set -euo pipefail
 bin=$1 seeds=$2 seconds=$3
