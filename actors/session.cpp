@@ -3,7 +3,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include <deque>
+#include <list>
 #include <unordered_map>
 
 #include "actors/deadlines.hpp"
@@ -66,9 +66,11 @@ struct session_state {
 
   // Frames wait here while a lookup they depend on is in flight (`busy`
   // counts them; they may nest), so that a device's frames are handled in
-  // the order it sent them.
+  // the order it sent them. A list, because it is almost always empty and
+  // an empty std::deque already holds about 600 bytes (memory per
+  // connection is a figure we are held to).
   int busy = 0;
-  std::deque<wire::parse_result> waiting;
+  std::list<wire::parse_result> waiting;
 
   std::unordered_map<id64, id64> direct_conversations; // peer -> conversation
   std::unordered_map<id64, caf::actor> conversations;
