@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -47,6 +48,9 @@ struct presence_state {
   std::vector<live_session> sessions;
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
   std::vector<id64> blocked; // users this one blocks: they see nothing
+  // Blocks set or lifted while the load runs, applied on top of what it
+  // read (the load may have read the database before they were stored).
+  std::vector<std::pair<id64, bool>> blocks_while_loading;
   steady_clock::time_point unused_since = steady_clock::now();
   static inline const char* name = "presence";
 };
@@ -155,6 +159,13 @@ void on_down(presence_ptr self, const caf::down_msg& dm) {
     st.unused_since = steady_clock::now();
 }
 
+void set_block(presence_state& st, id64 other, bool on) {
+  auto& b = st.blocked;
+  b.erase(std::remove(b.begin(), b.end(), other), b.end());
+  if (on)
+    b.push_back(other);
+}
+
 // --- stored state ------------------------------------------------------------------
 
 void load(presence_ptr self) {
@@ -168,6 +179,8 @@ void load(presence_ptr self) {
                                                          : st.privacy_set_while_loading;
         st.flushed = rec.last_seen;
         st.blocked = rec.blocked;
+        for (auto [other, on] : std::exchange(st.blocks_while_loading, {}))
+          set_block(st, other, on);
         seen(st, rec.last_seen);
         tell_all(self);
       },
@@ -289,10 +302,10 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
     [=](privacy_atom, const std::string& setting) { change_privacy(self, setting); },
     [=](contacts_atom) { contacts_changed(self); },
     [=](block_atom, id64 other, bool on) {
-      auto& b = self->state.blocked;
-      b.erase(std::remove(b.begin(), b.end(), other), b.end());
-      if (on)
-        b.push_back(other);
+      auto& st = self->state;
+      if (!st.loaded)
+        st.blocks_while_loading.emplace_back(other, on);
+      set_block(st, other, on);
       tell_all(self);
     },
     [=](deliver_atom, id64 except_device, const std::string& frame) {

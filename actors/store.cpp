@@ -113,11 +113,13 @@ public:
   }
 
   // Runs a read that may find nothing (`fn` returns an optional): its value,
-  // `missing` when it found nothing, or the database failure.
-  template <class F>
+  // `missing` when it found nothing, or the database failure. Reads that
+  // need no common snapshot pass `pqxx::nontransaction`: each statement
+  // then runs alone, without the BEGIN and COMMIT round trips.
+  template <class Tx = pqxx::read_transaction, class F>
   auto find(errc missing, F&& fn)
-    -> caf::expected<typename decltype(fn(std::declval<pqxx::read_transaction&>()))::value_type> {
-    auto found = run<pqxx::read_transaction>(std::forward<F>(fn));
+    -> caf::expected<typename decltype(fn(std::declval<Tx&>()))::value_type> {
+    auto found = run<Tx>(std::forward<F>(fn));
     if (!found)
       return found.error();
     if (!*found)
@@ -179,7 +181,8 @@ public:
   caf::result<identity> authenticate(const std::string& token) {
     if (!credentials::looks_like_token(token))
       return make_error(errc::unauthorized);
-    auto owner = find(errc::unauthorized, [&](auto& tx) {
+    // Every connection starts here: one statement, no transaction around it.
+    auto owner = find<pqxx::nontransaction>(errc::unauthorized, [&](auto& tx) {
       return storage::token_owner_of(tx, credentials::token_digest(token));
     });
     if (!owner)
@@ -406,9 +409,12 @@ public:
 
   // --- presence ----------------------------------------------------------------
 
+  // Every user coming online starts here. Its two reads (last seen and
+  // privacy, then the block list) had a snapshot each under READ COMMITTED
+  // in a transaction too, which only added two round trips.
   caf::result<presence_record> load_presence(id64 user) {
-    auto row = find(errc::no_such_user,
-                    [&](auto& tx) { return storage::load_presence(tx, user); });
+    auto row = find<pqxx::nontransaction>(
+      errc::no_such_user, [&](auto& tx) { return storage::load_presence(tx, user); });
     if (!row)
       return row.error();
     return presence_record{row->last_seen, row->privacy, row->blocked};
