@@ -221,12 +221,9 @@ std::optional<caf::response_promise> take_promise(conv_ptr self, std::uint64_t t
 }
 
 void fail_overdue_persists(conv_ptr self) {
-  auto& st = self->state;
-  st.persist_deadlines.fired();
-  for (auto token : overdue(st.awaiting, steady_clock::now()))
+  self->state.persist_deadlines.sweep(self, self->state.awaiting, [=](std::uint64_t token) {
     take_promise(self, token)->deliver(make_error(caf::sec::request_timeout));
-  if (!st.awaiting.empty())
-    arm_persist_deadlines(self);
+  });
 }
 
 void persist(conv_ptr self, pending_send ps) {

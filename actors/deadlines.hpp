@@ -16,25 +16,6 @@
 
 namespace parley {
 
-class deadline_timer {
-public:
-  // Schedules one `deadline_atom` to `self` after `period`, unless one is
-  // already on its way.
-  template <class Self, class Duration>
-  void arm(Self* self, Duration period) {
-    if (armed_)
-      return;
-    armed_ = true;
-    self->delayed_send(self, period, deadline_atom::value);
-  }
-
-  // Call when `deadline_atom` arrives, before sweeping.
-  void fired() { armed_ = false; }
-
-private:
-  bool armed_ = false;
-};
-
 // Keys of the entries of `pending` (a map whose values have a `due`) that
 // are past due at `now`. Collected first, so that the caller may erase.
 template <class Map>
@@ -46,5 +27,34 @@ std::vector<typename Map::key_type> overdue(const Map& pending,
       out.push_back(key);
   return out;
 }
+
+class deadline_timer {
+public:
+  // Schedules one `deadline_atom` to `self` after `period`, unless one is
+  // already on its way.
+  template <class Self>
+  void arm(Self* self, std::chrono::milliseconds period) {
+    period_ = period;
+    if (armed_)
+      return;
+    armed_ = true;
+    self->delayed_send(self, period, deadline_atom::value);
+  }
+
+  // When `deadline_atom` arrives: `fail(key)` for every entry of `pending`
+  // past due (`fail` removes it), then armed again while any is left.
+  template <class Self, class Map, class Fail>
+  void sweep(Self* self, const Map& pending, Fail fail) {
+    armed_ = false;
+    for (auto key : overdue(pending, std::chrono::steady_clock::now()))
+      fail(key);
+    if (!pending.empty())
+      arm(self, period_);
+  }
+
+private:
+  bool armed_ = false;
+  std::chrono::milliseconds period_{0};
+};
 
 } // namespace parley

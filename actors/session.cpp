@@ -270,12 +270,9 @@ void arm_send_deadlines(session_ptr self) {
 }
 
 void fail_overdue_sends(session_ptr self) {
-  auto& st = self->state;
-  st.send_deadlines.fired();
-  for (auto token : overdue(st.pending, steady_clock::now()))
+  self->state.send_deadlines.sweep(self, self->state.pending, [=](std::uint64_t token) {
     fail_send(self, token, caf::sec::request_timeout);
-  if (!st.pending.empty())
-    arm_send_deadlines(self);
+  });
 }
 
 void issue(session_ptr self, std::uint64_t token) {
