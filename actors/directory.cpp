@@ -155,6 +155,15 @@ caf::actor peer(const directory_state& st, int node) {
   return it == st.peers.end() ? caf::actor{} : it->second;
 }
 
+// The directory of `key`'s home node, another node, for a request relayed
+// there (counted); invalid if that node is not a live member.
+caf::actor home_directory(const directory_state& st, id64 key) {
+  auto dir = peer(st, home_of(st, key));
+  if (dir)
+    metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
+  return dir;
+}
+
 // Errors after which a lookup is worth asking again: the ring is moving.
 bool ring_moving(const caf::error& err) {
   return err == make_error(errc::not_owner) || err == caf::sec::request_receiver_down
@@ -459,7 +468,7 @@ caf::result<bool> route_fault(directory_ptr self, const std::string& kind, id64 
   auto& st = self->state;
   if (kind == "store" || at_home(st, key))
     return inject_fault(self, kind, key);
-  auto dir = peer(st, home_of(st, key));
+  auto dir = home_directory(st, key);
   if (!dir)
     return make_error(errc::not_owner);
   self->delegate(dir, relayed_atom::value, fault_atom::value, kind, key);
@@ -482,10 +491,9 @@ caf::result<caf::message> to_poller(directory_ptr self, const identity& who, Ts&
     self->delegate(poller_for(self, who), std::forward<Ts>(xs)...);
     return caf::delegated<caf::message>{};
   }
-  auto dir = peer(st, home_of(st, who.device_id));
+  auto dir = home_directory(st, who.device_id);
   if (!dir)
     return make_error(errc::not_owner);
-  metrics::get().cluster_remote_sends.fetch_add(1, std::memory_order_relaxed);
   self->delegate(dir, relayed_atom::value, poll_atom::value, who, std::forward<Ts>(xs)...);
   return caf::delegated<caf::message>{};
 }
@@ -510,7 +518,7 @@ caf::result<bool> tell_block(directory_ptr self, id64 conv) {
   auto& st = self->state;
   if (at_home(st, conv))
     return tell_block_here(self, conv);
-  auto dir = peer(st, home_of(st, conv));
+  auto dir = home_directory(st, conv);
   if (!dir)
     return true; // its home is gone: the conversation reloads wherever it restarts
   self->delegate(dir, relayed_atom::value, block_atom::value, conv);

@@ -238,7 +238,7 @@ cluster_view view(membership_ptr self) {
   out.failure_timeout_ms = st.cfg.failure_timeout.count();
   out.vnodes = ring.vnodes();
   auto address = [](const std::string& host, std::uint16_t port) {
-    return host.empty() ? std::string{} : host + ":" + std::to_string(port);
+    return host.empty() ? std::string{} : to_string({host, port});
   };
   out.members.push_back({st.me.node_id, address(st.me.host, st.me.port), "self",
                          st.started_ms, shares[st.me.node_id], 1});
