@@ -17,7 +17,7 @@ struct node_context {
   std::string db_url;
   credentials::argon2_params argon2;
   std::shared_ptr<id_generator> ids;
-  std::size_t message_stores = 2;   // write pool, one per conversation hash
+  std::size_t message_stores = 1;   // write pool, by conversation hash
   std::size_t query_stores = 2;     // reads, logins, sign-ups
   std::size_t max_batch = 512;      // writes per transaction at most
   std::chrono::milliseconds store_timeout{3000};   // conversation → store

@@ -66,6 +66,11 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   app.add_option("--workers", cfg.workers, "CAF scheduler threads")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
+  app.add_option("--write-stores", cfg.write_stores,
+                 "PostgreSQL connections that commit messages and receipts (each a batch"
+                 " per round trip; conversations are hashed onto them)")
+    ->check(CLI::Range(1, 16))
+    ->capture_default_str();
   app.add_option("--db-wait", cfg.db_wait_seconds,
                  "seconds to wait for PostgreSQL at start-up")
     ->check(CLI::Range(0, 3600))

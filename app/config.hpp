@@ -14,6 +14,9 @@ struct parleyd_config {
   int node_id = 1;
   int io_threads = 1;
   int workers = 2;
+  // One is cheapest on a small machine: a single writer collects the
+  // biggest batches, and PostgreSQL's cost is per commit more than per row.
+  int write_stores = 1;
   int db_wait_seconds = 30;
   std::string log_level = "info";
   bool fault_injection = false;

@@ -61,6 +61,7 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->argon2.time_cost = cfg.argon2_time_cost;
   ctx->ids = std::make_shared<id_generator>(cfg.node_id);
   ctx->ids->raise_floor(max_id);
+  ctx->message_stores = static_cast<std::size_t>(cfg.write_stores);
   ctx->fault_injection = cfg.fault_injection;
   ctx->admin_token = cfg.admin_token;
   ctx->rate_per_second = cfg.rate_per_second;

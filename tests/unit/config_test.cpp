@@ -24,6 +24,10 @@ TEST_CASE("flags are parsed") {
   CHECK(c.listen_port == 9000);
   CHECK(c.db_url == "postgresql://u@h:1/d");
   CHECK(c.node_id == 7);
+  CHECK(c.write_stores == 1);
+  auto two = parse({"--db", "x", "--write-stores", "2"});
+  REQUIRE(std::holds_alternative<parleyd_config>(two));
+  CHECK(std::get<parleyd_config>(two).write_stores == 2);
 }
 
 TEST_CASE("--db falls back to DATABASE_URL") {
@@ -47,6 +51,12 @@ TEST_CASE("bad configuration is refused with a reason") {
   CHECK(std::holds_alternative<config_exit>(bad_port));
   auto bad_node = parse({"--db", "x", "--node-id", "5000"});
   CHECK(std::holds_alternative<config_exit>(bad_node));
+  for (auto stores : {"0", "17", "two"}) {
+    auto bad_stores = parse({"--db", "x", "--write-stores", stores});
+    REQUIRE(std::holds_alternative<config_exit>(bad_stores));
+    CHECK(std::get<config_exit>(bad_stores).code == 2);
+    CHECK(std::get<config_exit>(bad_stores).text.find("--write-stores") != std::string::npos);
+  }
   auto unknown = parse({"--db", "x", "--frobnicate"});
   CHECK(std::holds_alternative<config_exit>(unknown));
   auto version = parse({"--version"});
