@@ -1,5 +1,7 @@
 #include "net/json_out.hpp"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 namespace parley::wire {
@@ -8,20 +10,158 @@ using json = nlohmann::json;
 
 namespace {
 
-json message_fields(const stored_message& m) {
-  json j{{"msg_id", id_to_string(m.msg_id)},
-         {"conversation", id_to_string(m.conversation)},
-         {"seq", m.seq},
-         {"from", id_to_string(m.from)},
-         {"from_device", id_to_string(m.from_device)},
-         {"ts", m.ts},
-         {"body", m.body}};
+// The frames every message produces (message, ack, receipt, typing,
+// presence) are written straight into one string: building an nlohmann
+// object first cost a map node and a string per field, most of the
+// allocations on the send path. Keys go out in the order nlohmann's sorted
+// objects used, so the text is byte for byte what the rarer frames below
+// still get from nlohmann (tests/unit/json_out_test.cpp compares the two).
+class object_writer {
+public:
+  explicit object_writer(std::size_t expected_size) {
+    out_.reserve(expected_size);
+    out_ += '{';
+  }
+  object_writer& text(std::string_view key, std::string_view value) {
+    append_key(key);
+    append_json_string(out_, value);
+    return *this;
+  }
+  object_writer& id(std::string_view key, id64 value) {
+    append_key(key);
+    out_ += '"';
+    append_number(value);
+    out_ += '"';
+    return *this;
+  }
+  object_writer& number(std::string_view key, std::int64_t value) {
+    append_key(key);
+    append_number(value);
+    return *this;
+  }
+  object_writer& boolean(std::string_view key, bool value) {
+    append_key(key);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  object_writer& null(std::string_view key) {
+    append_key(key);
+    out_ += "null";
+    return *this;
+  }
+  // `value` must already be compact JSON text.
+  object_writer& raw(std::string_view key, std::string_view value) {
+    append_key(key);
+    out_ += value;
+    return *this;
+  }
+  std::string finish() { // the writer is done with after this
+    out_ += '}';
+    return std::move(out_);
+  }
+
+private:
+  void append_key(std::string_view key) { // our own keys: nothing to escape
+    if (out_.size() > 1)
+      out_ += ',';
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+  }
+  template <class Int>
+  void append_number(Int value) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out_.append(digits, end);
+  }
+
+  std::string out_;
+};
+
+// Fields in nlohmann's (sorted) key order; `type` is the frame's, if any.
+std::string message_text(const stored_message& m, std::string_view type) {
+  object_writer w{m.body.size() + 160};
+  w.text("body", m.body);
   if (m.system)
-    j["body_type"] = "system";
-  return j;
+    w.text("body_type", "system");
+  w.id("conversation", m.conversation)
+    .id("from", m.from)
+    .id("from_device", m.from_device)
+    .id("msg_id", m.msg_id)
+    .number("seq", m.seq)
+    .number("ts", m.ts);
+  if (!type.empty())
+    w.text("type", type);
+  return w.finish();
+}
+
+// Length of the well-formed UTF-8 sequence at `s[i]` (Unicode table 3-7:
+// no overlongs, no surrogates, nothing above U+10FFFF), or the negated
+// number of bytes that began one before it broke (at least 1).
+int utf8_sequence(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto lead = byte(i);
+  int length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
+  if (length == 0)
+    return -1;
+  unsigned char low = 0x80, high = 0xBF; // the second byte's range
+  if (lead == 0xE0)
+    low = 0xA0;
+  else if (lead == 0xED)
+    high = 0x9F;
+  else if (lead == 0xF0)
+    low = 0x90;
+  else if (lead == 0xF4)
+    high = 0x8F;
+  for (int k = 1; k < length; ++k) {
+    if (i + k >= s.size())
+      return -k;
+    auto c = byte(i + k);
+    if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xBF))
+      return -k;
+  }
+  return length;
 }
 
 } // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      auto length = utf8_sequence(text, i);
+      if (length > 0) {
+        out.append(text.data() + i, length);
+        i += length;
+      } else {
+        out += "\xEF\xBF\xBD"; // U+FFFD for the broken sequence
+        i += -length;
+      }
+      continue;
+    }
+    ++i;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
 
 json ids_json(const std::vector<id64>& ids) {
   auto out = json::array();
@@ -52,46 +192,52 @@ std::string ready_frame(id64 user, id64 device) {
 
 std::string ack_frame(std::string_view client_id, id64 msg_id, id64 conversation,
                       std::int64_t seq, std::int64_t ts) {
-  return dump(json{{"type", "ack"},
-              {"id", raw(client_id)},
-              {"msg_id", id_to_string(msg_id)},
-              {"conversation", id_to_string(conversation)},
-              {"seq", seq},
-              {"ts", ts}});
+  return object_writer{128 + client_id.size()}
+    .id("conversation", conversation)
+    .raw("id", client_id)
+    .id("msg_id", msg_id)
+    .number("seq", seq)
+    .number("ts", ts)
+    .text("type", "ack")
+    .finish();
 }
 
 std::string message_frame(const stored_message& m) {
-  auto j = message_fields(m);
-  j["type"] = "message";
-  return dump(j);
+  return message_text(m, "message");
 }
 
 std::string message_object(const stored_message& m) {
-  return dump(message_fields(m));
+  return message_text(m, {});
 }
 
 std::string receipt_notice(id64 conversation, id64 user, std::string_view status,
                           std::int64_t up_to, std::int64_t ts) {
-  return dump(json{{"type", "receipt"},
-              {"conversation", id_to_string(conversation)},
-              {"user", id_to_string(user)},
-              {"status", status},
-              {"up_to", up_to},
-              {"ts", ts}});
+  return object_writer{128}
+    .id("conversation", conversation)
+    .text("status", status)
+    .number("ts", ts)
+    .text("type", "receipt")
+    .number("up_to", up_to)
+    .id("user", user)
+    .finish();
 }
 
 std::string typing_notice(id64 conversation, id64 user, bool active) {
-  return dump(json{{"type", "typing"},
-              {"conversation", id_to_string(conversation)},
-              {"user", id_to_string(user)},
-              {"active", active}});
+  return object_writer{96}
+    .boolean("active", active)
+    .id("conversation", conversation)
+    .text("type", "typing")
+    .id("user", user)
+    .finish();
 }
 
 std::string presence_frame(id64 user, bool online, std::int64_t last_seen) {
-  return dump(json{{"type", "presence"},
-              {"user", id_to_string(user)},
-              {"online", online},
-              {"last_seen", last_seen > 0 ? json(last_seen) : json(nullptr)}});
+  object_writer w{80};
+  if (last_seen > 0)
+    w.number("last_seen", last_seen);
+  else
+    w.null("last_seen");
+  return w.boolean("online", online).text("type", "presence").id("user", user).finish();
 }
 
 std::string system_body(std::string_view event, id64 by, const std::vector<id64>& users,

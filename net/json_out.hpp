@@ -23,6 +23,11 @@ struct stored_message {
   bool system = false; // written by the server: a membership change
 };
 
+// `text` as a JSON string literal appended to `out`: what nlohmann's dump
+// writes with `error_handler_t::replace` (UTF-8 kept, control characters
+// escaped, each broken UTF-8 sequence replaced by one U+FFFD).
+void append_json_string(std::string& out, std::string_view text);
+
 std::string ready_frame(id64 user, id64 device);
 // `client_id` is the JSON text of the client's id, echoed verbatim.
 std::string ack_frame(std::string_view client_id, id64 msg_id, id64 conversation,
