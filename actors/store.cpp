@@ -598,8 +598,10 @@ public:
     st.batch.clear();
     auto started = steady_clock::now();
     std::vector<caf::expected<persist_result>> results(jobs.size(), persist_result{});
+    bool alone = only_plain_messages(jobs);
     auto write_batch = [&](pqxx::transaction_base& tx) {
-      insert_messages(tx, jobs, results);
+      insert_messages(tx, jobs, results,
+                      alone ? storage::insert_mode::optimistic : storage::insert_mode::checked);
       for (std::size_t i = 0; i < jobs.size(); ++i)
         if (!std::holds_alternative<persist_job>(jobs[i]))
           results[i] = apply(tx, jobs[i]);
@@ -610,8 +612,8 @@ public:
     // trip instead of three (BEGIN, INSERT, COMMIT). Redone after a broken
     // connection, it is still exactly once: the insert is idempotent by
     // client id. Anything else needs a transaction around its statements.
-    auto committed = only_plain_messages(jobs) ? run<pqxx::nontransaction>(write_batch)
-                                               : run<pqxx::work>(write_batch);
+    auto committed = alone ? run<pqxx::nontransaction>(write_batch)
+                           : run<pqxx::work>(write_batch);
     if (!committed && committed.error() == make_error(errc::internal)) {
       // One bad write must not sink the others: redo them one by one.
       for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -646,7 +648,8 @@ private:
   // change never shares a batch with a later message of its conversation
   // (the conversation actor holds sends back until the change committed).
   static void insert_messages(pqxx::transaction_base& tx, const std::vector<write_job>& jobs,
-                              std::vector<caf::expected<persist_result>>& results) {
+                              std::vector<caf::expected<persist_result>>& results,
+                              storage::insert_mode mode) {
     std::vector<std::size_t> at;
     std::vector<storage::message_to_insert> rows;
     for (std::size_t i = 0; i < jobs.size(); ++i)
@@ -656,7 +659,7 @@ private:
       }
     if (rows.empty())
       return;
-    auto outcomes = storage::insert_messages(tx, rows);
+    auto outcomes = storage::insert_messages(tx, rows, mode);
     for (std::size_t k = 0; k < at.size(); ++k)
       results[at[k]] =
         persisted(tx, std::get<persist_job>(jobs[at[k]]), std::move(outcomes[k]));

@@ -110,6 +110,12 @@ constexpr statement statements[] = {
    " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
    " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"
    " ON CONFLICT DO NOTHING RETURNING msg_id"},
+  // The same without the arbiter checks: the first try (insert_mode).
+  {"insert_new_messages",
+   "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
+   " sender_device, client_id, ts, body, system, withheld)"
+   " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
+   " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"},
   {"message_by_client_id",
    "SELECT msg_id, conversation_id, seq, ts, body, system FROM messages"
    " WHERE sender_device = $1 AND client_id = $2"},

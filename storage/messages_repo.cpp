@@ -117,10 +117,22 @@ insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m
   return not_inserted(tx, m, client_id);
 }
 
-std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
-                                           const std::vector<message_to_insert>& batch) {
+namespace {
+
+// The batch's columns as PostgreSQL array literals, for unnest().
+struct batch_columns {
+  explicit batch_columns(const std::vector<message_to_insert>& batch);
+  pqxx::result exec(pqxx::transaction_base& tx, const char* statement) {
+    return tx.exec_prepared(statement, msg_id.literal(), conversation.literal(),
+                            seq.literal(), sender.literal(), device.literal(),
+                            client_id.literal(), ts.literal(), body.literal(),
+                            system.literal(), withheld.literal());
+  }
   int_array msg_id, conversation, seq, sender, device, ts, system, withheld;
   text_array client_id, body;
+};
+
+batch_columns::batch_columns(const std::vector<message_to_insert>& batch) {
   for (auto& b : batch) {
     auto& m = *b.msg;
     msg_id.add(m.msg_id);
@@ -134,10 +146,27 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
     system.add(m.system);
     withheld.add(b.withheld);
   }
-  auto r = tx.exec_prepared("insert_messages", msg_id.literal(), conversation.literal(),
-                            seq.literal(), sender.literal(), device.literal(),
-                            client_id.literal(), ts.literal(), body.literal(),
-                            system.literal(), withheld.literal());
+}
+
+} // namespace
+
+std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
+                                           const std::vector<message_to_insert>& batch,
+                                           insert_mode mode) {
+  batch_columns columns{batch};
+  if (mode == insert_mode::optimistic) {
+    try {
+      columns.exec(tx, "insert_new_messages");
+      std::vector<insert_result> out;
+      out.reserve(batch.size());
+      for (auto& b : batch)
+        out.push_back({insert_outcome::inserted, *b.msg});
+      return out;
+    } catch (const pqxx::unique_violation&) {
+      // Nothing of the statement stayed: sort the batch out row by row.
+    }
+  }
+  auto r = columns.exec(tx, "insert_messages");
   std::unordered_set<id64> inserted;
   for (const auto& row : r)
     inserted.insert(row[0].as<id64>());

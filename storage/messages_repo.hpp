@@ -90,10 +90,20 @@ struct message_to_insert {
   bool withheld;
 };
 
+// How a batch goes in. `checked`: INSERT ... ON CONFLICT DO NOTHING, whose
+// arbiter check probes every unique index for every row before inserting
+// it (a third of PostgreSQL's CPU for a batch, measured). `optimistic`: a
+// plain INSERT first, which meets each unique index once, while inserting;
+// only if that fails (a retried client id, a seq another owner took: rare)
+// does the batch go again, checked. Optimistic needs a statement that is
+// its own transaction: a failed statement would abort an enclosing one.
+enum class insert_mode { checked, optimistic };
+
 // The same for a whole batch, in one statement (one round trip to
 // PostgreSQL instead of one per message); results in the batch's order.
 std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
-                                           const std::vector<message_to_insert>& batch);
+                                           const std::vector<message_to_insert>& batch,
+                                           insert_mode mode = insert_mode::checked);
 
 // Newest first, seq < before.
 // What `reader` may see of a conversation: within `visible`, without the
