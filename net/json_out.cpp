@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net/utf8.hpp"
+
 namespace parley::wire {
 
 using json = nlohmann::json;
@@ -95,34 +97,6 @@ std::string message_text(const stored_message& m, std::string_view type) {
   return w.finish();
 }
 
-// Length of the well-formed UTF-8 sequence at `s[i]` (Unicode table 3-7:
-// no overlongs, no surrogates, nothing above U+10FFFF), or the negated
-// number of bytes that began one before it broke (at least 1).
-int utf8_sequence(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  auto lead = byte(i);
-  int length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
-  if (length == 0)
-    return -1;
-  unsigned char low = 0x80, high = 0xBF; // the second byte's range
-  if (lead == 0xE0)
-    low = 0xA0;
-  else if (lead == 0xED)
-    high = 0x9F;
-  else if (lead == 0xF0)
-    low = 0x90;
-  else if (lead == 0xF4)
-    high = 0x8F;
-  for (int k = 1; k < length; ++k) {
-    if (i + k >= s.size())
-      return -k;
-    auto c = byte(i + k);
-    if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xBF))
-      return -k;
-  }
-  return length;
-}
-
 } // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -131,7 +105,7 @@ void append_json_string(std::string& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      auto length = utf8_sequence(text, i);
+      auto length = net::utf8_sequence(text, i);
       if (length > 0) {
         out.append(text.data() + i, length);
         i += length;
@@ -177,7 +151,7 @@ std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// Parses JSON text we produced ourselves (a client id echoed back).
+// Parses JSON text we produced ourselves (the id an error refers to).
 json raw(std::string_view text) {
   return json::parse(text.begin(), text.end(), nullptr, false);
 }

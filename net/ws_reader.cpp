@@ -235,44 +235,4 @@ std::optional<ws_violation> ws_reader::finish_control(ws_read_events& out) {
   return std::nullopt;
 }
 
-bool valid_utf8(std::string_view text) {
-  auto n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    std::uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false; // continuation byte, overlong 2-byte lead, or past U+10FFFF
-    }
-    if (n - i < len)
-      return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      auto b = static_cast<unsigned char>(text[i + k]);
-      if ((b & 0xc0) != 0x80)
-        return false;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-      return false; // overlong, or a UTF-16 surrogate
-    if (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
-      return false;
-    i += len;
-  }
-  return true;
-}
-
 } // namespace parley::net

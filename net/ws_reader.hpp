@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/utf8.hpp"
+
 namespace parley::net {
 
 // What the connection does with what the reader found.
@@ -86,9 +88,5 @@ private:
 
   bool done_ = false;
 };
-
-// True if `text` is well-formed UTF-8 (no overlong forms, no surrogates,
-// nothing above U+10FFFF).
-bool valid_utf8(std::string_view text);
 
 } // namespace parley::net
