@@ -50,12 +50,21 @@ class Postgres:
             with open(f"{self.dir}/data/pg_hba.conf", "a") as f:
                 f.write("\n".join(hba) + "\n")
         self.start()
-        subprocess.run(_as_pg([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port),
-                               "-U", self.user, "parley"]), check=True)
+        self.create_database("parley")
 
     @property
     def url(self):
-        return f"postgresql://{self.user}@127.0.0.1:{self.port}/parley"
+        return self.url_of("parley")
+
+    def url_of(self, database):
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name):
+        """An empty database of its own (for a node no other test shares);
+        returns its URL."""
+        subprocess.run(_as_pg([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port),
+                               "-U", self.user, name]), check=True)
+        return self.url_of(name)
 
     def start(self):
         subprocess.run(_as_pg([f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-l",
@@ -68,8 +77,8 @@ class Postgres:
                                "-w", "stop"]), check=False, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
 
-    def query(self, sql, *args):
-        with psycopg2.connect(self.url) as conn, conn.cursor() as cur:
+    def query(self, sql, *args, database="parley"):
+        with psycopg2.connect(self.url_of(database)) as conn, conn.cursor() as cur:
             cur.execute(sql, args)
             return cur.fetchall() if cur.description else None
 

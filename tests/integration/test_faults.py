@@ -114,3 +114,53 @@ async def stream_bodies(client, to, count, body):
         if i % 50 == 49:
             acks += await client.collect("ack", 50, timeout=30)
     return acks
+
+
+def test_several_write_stores_one_killed_mid_stream(pg):
+    """--write-stores 3: conversations are hashed onto three PostgreSQL
+    connections that commit side by side; killing one conversation's store
+    mid-stream loses and duplicates nothing there or anywhere else."""
+    from harness import Parleyd
+    database = "three_stores"
+    node = Parleyd(pg.create_database(database),
+                   extra=["--enable-fault-injection", "--write-stores", "3"])
+    pairs, per_pair = 30, 40
+    try:
+        senders = [new_user(node.base) for _ in range(pairs)]
+        recipients = [new_user(node.base) for _ in range(pairs)]
+
+        async def main():
+            clients = [await Client.connect(node, s["token"]) for s in senders]
+            warm = [await c.send_message(f"w{i}", "warmup", to=r["user_id"])
+                    for i, (c, r) in enumerate(zip(clients, recipients))]
+            victim = warm[0]["conversation"]
+            killed = []
+
+            async def inject(acked_count):
+                if acked_count == per_pair // 2:
+                    killed.append(kill(node, "store", victim))
+
+            results = await asyncio.gather(*[
+                stream(c, r["user_id"], per_pair, f"p{i}-", window=10, timeout=120,
+                       on_progress=inject if i == 0 else None)
+                for i, (c, r) in enumerate(zip(clients, recipients))])
+            for c in clients:
+                await c.close()
+            assert killed == [True]
+            return warm, results
+
+        warm, results = run(main())
+        # Every store committed something: one PostgreSQL session per write
+        # store, plus the query stores (two), none of them shared.
+        sessions = pg.query("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                            database)[0][0]
+        assert sessions >= 5, f"{sessions} sessions: the three write stores were not all used"
+        for i, acks in enumerate(results):
+            stored = pg.query("SELECT client_id, seq FROM messages WHERE conversation_id = %s",
+                              int(warm[i]["conversation"]), database=database)
+            client_ids = [cid.strip('"') for cid, _ in stored]
+            assert sorted(client_ids) == sorted([f"w{i}", *acks]), f"pair {i}"
+            assert sorted(seq for _, seq in stored) == list(range(1, per_pair + 2)), f"pair {i}"
+    finally:
+        node.stop()
+

@@ -3,17 +3,11 @@ safe when two nodes start on the same empty database at once."""
 import subprocess
 import threading
 
-from harness import PG_BIN, Parleyd, _as_pg, http, new_user
-
-
-def fresh_database(pg, name):
-    subprocess.run(_as_pg([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(pg.port),
-                           "-U", pg.user, name]), check=True)
-    return pg.url.rsplit("/", 1)[0] + "/" + name
+from harness import Parleyd, http, new_user
 
 
 def test_applied_once_and_recorded(pg):
-    url = fresh_database(pg, "migrate_once")
+    url = pg.create_database("migrate_once")
     node = Parleyd(url)
     try:
         assert "applied migration 1" in node.read_log()
@@ -31,7 +25,7 @@ def test_applied_once_and_recorded(pg):
 
 
 def test_two_nodes_migrate_at_once(pg):
-    url = fresh_database(pg, "migrate_race")
+    url = pg.create_database("migrate_race")
     nodes, errors = [], []
 
     def start(node_id):
