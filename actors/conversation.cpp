@@ -12,6 +12,7 @@
 
 #include "actors/deadlines.hpp"
 #include "actors/messages.hpp"
+#include "actors/routes.hpp"
 #include "net/json_out.hpp"
 
 namespace parley {
@@ -73,6 +74,7 @@ struct conversation_state {
   // The ring moved this conversation to another node: finish what is in
   // flight here, turn new work away (its senders retry at the new home).
   bool leaving = false;
+  route_table<caf::actor> routes; // straight to presence actors (fan_out_frame)
   static inline const char* name = "conversation";
 };
 
@@ -148,11 +150,44 @@ void after_load(conv_ptr self, std::function<void()> ok,
       });
 }
 
+// --- fan-out ---------------------------------------------------------------------
+
+// Sends `deliver` (deliver_atom, except_device, frame[, push_note]) to the
+// presence actors of `users`. The directory is one actor for the whole node,
+// so frames skip it where they can: straight to a presence actor on this
+// node that it named before (actors/routes.hpp says when that keeps them in
+// order). The rest go through it: users homed on another node, and users
+// with no presence actor (no live device: the directory asks for a push).
+void fan_out_frame(conv_ptr self, const std::vector<id64>& users, caf::message deliver) {
+  auto& st = self->state;
+  auto through_directory = st.routes.split(
+    users, [&](const caf::actor& presence) { self->send(presence, deliver); });
+  if (through_directory.empty())
+    return;
+  // A presence actor named here is monitored: once it dies (retired, moved
+  // to another node, killed), its user's frames go through the directory
+  // again, which knows its successor.
+  auto learned = [=](const caf::actor& presence) { self->monitor(presence); };
+  self->request(st.directory, caf::infinite, route_atom::value, through_directory,
+                std::move(deliver))
+    .then(
+      [=](const std::vector<caf::actor>& found) {
+        self->state.routes.answered(through_directory, found, learned);
+      },
+      [=](caf::error&) { self->state.routes.answered(through_directory, {}, learned); });
+}
+
+void forget_route(conv_ptr self, const caf::actor_addr& presence) {
+  self->state.routes.forget_if(
+    [&](const caf::actor& known) { return known.address() == presence; });
+}
+
 // The note lets a recipient's presence actor ask for a push notification
 // when none of their devices is live.
-void fan_out_to(conv_ptr self, const wire::stored_message& m, std::vector<id64> users) {
-  self->send(self->state.directory, fanout_atom::value, std::move(users), m.from_device,
-             wire::message_frame(m), push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts});
+void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users) {
+  fan_out_frame(self, users,
+                caf::make_message(deliver_atom::value, m.from_device, wire::message_frame(m),
+                                  push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts}));
 }
 
 void fan_out(conv_ptr self, const wire::stored_message& m) {
@@ -339,8 +374,8 @@ void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
           auto frame = wire::receipt_notice(st.id, update.user,
                                            update.read ? "read" : "delivered",
                                            update.up_to, unix_now_ms());
-          self->send(st.directory, fanout_atom::value, std::move(recipients),
-                     update.device, frame);
+          fan_out_frame(self, recipients,
+                        caf::make_message(deliver_atom::value, update.device, frame));
         }
         rp.deliver(true);
       },
@@ -353,8 +388,9 @@ void relay_typing(conv_ptr self, id64 user, bool active) {
   for (auto& m : st.info.members)
     if (m.user_id != user)
       others.push_back(m.user_id);
-  self->send(st.directory, fanout_atom::value, std::move(others), id64{0},
-             wire::typing_notice(st.id, user, active));
+  fan_out_frame(self, others,
+                caf::make_message(deliver_atom::value, id64{0},
+                                  wire::typing_notice(st.id, user, active)));
 }
 
 void arm_typing_timer(conv_ptr self, milliseconds after) {
@@ -598,6 +634,8 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.store.address())
       on_store_lost(self, dm.reason);
+    else
+      forget_route(self, dm.source);
   });
   self->delayed_send(self, ctx->conversation_idle / 2, tick_atom::value);
   auto touch = [=] { self->state.last_active = steady_clock::now(); };

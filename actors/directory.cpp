@@ -96,10 +96,13 @@ caf::actor presence_for(directory_ptr self, id64 user) {
   });
 }
 
-// A device's session attaches to its user's presence actor on this node.
-caf::actor attach_here(directory_ptr self, id64 user, id64 device, const caf::actor& session) {
+// A device's session attaches to its user's presence actor on this node;
+// `link` is its websocket when the session is on this node too (see
+// session_link), else null.
+caf::actor attach_here(directory_ptr self, id64 user, id64 device, const caf::actor& session,
+                       const session_link& link) {
   auto presence = presence_for(self, user);
-  self->send(presence, online_atom::value, device, session);
+  self->send(presence, online_atom::value, device, session, link);
   return presence;
 }
 
@@ -314,10 +317,10 @@ void apply_ring(directory_ptr self, const std::vector<node_info>& live) {
 // A message to users' devices, here. Every live session is attached to its
 // user's presence actor, so a user without one has no live device: the
 // push notifier wakes them (never the sender, who just wrote it).
-void deliver_here(directory_ptr self, const std::vector<id64>& users, id64 except_device,
-                  const std::string& frame, const push_note& note) {
+// `msg` is (deliver_atom, except_device, frame, note).
+void deliver_here(directory_ptr self, const std::vector<id64>& users, const caf::message& msg,
+                  const push_note& note) {
   auto& st = self->state;
-  auto msg = caf::make_message(deliver_atom::value, except_device, frame, note);
   for (auto user : users) {
     if (auto it = st.presences.find(user); it != st.presences.end())
       self->send(it->second, msg);
@@ -327,18 +330,51 @@ void deliver_here(directory_ptr self, const std::vector<id64>& users, id64 excep
 }
 
 // A message to users' devices, wherever their presence actors live: the
-// frame crosses to each other node once, not once per user.
-void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 except_device,
-                     const std::string& frame, const push_note& note) {
+// frame crosses to each other node once, not once per user. `msg` is
+// (deliver_atom, except_device, frame, note).
+void deliver_message(directory_ptr self, const std::vector<id64>& users, const caf::message& msg) {
+  auto except_device = msg.get_as<id64>(1);
+  auto& frame = msg.get_as<std::string>(2);
+  auto& note = msg.get_as<push_note>(3);
   for_each_home(
     self, users,
-    [&](const std::vector<id64>& group) {
-      deliver_here(self, group, except_device, frame, note);
-    },
+    [&](const std::vector<id64>& group) { deliver_here(self, group, msg, note); },
     [&](const caf::actor& dir, const std::vector<id64>& group) {
       self->send(dir, relayed_atom::value, fanout_atom::value, group, except_device, frame,
                  note);
     });
+}
+
+void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 except_device,
+                     const std::string& frame, const push_note& note) {
+  deliver_message(self, users, caf::make_message(deliver_atom::value, except_device, frame, note));
+}
+
+// The presence actors of `users` on this node, in order; null for a user
+// with none here.
+std::vector<caf::actor> presences_here(const directory_state& st,
+                                       const std::vector<id64>& users) {
+  std::vector<caf::actor> out;
+  out.reserve(users.size());
+  for (auto user : users) {
+    auto it = st.presences.find(user);
+    out.push_back(it == st.presences.end() ? caf::actor{} : it->second);
+  }
+  return out;
+}
+
+// A conversation's fan-out of `deliver` (deliver_atom, except_device, frame
+// [, push_note]): delivered as any other, then answered with the presence
+// actors it went to here, which the conversation sends to itself from then
+// on. They are named only after the frame was handed to them, so a frame
+// the conversation sends straight afterwards arrives after this one.
+std::vector<caf::actor> route(directory_ptr self, const std::vector<id64>& users,
+                              const caf::message& deliver) {
+  if (deliver.match_elements<deliver_atom, id64, std::string, push_note>())
+    deliver_message(self, users, deliver);
+  else
+    tell_presences(self, users, deliver);
+  return presences_here(self->state, users);
 }
 
 std::vector<caf::actor> subscribe_here(directory_ptr self,
@@ -557,11 +593,13 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       return lookup(self, conv, caf::make_message(relayed_atom::value, conv_atom::value, conv),
                     [=] { return conversation_for(self, conv); });
     },
-    [=](online_atom, id64 user, id64 device, const caf::actor& session) {
+    [=](online_atom, id64 user, id64 device, const caf::actor& session,
+        const session_link& link) {
+      // Relayed to another node without the link, which cannot cross.
       return lookup(self, user,
                     caf::make_message(relayed_atom::value, online_atom::value, user, device,
                                       session),
-                    [=] { return attach_here(self, user, device, session); });
+                    [=] { return attach_here(self, user, device, session, link); });
     },
     [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
         const std::string& frame) {
@@ -572,6 +610,9 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
     [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
         const std::string& frame, const push_note& note) {
       deliver_message(self, users, except_device, frame, note);
+    },
+    [=](route_atom, const std::vector<id64>& users, const caf::message& deliver) {
+      return route(self, users, deliver);
     },
     [=](subscribe_atom, const std::vector<presence_target>& targets, id64 viewer,
         const std::string& viewer_privacy, const caf::actor& session) {
@@ -607,13 +648,15 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       return if_home(self, conv, [&] { return conversation_for(self, conv); });
     },
     [=](relayed_atom, online_atom, id64 user, id64 device, const caf::actor& session) {
-      return if_home(self, user, [&] { return attach_here(self, user, device, session); });
+      return if_home(self, user,
+                     [&] { return attach_here(self, user, device, session, session_link{}); });
     },
     [=](relayed_atom, presence_atom, const std::vector<id64>& users,
         const caf::message& msg) { tell_local_presences(self, users, msg); },
     [=](relayed_atom, fanout_atom, const std::vector<id64>& users, id64 except_device,
         const std::string& frame, const push_note& note) {
-      deliver_here(self, users, except_device, frame, note);
+      deliver_here(self, users, caf::make_message(deliver_atom::value, except_device, frame, note),
+                   note);
     },
     [=](relayed_atom, subscribe_atom, const std::vector<presence_target>& targets,
         id64 viewer, const std::string& viewer_privacy, const caf::actor& session) {

@@ -6,10 +6,18 @@
 //
 // Interface:
 //   (conv_atom, id64 conv)                  -> actor   find or spawn
-//   (online_atom, id64 user, id64 device, actor session) -> actor presence
+//   (online_atom, id64 user, id64 device, actor session, session_link)
+//                                            -> actor presence
 //   (fanout_atom, vector<id64> users, id64 except_device, string frame
 //    [, push_note note])                     to the users' devices; a message
 //                                            carries the note for push
+//   (route_atom, vector<id64> users, id64 except_device, string frame
+//    [, push_note note]) -> vector<actor>    a conversation's fan-out: as
+//                                            fanout_atom, answered with the
+//                                            presence actors it went to on
+//                                            this node (null for the others),
+//                                            which the conversation then
+//                                            sends to itself
 //   (retire_atom, id64 key)                  -> bool    an idle actor leaves
 //   (revoke_atom, id64 user, id64 device)             a device logged out
 //   (subscribe_atom, vector<presence_target>, id64 viewer, string viewer_privacy,

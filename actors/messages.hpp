@@ -1,17 +1,23 @@
 #pragma once
 // The vocabulary actors speak: atoms, request/reply structs and error codes.
 // Every struct has an `inspect` overload so it can cross nodes (issue 5).
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "net/json_out.hpp"
 #include "storage/ids.hpp"
+
+namespace parley::net {
+class ws_link;
+} // namespace parley::net
 
 namespace parley::wire {
 
@@ -60,6 +66,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using conv_atom = caf::atom_constant<caf::atom("conv")>;
 using online_atom = caf::atom_constant<caf::atom("online")>;
 using fanout_atom = caf::atom_constant<caf::atom("fanout")>;
+using route_atom = caf::atom_constant<caf::atom("route")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using fault_atom = caf::atom_constant<caf::atom("fault")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
@@ -253,6 +260,16 @@ struct membership_record {
   std::vector<id64> new_admins; // promoted because no admin was left
 };
 
+// A session's websocket, handed to its user's presence actor when both are
+// on the same node, so that deliveries go from the presence actor straight
+// to the socket's strand instead of through the session actor (one actor
+// hop less per delivered frame). Null for a long-poll device. It never
+// crosses nodes (it cannot be serialised): a presence actor on another node
+// delivers through the session actor.
+struct session_link {
+  std::shared_ptr<net::ws_link> socket;
+};
+
 // What a push notification says about a message (never its body).
 struct push_note {
   id64 conversation = 0;
@@ -387,3 +404,6 @@ typename Inspector::result_type inspect(Inspector& f, presence_view& x) {
 }
 
 } // namespace parley
+
+// Local messages only (see session_link).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::session_link)

@@ -222,7 +222,7 @@ caf::response_promise poll(poller_ptr self, const std::string& after,
 // --- presence and lifetime -------------------------------------------------------------
 
 void attach_presence(poller_ptr self) {
-  presence_watch::attach(self, [] {});
+  presence_watch::attach(self, session_link{}, [] {});
 }
 
 void on_frame(poller_ptr self, const std::string& frame) {

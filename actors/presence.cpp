@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "net/http_types.hpp"
 #include "net/json_out.hpp"
 #include "net/metrics.hpp"
 
@@ -20,6 +21,7 @@ using namespace std::chrono;
 struct live_session {
   id64 device;
   caf::actor session;
+  session_link link; // its websocket, if the session is on this node
 };
 
 // A session watching this user, and what decides whether it may see them.
@@ -110,10 +112,17 @@ void tell_all(presence_ptr self) {
 
 // --- sessions ------------------------------------------------------------------
 
+// Straight to the websocket of a session on this node (the session actor
+// would only pass the frame on); through the session actor otherwise.
 void deliver(presence_ptr self, id64 except_device, const std::string& frame) {
-  for (auto& s : self->state.sessions)
-    if (s.device != except_device)
+  for (auto& s : self->state.sessions) {
+    if (s.device == except_device)
+      continue;
+    if (s.link.socket)
+      s.link.socket->send(frame);
+    else
       self->send(s.session, deliver_atom::value, frame);
+  }
 }
 
 // The user went online or offline: tell the watchers.
@@ -126,11 +135,11 @@ void seen(presence_state& st, std::int64_t ts) {
   st.last_seen = std::max(st.last_seen, ts);
 }
 
-void attach(presence_ptr self, id64 device, const caf::actor& session) {
+void attach(presence_ptr self, id64 device, const caf::actor& session, session_link link) {
   auto& st = self->state;
   self->monitor(session);
   bool was_offline = st.sessions.empty();
-  st.sessions.push_back({device, session});
+  st.sessions.push_back({device, session, std::move(link)});
   seen(st, unix_now_ms());
   if (was_offline)
     announce_change(self);
@@ -282,8 +291,8 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
   load(self);
   self->send(self, tick_atom::value);
   return {
-    [=](online_atom, id64 device, const caf::actor& session) {
-      attach(self, device, session);
+    [=](online_atom, id64 device, const caf::actor& session, const session_link& link) {
+      attach(self, device, session, link);
     },
     [=](offline_atom, std::int64_t last_active) {
       detach(self, caf::actor_cast<caf::actor_addr>(self->current_sender()), last_active);

@@ -490,7 +490,7 @@ void reject_auth(session_ptr self, const caf::error& err) {
 }
 
 void attach_presence(session_ptr self) {
-  presence_watch::attach(self, [=] {
+  presence_watch::attach(self, session_link{self->state.link}, [=] {
     auto& st = self->state;
     st.last_touch_ms = st.last_active_ms;
   });
