@@ -194,6 +194,12 @@ bool is_media_id(std::string_view text) {
 }
 
 parse_result parse_frame(std::string_view text) {
+  if (auto send = read_plain_send(text))
+    return std::move(*send);
+  return parse_frame_with_dom(text);
+}
+
+parse_result parse_frame_with_dom(std::string_view text) {
   if (text.size() > max_frame_bytes)
     return frame_error{"frame_too_large", "frame exceeds 1048576 bytes", {}};
   auto doc = json::parse(text.begin(), text.end(), nullptr, false);

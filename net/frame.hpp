@@ -2,6 +2,7 @@
 // Client → server websocket frames: parsing and validation. Pure functions,
 // no I/O, no actors: unit-tested and fuzzed (tests/fuzz/fuzz_frame.cpp).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -70,7 +71,23 @@ using parse_result = std::variant<frame_error, auth_frame, send_frame,
                                   receipt_frame, sync_frame, typing_frame,
                                   ping_frame, watch_frame>;
 
+// Parses and validates one client frame. A plain `send` (a flat object)
+// is read by read_plain_send without building a JSON document; everything
+// else by parse_frame_with_dom.
 parse_result parse_frame(std::string_view text);
+
+// The common `send` frame read in one pass, without a JSON document (the
+// document was the biggest single cost of Parley's own code per message,
+// docs/benchmarks.md): a flat object of strings, plain integers, true,
+// false and null, with distinct unescaped keys. Anything else, valid or
+// not, gives nullopt and is left to the full parser, so that errors have
+// one home. Where it gives a frame, it is the one parse_frame_with_dom
+// gives (net/plain_send.cpp).
+std::optional<send_frame> read_plain_send(std::string_view text);
+
+// parse_frame through nlohmann's parser alone: every frame kind, every
+// error; the reference read_plain_send is tested against.
+parse_result parse_frame_with_dom(std::string_view text);
 
 const char* to_string(receipt_status status);
 
