@@ -345,11 +345,6 @@ void deliver_message(directory_ptr self, const std::vector<id64>& users, const c
     });
 }
 
-void deliver_message(directory_ptr self, const std::vector<id64>& users, id64 except_device,
-                     const std::string& frame, const push_note& note) {
-  deliver_message(self, users, caf::make_message(deliver_atom::value, except_device, frame, note));
-}
-
 // The presence actors of `users` on this node, in order; null for a user
 // with none here.
 std::vector<caf::actor> presences_here(const directory_state& st,
@@ -606,10 +601,6 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       // One message object shared by every recipient: no copy per user.
       tell_presences(self, users,
                      caf::make_message(deliver_atom::value, except_device, frame));
-    },
-    [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
-        const std::string& frame, const push_note& note) {
-      deliver_message(self, users, except_device, frame, note);
     },
     [=](route_atom, const std::vector<id64>& users, const caf::message& deliver) {
       return route(self, users, deliver);

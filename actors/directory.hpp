@@ -8,9 +8,8 @@
 //   (conv_atom, id64 conv)                  -> actor   find or spawn
 //   (online_atom, id64 user, id64 device, actor session, session_link)
 //                                            -> actor presence
-//   (fanout_atom, vector<id64> users, id64 except_device, string frame
-//    [, push_note note])                     to the users' devices; a message
-//                                            carries the note for push
+//   (fanout_atom, vector<id64> users, id64 except_device, string frame)
+//                                            to the users' devices
 //   (route_atom, vector<id64> users, id64 except_device, string frame
 //    [, push_note note]) -> vector<actor>    a conversation's fan-out: as
 //                                            fanout_atom, answered with the
