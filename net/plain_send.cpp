@@ -28,6 +28,7 @@ struct value {
   enum kind_t { string, integer, null, boolean } kind = null;
   std::string_view raw; // a string's text between the quotes, undecoded; an integer's digits
   bool escaped = false; // a string with backslash escapes
+  std::string decoded;  // an escaped string's text, decoded (once) while reading it
 };
 
 struct scanner {
@@ -170,12 +171,9 @@ bool read_string(scanner& s, value& v) {
   while (s.at < text.size()) {
     auto c = static_cast<unsigned char>(text[s.at]);
     if (c == '"') {
-      v = {value::string, text.substr(start, s.at - start), escaped};
+      v = {value::string, text.substr(start, s.at - start), escaped, {}};
       ++s.at;
-      if (!escaped)
-        return true;
-      std::string scratch; // rare: an escaped value of a field nobody reads
-      return decode(v.raw, scratch);
+      return !escaped || decode(v.raw, v.decoded);
     }
     if (c == '\\') {
       escaped = true;
@@ -213,7 +211,7 @@ bool read_integer(scanner& s, value& v) {
     return false;
   if (s.at < text.size() && (text[s.at] == '.' || text[s.at] == 'e' || text[s.at] == 'E'))
     return false;
-  v = {value::integer, text.substr(start, s.at - start), false};
+  v = {value::integer, text.substr(start, s.at - start), false, {}};
   return true;
 }
 
@@ -227,11 +225,11 @@ bool read_value(scanner& s, value& v) {
   if (c == '-' || (c >= '0' && c <= '9'))
     return read_integer(s, v);
   if (s.literal("null")) {
-    v = {value::null, {}, false};
+    v = {value::null, {}, false, {}};
     return true;
   }
   if (s.literal("true") || s.literal("false")) {
-    v = {value::boolean, {}, false};
+    v = {value::boolean, {}, false, {}};
     return true;
   }
   return false; // objects, arrays, anything else
@@ -266,7 +264,7 @@ bool read_object(std::string_view text, fields& out) {
     value v;
     if (!read_value(s, v) || out.count == max_fields || out.find(key.raw))
       return false;
-    out.items[out.count++] = {key.raw, v};
+    out.items[out.count++] = {key.raw, std::move(v)};
   } while (s.eat(','));
   return s.eat('}') && s.at_end();
 }
@@ -275,8 +273,9 @@ bool string_of(const value& v, std::string& out) {
   if (v.kind != value::string)
     return false;
   if (v.escaped)
-    return decode(v.raw, out);
-  out.assign(v.raw);
+    out = v.decoded;
+  else
+    out.assign(v.raw);
   return true;
 }
 
