@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstdlib>
 
-#include "net/url.hpp"
+#include "wire/url.hpp"
 
 namespace parley {
 
@@ -162,7 +162,7 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   }
   if (!parse_host_port(listen, cfg.listen_host, cfg.listen_port))
     return config_exit{2, "parleyd: --listen must be HOST:PORT, got '" + listen + "'"};
-  if (!cfg.push_webhook.empty() && !net::parse_http_url(cfg.push_webhook))
+  if (!cfg.push_webhook.empty() && !wire::parse_http_url(cfg.push_webhook))
     return config_exit{2, "parleyd: --push-webhook must be an http://HOST[:PORT][/PATH] URL, got '"
                             + cfg.push_webhook + "'"};
   if (!cluster_listen.empty()

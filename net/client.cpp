@@ -1,6 +1,6 @@
 #include "net/client.hpp"
-#include "net/sha256.hpp"
-#include "net/url.hpp"
+#include "wire/sha256.hpp"
+#include "wire/url.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,7 +21,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 std::optional<server_url> parse_server_url(const std::string& url) {
-  auto parsed = net::parse_http_url(url);
+  auto parsed = wire::parse_http_url(url);
   if (!parsed || parsed->target.find_first_not_of('/') != std::string::npos)
     return std::nullopt; // a server is named by host and port only
   return server_url{parsed->host, parsed->port};
@@ -104,7 +104,7 @@ download_result download_file(const server_url& server, const std::string& targe
       if (!file)
         throw client_error("cannot write " + path);
     }
-    net::sha256_hasher sha;
+    wire::sha256_hasher sha;
     std::vector<char> chunk(64 * 1024);
     while (!parser.is_done()) {
       parser.get().body().data = chunk.data();

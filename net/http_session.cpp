@@ -13,11 +13,11 @@
 #include <optional>
 
 #include "net/file_range_body.hpp"
-#include "net/json_out.hpp"
-#include "net/metrics.hpp"
-#include "net/sha256.hpp"
+#include "wire/json_out.hpp"
+#include "wire/metrics.hpp"
+#include "wire/sha256.hpp"
 #include "net/ws_connection.hpp"
-#include "storage/credentials.hpp"
+#include "wire/credentials.hpp"
 
 namespace parley::net {
 
@@ -76,7 +76,7 @@ private:
 
   std::string path_;
   std::FILE* file_ = nullptr;
-  sha256_hasher sha_;
+  wire::sha256_hasher sha_;
   std::uint64_t size_ = 0;
   bool kept_ = false;
 };
@@ -119,7 +119,7 @@ private:
       return shutdown();
     if (ec)
       return reject_malformed(ec);
-    metrics::get().http_requests.fetch_add(1);
+    wire::metrics::get().http_requests.fetch_add(1);
     auto& req = header_->get();
     if (beast::websocket::is_upgrade(req)) {
       if (req.target() != "/v1/ws") {

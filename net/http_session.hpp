@@ -7,13 +7,14 @@
 #include <memory>
 
 #include "net/http_types.hpp"
+#include "wire/ws_link.hpp"
 #include "net/listener.hpp"
 
 namespace parley::net {
 
 struct http_context {
   rest_handler rest;
-  ws_session_factory ws;
+  wire::ws_session_factory ws;
   std::shared_ptr<connection_registry> registry;
   listener_config cfg;
 };

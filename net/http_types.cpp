@@ -1,6 +1,6 @@
 #include "net/http_types.hpp"
 
-#include "net/json_out.hpp"
+#include "wire/json_out.hpp"
 
 namespace parley::net {
 

@@ -10,18 +10,18 @@ namespace parley::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-void connection_registry::add(const std::shared_ptr<ws_link>& link) {
+void connection_registry::add(const std::shared_ptr<wire::ws_link>& link) {
   std::lock_guard<std::mutex> guard{mtx_};
   links_.emplace(link.get(), link);
 }
 
-void connection_registry::remove(const ws_link* link) {
+void connection_registry::remove(const wire::ws_link* link) {
   std::lock_guard<std::mutex> guard{mtx_};
   links_.erase(link);
 }
 
-std::vector<std::shared_ptr<ws_link>> connection_registry::open_links() const {
-  std::vector<std::shared_ptr<ws_link>> open;
+std::vector<std::shared_ptr<wire::ws_link>> connection_registry::open_links() const {
+  std::vector<std::shared_ptr<wire::ws_link>> open;
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto& [ptr, weak] : links_)
     if (auto link = weak.lock())
@@ -47,7 +47,7 @@ std::size_t connection_registry::size() const {
 struct listener::impl {
   listener_config cfg;
   rest_handler rest;
-  ws_session_factory ws;
+  wire::ws_session_factory ws;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -70,7 +70,7 @@ struct listener::impl {
   }
 };
 
-listener::listener(listener_config cfg, rest_handler rest, ws_session_factory ws)
+listener::listener(listener_config cfg, rest_handler rest, wire::ws_session_factory ws)
   : impl_(std::make_unique<impl>()) {
   impl_->cfg = std::move(cfg);
   impl_->rest = std::move(rest);

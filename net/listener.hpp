@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "net/http_types.hpp"
+#include "wire/ws_link.hpp"
 
 namespace parley::net {
 
@@ -18,17 +19,17 @@ namespace parley::net {
 // open/close, from Asio threads, hence the mutex (no actor involved).
 class connection_registry {
 public:
-  void add(const std::shared_ptr<ws_link>& link);
-  void remove(const ws_link* link);
+  void add(const std::shared_ptr<wire::ws_link>& link);
+  void remove(const wire::ws_link* link);
   void close_all(std::uint16_t code, const std::string& reason);
   void abort_all();
   std::size_t size() const;
 
 private:
-  std::vector<std::shared_ptr<ws_link>> open_links() const;
+  std::vector<std::shared_ptr<wire::ws_link>> open_links() const;
 
   mutable std::mutex mtx_;
-  std::unordered_map<const ws_link*, std::weak_ptr<ws_link>> links_;
+  std::unordered_map<const wire::ws_link*, std::weak_ptr<wire::ws_link>> links_;
 };
 
 struct listener_config {
@@ -48,7 +49,7 @@ struct listener_config {
 
 class listener {
 public:
-  listener(listener_config cfg, rest_handler rest, ws_session_factory ws);
+  listener(listener_config cfg, rest_handler rest, wire::ws_session_factory ws);
   ~listener();
 
   // Binds and starts the Asio threads. Throws on bind failure.

@@ -24,7 +24,7 @@ struct exchange : std::enable_shared_from_this<exchange> {
   http::request<http::string_body> req;
   http::response<http::string_body> res;
   beast::flat_buffer buffer;
-  post_result result;
+  wire::post_result result;
 
   explicit exchange(asio::io_context& ioc) : resolver(ioc), stream(ioc) {
   }
@@ -33,7 +33,7 @@ struct exchange : std::enable_shared_from_this<exchange> {
     result.error = std::string{step} + ": " + ec.message();
   }
 
-  void start(const http_url& url) {
+  void start(const wire::http_url& url) {
     resolver.async_resolve(url.host, url.port,
                            [self = shared_from_this()](auto ec, auto endpoints) {
                              if (ec)
@@ -67,7 +67,7 @@ struct exchange : std::enable_shared_from_this<exchange> {
 
 } // namespace
 
-post_result post_json(const http_url& url, const std::string& body,
+wire::post_result post_json(const wire::http_url& url, const std::string& body,
                       std::chrono::milliseconds deadline) {
   asio::io_context ioc;
   auto x = std::make_shared<exchange>(ioc);

@@ -5,16 +5,12 @@
 #include <chrono>
 #include <string>
 
-#include "net/url.hpp"
+#include "wire/http_post.hpp"
+#include "wire/url.hpp"
 
 namespace parley::net {
 
-struct post_result {
-  int status = 0;    // the HTTP status, 0 when no answer came
-  std::string error; // why no answer came (refused, timed out, ...)
-};
-
-post_result post_json(const http_url& url, const std::string& body,
+wire::post_result post_json(const wire::http_url& url, const std::string& body,
                       std::chrono::milliseconds deadline);
 
 } // namespace parley::net

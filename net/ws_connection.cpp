@@ -8,11 +8,11 @@
 #include <string_view>
 #include <vector>
 
-#include "net/json_out.hpp"
+#include "wire/json_out.hpp"
 #include "net/listener.hpp"
-#include "net/metrics.hpp"
-#include "net/ws_framing.hpp"
-#include "net/ws_reader.hpp"
+#include "wire/metrics.hpp"
+#include "wire/ws_framing.hpp"
+#include "wire/ws_reader.hpp"
 
 namespace parley::net {
 
@@ -52,8 +52,8 @@ std::string describe_peer(const asio::ip::tcp::socket& socket) {
 // buffer and feeds it to its frame reader.
 // Writing: frames are appended to `pending_` and leave together in one
 // write; what arrives during a write leaves with the next.
-class ws_connection final : public ws_link,
-                            public ws_read_events,
+class ws_connection final : public wire::ws_link,
+                            public wire::ws_read_events,
                             public std::enable_shared_from_this<ws_connection> {
 public:
   ws_connection(asio::ip::tcp::socket socket, ws_limits limits,
@@ -62,7 +62,7 @@ public:
       reader_(limits.max_frame_bytes, hard_message_limit), peer_(describe_peer(socket_)) {
   }
 
-  void start(std::string_view key, const ws_session_factory& factory) {
+  void start(std::string_view key, const wire::ws_session_factory& factory) {
     error_code ec;
     socket_.non_blocking(true, ec);
     if (ec) {
@@ -72,12 +72,12 @@ public:
     pending_ = "HTTP/1.1 101 Switching Protocols\r\n"
                "Upgrade: websocket\r\n"
                "Connection: Upgrade\r\n"
-               "Sec-WebSocket-Accept: " + websocket_accept(key) + "\r\n\r\n";
+               "Sec-WebSocket-Accept: " + wire::websocket_accept(key) + "\r\n\r\n";
     flush();
     handlers_ = factory(shared_from_this());
     registry_->add(shared_from_this());
-    metrics::get().ws_open.fetch_add(1);
-    metrics::get().ws_accepted.fetch_add(1);
+    wire::metrics::get().ws_open.fetch_add(1);
+    wire::metrics::get().ws_accepted.fetch_add(1);
     spdlog::info("ws {}: open", peer_);
     wait_readable();
   }
@@ -148,7 +148,7 @@ private:
     if (auto violation = reader_.feed(bytes, *this)) {
       spdlog::info("ws {}: protocol violation ({}), closing with {}", peer_,
                    violation->reason, violation->code);
-      metrics::get().frame_errors.fetch_add(1);
+      wire::metrics::get().frame_errors.fetch_add(1);
       start_close(violation->code, violation->reason);
       close_when_flushed();
       return false;
@@ -176,7 +176,7 @@ private:
   // Pings and pongs prove the peer is there, though it sends no frames.
   void on_ping(std::string_view payload) override {
     if (!close_sent_) {
-      append_pong_frame(pending_, payload);
+      wire::append_pong_frame(pending_, payload);
       flush();
     }
     note_activity();
@@ -193,9 +193,9 @@ private:
     if (!close_sent_) {
       close_sent_ = true;
       if (code)
-        append_close_frame(pending_, *code, {});
+        wire::append_close_frame(pending_, *code, {});
       else
-        append_empty_close_frame(pending_);
+        wire::append_empty_close_frame(pending_);
       flush();
     }
     close_when_flushed();
@@ -216,7 +216,7 @@ private:
     if (pending_frames_ >= limits_.max_queued_frames
         || pending_.size() + in_flight_.size() + frame.size() > limits_.max_queued_bytes)
       return cut_off_slow_consumer();
-    append_text_frame(pending_, frame);
+    wire::append_text_frame(pending_, frame);
     ++pending_frames_;
   }
 
@@ -244,7 +244,7 @@ private:
     std::string().swap(in_flight_);
     if (ec)
       return close_socket("write failed: " + ec.message());
-    metrics::get().frames_out.fetch_add(frames);
+    wire::metrics::get().frames_out.fetch_add(frames);
     if (!pending_.empty())
       return flush();
     if (close_when_flushed_)
@@ -256,10 +256,10 @@ private:
   // A consumer this slow reconnects and catches up with `sync`.
   void cut_off_slow_consumer() {
     spdlog::warn("ws {}: send queue full, closing slow consumer", peer_);
-    metrics::get().slow_consumers.fetch_add(1);
+    wire::metrics::get().slow_consumers.fetch_add(1);
     pending_.clear();
     pending_frames_ = 0;
-    start_close(close_code::try_again, "too slow");
+    start_close(wire::close_code::try_again, "too slow");
   }
 
   // Our close frame leaves after every frame queued before it; the peer's
@@ -269,7 +269,7 @@ private:
     if (close_sent_ || socket_closed_)
       return;
     close_sent_ = true;
-    append_close_frame(pending_, code, reason);
+    wire::append_close_frame(pending_, code, reason);
     flush();
     deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
     deadline_->expires_after(close_timeout);
@@ -296,7 +296,7 @@ private:
     if (deadline_)
       deadline_->cancel();
     registry_->remove(this);
-    metrics::get().ws_open.fetch_sub(1);
+    wire::metrics::get().ws_open.fetch_sub(1);
     spdlog::info("ws {}: closed ({})", peer_, why);
     if (handlers_.on_closed)
       handlers_.on_closed();
@@ -306,9 +306,9 @@ private:
   asio::ip::tcp::socket socket_;
   ws_limits limits_;
   std::shared_ptr<connection_registry> registry_;
-  ws_reader reader_;
+  wire::ws_reader reader_;
   std::string peer_;
-  ws_handlers handlers_;
+  wire::ws_handlers handlers_;
 
   std::string pending_;   // appended, not yet written
   std::string in_flight_; // being written
@@ -340,7 +340,7 @@ std::optional<http_response> refuse_handshake(
   auto key = req[http::field::sec_websocket_key];
   if (key.empty())
     return error_response(400, "bad_handshake", "Sec-WebSocket-Key is missing");
-  if (!valid_websocket_key(std::string_view(key.data(), key.size())))
+  if (!wire::valid_websocket_key(std::string_view(key.data(), key.size())))
     return error_response(400, "bad_handshake",
                           "Sec-WebSocket-Key is not 16 bytes in base64");
   return std::nullopt;
@@ -348,7 +348,7 @@ std::optional<http_response> refuse_handshake(
 
 void start_websocket(asio::ip::tcp::socket socket,
                      const http::request<http::empty_body>& req,
-                     const ws_session_factory& factory, ws_limits limits,
+                     const wire::ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry) {
   auto conn = std::make_shared<ws_connection>(std::move(socket), limits,
                                               std::move(registry));

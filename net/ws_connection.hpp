@@ -1,6 +1,6 @@
 #pragma once
 // One websocket connection, run on its own strand: reads frames (parsed by
-// net/ws_reader.hpp) and hands complete text messages to its session;
+// wire/ws_reader.hpp) and hands complete text messages to its session;
 // gathers the frames sent to it in a bounded buffer that leaves in one
 // write. Beast has already parsed the upgrade request (net/http_session).
 #include <boost/asio/ip/tcp.hpp>
@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "net/http_types.hpp"
+#include "wire/ws_link.hpp"
 
 namespace parley::net {
 
@@ -33,7 +34,7 @@ std::optional<http_response> refuse_handshake(
 // connection so shutdown can close it.
 void start_websocket(boost::asio::ip::tcp::socket socket,
                      const boost::beast::http::request<boost::beast::http::empty_body>& req,
-                     const ws_session_factory& factory, ws_limits limits,
+                     const wire::ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry);
 
 } // namespace parley::net

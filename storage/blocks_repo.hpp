@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/ids.hpp"
+#include "wire/ids.hpp"
 
 #include <pqxx/types.hxx>
 

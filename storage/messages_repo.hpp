@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "net/json_out.hpp"
-#include "storage/ids.hpp"
+#include "wire/stored_message.hpp"
+#include "wire/ids.hpp"
 
 #include <pqxx/types.hxx>
 

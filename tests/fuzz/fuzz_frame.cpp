@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "net/frame.hpp"
-#include "net/json_out.hpp"
+#include "wire/frame.hpp"
+#include "wire/json_out.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text{reinterpret_cast<const char*>(data), size};

@@ -7,14 +7,14 @@
 #include <string>
 #include <string_view>
 
-#include "net/ws_reader.hpp"
+#include "wire/ws_reader.hpp"
 
 namespace {
 
-struct log_events : parley::net::ws_read_events {
+struct log_events : parley::wire::ws_read_events {
   std::string log;
   void on_text(std::string m) override {
-    if (m.size() > 512 || !parley::net::valid_utf8(m))
+    if (m.size() > 512 || !parley::wire::valid_utf8(m))
       __builtin_trap();
     log += "T" + std::to_string(m.size()) + ":" + m;
   }
@@ -38,7 +38,7 @@ struct log_events : parley::net::ws_read_events {
 };
 
 std::string read(std::string_view bytes, std::size_t split) {
-  parley::net::ws_reader reader(512, 2048);
+  parley::wire::ws_reader reader(512, 2048);
   log_events events;
   auto violation = reader.feed(bytes.substr(0, split), events);
   if (!violation)

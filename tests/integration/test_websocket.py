@@ -1,7 +1,7 @@
 """The websocket layer itself (RFC 6455), spoken byte by byte over a raw
 TCP socket: the handshake and its refusals, pings, fragmented messages,
 closing handshakes, and the frames the RFC forbids. Parley reads frames
-with its own parser (net/ws_reader.cpp), so these are its conformance
+with its own parser (wire/ws_reader.cpp), so these are its conformance
 tests; the other suites use a real websocket client library."""
 import base64
 import hashlib

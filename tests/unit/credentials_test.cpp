@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "storage/credentials.hpp"
+#include "wire/credentials.hpp"
 
 using namespace parley::credentials;
 

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "net/frame.hpp"
-#include "net/json_out.hpp"
+#include "wire/frame.hpp"
+#include "wire/json_out.hpp"
 
 using namespace parley::wire;
 

@@ -4,7 +4,7 @@
 #include <thread>
 #include <vector>
 
-#include "storage/ids.hpp"
+#include "wire/ids.hpp"
 
 using namespace parley;
 

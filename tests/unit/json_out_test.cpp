@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "net/json_out.hpp"
+#include "wire/json_out.hpp"
 
-// The hot frames are written by hand (net/json_out.cpp); nlohmann, which
+// The hot frames are written by hand (wire/json_out.cpp); nlohmann, which
 // wrote them before and still writes the rare ones, is the reference: the
 // same text, byte for byte, for any input.
 

@@ -1,4 +1,4 @@
-// The one-pass reader of plain `send` frames (net/plain_send.cpp) against
+// The one-pass reader of plain `send` frames (wire/plain_send.cpp) against
 // the full parser: wherever it takes a frame it must give the same one,
 // and parse_frame (which tries it first) must answer every frame as the
 // full parser alone does.
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "net/frame.hpp"
+#include "wire/frame.hpp"
 
 using namespace parley::wire;
 

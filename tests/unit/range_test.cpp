@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "net/range.hpp"
+#include "wire/range.hpp"
 
-using parley::net::byte_range;
-using parley::net::parse_range;
+using parley::wire::byte_range;
+using parley::wire::parse_range;
 
 TEST_CASE("Range headers") {
   auto r = parse_range("", 100);

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "actors/ring.hpp"
+#include "wire/ring.hpp"
 
 using parley::hash_ring;
 

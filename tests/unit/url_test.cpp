@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "net/url.hpp"
+#include "wire/url.hpp"
 
-using parley::net::parse_http_url;
+using parley::wire::parse_http_url;
 
 TEST_CASE("http URLs parse into host, port and target") {
   auto u = parse_http_url("http://127.0.0.1:9000/push/v1?x=1");

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "net/ws_framing.hpp"
+#include "wire/ws_framing.hpp"
 
-using parley::net::append_text_frame;
+using parley::wire::append_text_frame;
 
 namespace {
 

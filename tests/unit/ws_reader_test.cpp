@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "net/ws_framing.hpp"
-#include "net/ws_reader.hpp"
+#include "wire/ws_framing.hpp"
+#include "wire/ws_reader.hpp"
 
-using parley::net::valid_utf8;
-using parley::net::ws_reader;
-using parley::net::ws_violation;
+using parley::wire::valid_utf8;
+using parley::wire::ws_reader;
+using parley::wire::ws_violation;
 
 namespace {
 
@@ -17,7 +17,7 @@ constexpr std::size_t soft = 1000;
 constexpr std::size_t hard = 5000;
 
 // What a reader reported, in order, as readable strings.
-struct recorder : parley::net::ws_read_events {
+struct recorder : parley::wire::ws_read_events {
   std::vector<std::string> events;
   void on_text(std::string m) override {
     events.push_back("text:" + m);
@@ -198,7 +198,7 @@ TEST_CASE("UTF-8 validation") {
 }
 
 TEST_CASE("server control frames and the handshake answer") {
-  using namespace parley::net;
+  using namespace parley::wire;
   std::string out;
   append_close_frame(out, 1013, "too slow");
   CHECK(out == std::string("\x88\x0a\x03\xf5too slow", 12));

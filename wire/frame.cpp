@@ -1,4 +1,4 @@
-#include "net/frame.hpp"
+#include "wire/frame.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -207,6 +207,10 @@ parse_result parse_frame_with_dom(std::string_view text) {
     return frame_error{"invalid_json", "frame is not valid JSON", {}};
   if (!doc.is_object())
     return frame_error{"invalid_frame", "frame must be a JSON object", {}};
+  return parse_frame_object(doc);
+}
+
+parse_result parse_frame_object(const nlohmann::json& doc) {
   try {
     return parse_object(doc);
   } catch (rejection& r) {

@@ -1,4 +1,4 @@
-#include "actors/ring.hpp"
+#include "wire/ring.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "storage/ids.hpp"
+#include "wire/ids.hpp"
 
 #include <charconv>
 #include <chrono>

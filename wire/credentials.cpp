@@ -1,4 +1,4 @@
-#include "storage/credentials.hpp"
+#include "wire/credentials.hpp"
 
 #include <argon2.h>
 #include <openssl/rand.h>

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace parley::net {
+namespace parley::wire {
 
 struct byte_range {
   enum kind_t { whole, partial, unsatisfiable } kind = whole;
@@ -15,4 +15,4 @@ struct byte_range {
 // other units are answered with the whole file, as RFC 9110 allows.
 byte_range parse_range(std::string_view header, std::uint64_t size);
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -1,9 +1,9 @@
-#include "net/range.hpp"
+#include "wire/range.hpp"
 
 #include <charconv>
 #include <optional>
 
-namespace parley::net {
+namespace parley::wire {
 
 namespace {
 
@@ -52,4 +52,4 @@ byte_range parse_range(std::string_view header, std::uint64_t size) {
   return {byte_range::partial, *start, end - *start + 1};
 }
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/ids.hpp"
+#include "wire/ids.hpp"
 
 namespace parley {
 

@@ -8,20 +8,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "storage/ids.hpp"
+#include "wire/ids.hpp"
+#include "wire/stored_message.hpp"
 
 namespace parley::wire {
-
-struct stored_message {
-  id64 msg_id = 0;
-  id64 conversation = 0;
-  std::int64_t seq = 0;
-  id64 from = 0;
-  id64 from_device = 0;
-  std::int64_t ts = 0;
-  std::string body;
-  bool system = false; // written by the server: a membership change
-};
 
 // `text` as a JSON string literal appended to `out`: what nlohmann's dump
 // writes with `error_handler_t::replace` (UTF-8 kept, control characters

@@ -1,6 +1,6 @@
-#include "net/utf8.hpp"
+#include "wire/utf8.hpp"
 
-namespace parley::net {
+namespace parley::wire {
 
 int utf8_sequence(std::string_view text, std::size_t at) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
@@ -42,4 +42,4 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
-} // namespace parley::net
+} // namespace parley::wire

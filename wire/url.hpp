@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-namespace parley::net {
+namespace parley::wire {
 
 struct http_url {
   std::string host;
@@ -15,4 +15,4 @@ struct http_url {
 // a port that is not 1-65535, or characters that cannot appear in a URL.
 std::optional<http_url> parse_http_url(const std::string& url);
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace parley::net {
+namespace parley::wire {
 
 // Length of the well-formed sequence that starts at `text[at]` (1 for
 // ASCII), or the negated number of bytes that began one before it broke
@@ -14,4 +14,4 @@ int utf8_sequence(std::string_view text, std::size_t at);
 
 bool valid_utf8(std::string_view text);
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -1,9 +1,9 @@
-#include "net/metrics.hpp"
+#include "wire/metrics.hpp"
 
 #include <fstream>
 #include <limits>
 
-namespace parley::net {
+namespace parley::wire {
 
 metrics& metrics::get() {
   static metrics instance;
@@ -102,4 +102,4 @@ std::string metrics::render() const {
   return out;
 }
 
-} // namespace parley::net
+} // namespace parley::wire

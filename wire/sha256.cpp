@@ -1,12 +1,12 @@
-#include "net/sha256.hpp"
+#include "wire/sha256.hpp"
 
 #include <openssl/evp.h>
 
 #include <array>
 
-#include "storage/credentials.hpp"
+#include "wire/credentials.hpp"
 
-namespace parley::net {
+namespace parley::wire {
 
 sha256_hasher::sha256_hasher() : ctx_(EVP_MD_CTX_new()) {
   EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
@@ -27,4 +27,4 @@ std::string sha256_hasher::hex_digest() {
   return credentials::to_hex(digest.data(), len);
 }
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -1,10 +1,10 @@
-#include "net/ws_reader.hpp"
+#include "wire/ws_reader.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 
-namespace parley::net {
+namespace parley::wire {
 
 namespace {
 
@@ -235,4 +235,4 @@ std::optional<ws_violation> ws_reader::finish_control(ws_read_events& out) {
   return std::nullopt;
 }
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace parley::net {
+namespace parley::wire {
 
 struct metrics {
   std::atomic<std::int64_t> ws_open{0};
@@ -42,4 +42,4 @@ struct metrics {
   std::string render() const;
 };
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -1,10 +1,10 @@
-#include "net/ws_framing.hpp"
+#include "wire/ws_framing.hpp"
 
 #include <openssl/evp.h>
 
 #include <algorithm>
 
-namespace parley::net {
+namespace parley::wire {
 
 namespace {
 
@@ -86,4 +86,4 @@ std::string websocket_accept(std::string_view key) {
   return std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(n));
 }
 
-} // namespace parley::net
+} // namespace parley::wire

@@ -1,7 +1,7 @@
 // The common `send` frame read without building a JSON document: one pass
 // over a flat object whose values are strings, plain integers, true, false
 // or null. Anything else, valid or not, is refused here and read by the full
-// parser (net/frame.cpp), so errors and unusual frames have one home; where
+// parser (wire/frame.cpp), so errors and unusual frames have one home; where
 // this reader accepts a frame it yields what the full parser would, which
 // tests/unit/frame_test.cpp and the frame fuzzer check against it.
 #include <array>
@@ -11,9 +11,9 @@
 #include <string_view>
 #include <utility>
 
-#include "net/frame.hpp"
-#include "net/json_out.hpp"
-#include "net/utf8.hpp"
+#include "wire/frame.hpp"
+#include "wire/json_out.hpp"
+#include "wire/utf8.hpp"
 
 namespace parley::wire {
 
@@ -181,7 +181,7 @@ bool read_string(scanner& s, value& v) {
     } else if (c < 0x20) {
       return false;
     } else if (c >= 0x80) {
-      auto length = net::utf8_sequence(text, s.at);
+      auto length = utf8_sequence(text, s.at);
       if (length <= 0)
         return false;
       s.at += static_cast<std::size_t>(length);

@@ -1,8 +1,8 @@
-#include "net/url.hpp"
+#include "wire/url.hpp"
 
 #include <algorithm>
 
-namespace parley::net {
+namespace parley::wire {
 
 namespace {
 
@@ -45,4 +45,4 @@ std::optional<http_url> parse_http_url(const std::string& url) {
   return out;
 }
 
-} // namespace parley::net
+} // namespace parley::wire

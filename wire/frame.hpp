@@ -8,7 +8,9 @@
 #include <variant>
 #include <vector>
 
-#include "storage/ids.hpp"
+#include <nlohmann/json_fwd.hpp>
+
+#include "wire/ids.hpp"
 
 namespace parley::wire {
 
@@ -82,12 +84,17 @@ parse_result parse_frame(std::string_view text);
 // false and null, with distinct unescaped keys. Anything else, valid or
 // not, gives nullopt and is left to the full parser, so that errors have
 // one home. Where it gives a frame, it is the one parse_frame_with_dom
-// gives (net/plain_send.cpp).
+// gives (wire/plain_send.cpp).
 std::optional<send_frame> read_plain_send(std::string_view text);
 
 // parse_frame through nlohmann's parser alone: every frame kind, every
 // error; the reference read_plain_send is tested against.
 parse_result parse_frame_with_dom(std::string_view text);
+
+// Validates a frame that is already a JSON object (a REST body that stands
+// for a websocket frame, its "type" set), without writing and parsing it
+// again: the same checks and errors as parse_frame_with_dom.
+parse_result parse_frame_object(const nlohmann::json& doc);
 
 const char* to_string(receipt_status status);
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace parley::net {
+namespace parley::wire {
 
 // Appends one unfragmented text frame carrying `payload` to `out`.
 void append_text_frame(std::string& out, std::string_view payload);
@@ -24,4 +24,4 @@ bool valid_websocket_key(std::string_view key);
 // The Sec-WebSocket-Accept answer to `key`: base64(SHA-1(key + GUID)).
 std::string websocket_accept(std::string_view key);
 
-} // namespace parley::net
+} // namespace parley::wire

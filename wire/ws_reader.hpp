@@ -14,9 +14,9 @@
 #include <string>
 #include <string_view>
 
-#include "net/utf8.hpp"
+#include "wire/utf8.hpp"
 
-namespace parley::net {
+namespace parley::wire {
 
 // What the connection does with what the reader found.
 class ws_read_events {
@@ -89,4 +89,4 @@ private:
   bool done_ = false;
 };
 
-} // namespace parley::net
+} // namespace parley::wire

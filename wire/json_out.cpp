@@ -1,10 +1,10 @@
-#include "net/json_out.hpp"
+#include "wire/json_out.hpp"
 
 #include <charconv>
 
 #include <nlohmann/json.hpp>
 
-#include "net/utf8.hpp"
+#include "wire/utf8.hpp"
 
 namespace parley::wire {
 
@@ -105,7 +105,7 @@ void append_json_string(std::string& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      auto length = net::utf8_sequence(text, i);
+      auto length = utf8_sequence(text, i);
       if (length > 0) {
         out.append(text.data() + i, length);
         i += length;

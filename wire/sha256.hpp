@@ -6,7 +6,7 @@
 
 struct evp_md_ctx_st; // OpenSSL's EVP_MD_CTX, kept out of this header
 
-namespace parley::net {
+namespace parley::wire {
 
 class sha256_hasher {
 public:
@@ -23,4 +23,4 @@ private:
   ::evp_md_ctx_st* ctx_;
 };
 
-} // namespace parley::net
+} // namespace parley::wire

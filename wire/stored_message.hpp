@@ -1,0 +1,22 @@
+#pragma once
+// One message as PostgreSQL holds it: what storage reads and writes, what a
+// conversation fans out and what the JSON writer turns into frames.
+#include <cstdint>
+#include <string>
+
+#include "wire/ids.hpp"
+
+namespace parley::wire {
+
+struct stored_message {
+  id64 msg_id = 0;
+  id64 conversation = 0;
+  std::int64_t seq = 0;
+  id64 from = 0;
+  id64 from_device = 0;
+  std::int64_t ts = 0;
+  std::string body;
+  bool system = false; // written by the server: a membership change
+};
+
+} // namespace parley::wire
