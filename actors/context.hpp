@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "storage/credentials.hpp"
-#include "storage/ids.hpp"
+#include "wire/credentials.hpp"
+#include "wire/ids.hpp"
 
 namespace parley {
 

@@ -12,7 +12,7 @@
 #include <chrono>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/atoms.hpp"
 
 namespace parley {
 

@@ -5,8 +5,10 @@
 
 #include <filesystem>
 
-#include "actors/messages.hpp"
-#include "net/metrics.hpp"
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/store_messages.hpp"
+#include "wire/metrics.hpp"
 
 namespace parley {
 
@@ -85,7 +87,7 @@ void collect(collector_ptr self) {
       [=](const std::vector<media_info>& gone) {
         auto& st = self->state;
         st.running = false;
-        auto& m = net::metrics::get();
+        auto& m = wire::metrics::get();
         for (auto& item : gone) {
           m.media_collected.fetch_add(1, std::memory_order_relaxed);
           m.media_collected_bytes.fetch_add(static_cast<std::uint64_t>(item.size),

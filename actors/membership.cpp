@@ -7,9 +7,10 @@
 #include <map>
 #include <set>
 
-#include "actors/messages.hpp"
-#include "actors/ring.hpp"
-#include "net/metrics.hpp"
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "wire/ring.hpp"
+#include "wire/metrics.hpp"
 
 namespace parley {
 
@@ -59,7 +60,7 @@ std::vector<node_info> live_members(const membership_state& st) {
 // The directory places actors on the live members: tell it each change.
 void publish_ring(membership_ptr self) {
   auto live = live_members(self->state);
-  net::metrics::get().cluster_members.store(static_cast<std::int64_t>(live.size()));
+  wire::metrics::get().cluster_members.store(static_cast<std::int64_t>(live.size()));
   self->send(self->state.me.directory, ring_atom::value, std::move(live));
 }
 

@@ -7,9 +7,11 @@
 #include <deque>
 #include <unordered_map>
 
-#include "actors/messages.hpp"
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/delivery_messages.hpp"
 #include "actors/push_sender.hpp"
-#include "net/metrics.hpp"
+#include "wire/metrics.hpp"
 
 namespace parley {
 
@@ -61,8 +63,8 @@ struct notifier_state {
 
 using notifier_ptr = caf::stateful_actor<notifier_state>*;
 
-net::metrics& metrics() {
-  return net::metrics::get();
+wire::metrics& metrics() {
+  return wire::metrics::get();
 }
 
 std::size_t queued(const notifier_state& st) {
@@ -211,12 +213,13 @@ void dispatch(notifier_ptr self) {
   }
 }
 
-caf::behavior notifier(notifier_ptr self, context_ptr ctx, caf::actor queries) {
+caf::behavior notifier(notifier_ptr self, context_ptr ctx, caf::actor queries,
+                       wire::json_poster post) {
   auto& st = self->state;
   st.ctx = ctx;
   st.queries = std::move(queries);
   for (std::size_t i = 0; i < std::max<std::size_t>(ctx->push_senders, 1); ++i) {
-    auto sender = spawn_push_sender(self->system(), ctx);
+    auto sender = spawn_push_sender(self->system(), ctx, post);
     self->link_to(sender); // they stop with the notifier
     st.idle_senders.push_back(sender);
   }
@@ -237,8 +240,9 @@ caf::behavior notifier(notifier_ptr self, context_ptr ctx, caf::actor queries) {
 
 } // namespace
 
-caf::actor spawn_notifier(caf::actor_system& sys, context_ptr ctx, caf::actor queries) {
-  return sys.spawn(notifier, std::move(ctx), std::move(queries));
+caf::actor spawn_notifier(caf::actor_system& sys, context_ptr ctx, caf::actor queries,
+                          wire::json_poster post) {
+  return sys.spawn(notifier, std::move(ctx), std::move(queries), std::move(post));
 }
 
 } // namespace parley

@@ -15,10 +15,13 @@
 #include <caf/fwd.hpp>
 
 #include "actors/context.hpp"
+#include "wire/http_post.hpp"
 
 namespace parley {
 
 // `queries`: the query store pool (for the push tokens).
-caf::actor spawn_notifier(caf::actor_system& sys, context_ptr ctx, caf::actor queries);
+// `post` reaches the gateway (net/webhook.hpp in parleyd).
+caf::actor spawn_notifier(caf::actor_system& sys, context_ptr ctx, caf::actor queries,
+                          wire::json_poster post);
 
 } // namespace parley

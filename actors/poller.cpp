@@ -9,9 +9,13 @@
 #include <optional>
 #include <unordered_map>
 
-#include "actors/messages.hpp"
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/conversation_messages.hpp"
+#include "actors/store_messages.hpp"
+#include "actors/delivery_messages.hpp"
 #include "actors/presence_watch.hpp"
-#include "storage/credentials.hpp"
+#include "wire/credentials.hpp"
 
 namespace parley {
 

@@ -7,10 +7,12 @@
 #include <utility>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "net/http_types.hpp"
-#include "net/json_out.hpp"
-#include "net/metrics.hpp"
+#include "actors/atoms.hpp"
+#include "actors/store_messages.hpp"
+#include "actors/delivery_messages.hpp"
+#include "wire/ws_link.hpp"
+#include "wire/json_out.hpp"
+#include "wire/metrics.hpp"
 
 namespace parley {
 
@@ -92,7 +94,7 @@ presence_frames frames_of(const presence_state& st) {
 }
 
 void tell(presence_ptr self, const subscriber& sub, const presence_frames& frames) {
-  net::metrics::get().presence_notifications.fetch_add(1, std::memory_order_relaxed);
+  wire::metrics::get().presence_notifications.fetch_add(1, std::memory_order_relaxed);
   self->send(sub.session, may_see(self->state, sub) ? frames.visible : frames.hidden);
 }
 
@@ -127,7 +129,7 @@ void deliver(presence_ptr self, id64 except_device, const std::string& frame) {
 
 // The user went online or offline: tell the watchers.
 void announce_change(presence_ptr self) {
-  net::metrics::get().presence_changes.fetch_add(1, std::memory_order_relaxed);
+  wire::metrics::get().presence_changes.fetch_add(1, std::memory_order_relaxed);
   tell_all(self);
 }
 
@@ -214,7 +216,7 @@ void flush(presence_ptr self, Done done) {
         auto& st = self->state;
         st.flushing = false;
         st.flushed = std::max(st.flushed, value);
-        net::metrics::get().last_seen_writes.fetch_add(1, std::memory_order_relaxed);
+        wire::metrics::get().last_seen_writes.fetch_add(1, std::memory_order_relaxed);
         done(true);
       },
       [=](caf::error&) mutable {

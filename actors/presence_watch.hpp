@@ -19,7 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/store_messages.hpp"
+#include "actors/delivery_messages.hpp"
 
 namespace parley::presence_watch {
 

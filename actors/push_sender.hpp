@@ -9,9 +9,11 @@
 #include <caf/fwd.hpp>
 
 #include "actors/context.hpp"
+#include "wire/http_post.hpp"
 
 namespace parley {
 
-caf::actor spawn_push_sender(caf::actor_system& sys, context_ptr ctx);
+// `post` is the blocking HTTP client (net/webhook.hpp in parleyd).
+caf::actor spawn_push_sender(caf::actor_system& sys, context_ptr ctx, wire::json_poster post);
 
 } // namespace parley

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "storage/ids.hpp"
+#include "wire/ids.hpp"
 
 namespace parley {
 

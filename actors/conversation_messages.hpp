@@ -1,0 +1,166 @@
+#pragma once
+// A message on its way from a session through its conversation to the store
+// and back: sends, records, acks, receipts, members and membership changes.
+// Every struct has an `inspect` overload so it can cross nodes.
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wire/ids.hpp"
+#include "wire/stored_message.hpp"
+
+namespace parley::wire {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
+  return f(caf::meta::type_name("stored_message"), x.msg_id, x.conversation, x.seq,
+           x.from, x.from_device, x.ts, x.body, x.system);
+}
+
+} // namespace parley::wire
+
+namespace parley {
+
+// A message on its way from a session through a conversation to the store.
+struct outgoing_message {
+  id64 conversation = 0;
+  id64 sender = 0;
+  id64 sender_device = 0;
+  std::string client_id;
+  std::string body;
+  std::vector<std::string> media; // upload ids the message carries
+};
+
+// A message on its way from a conversation to its store.
+struct message_record {
+  wire::stored_message msg;
+  std::string client_id;
+  bool withheld = false; // from the recipient, who blocked the sender
+  std::vector<std::string> media;
+};
+
+// What the store committed: the new message, or for a retried client id
+// the message stored by the earlier attempt.
+struct persist_result {
+  wire::stored_message stored;
+  bool duplicate = false;
+};
+
+// What a session needs to acknowledge a send.
+struct ack_info {
+  id64 msg_id = 0;
+  id64 conversation = 0;
+  std::int64_t seq = 0;
+  std::int64_t ts = 0;
+};
+
+struct receipt_update {
+  id64 conversation = 0;
+  id64 user = 0;
+  id64 device = 0;
+  bool read = false;
+  std::int64_t up_to = 0;
+};
+
+struct member_info {
+  id64 user_id = 0;
+  std::int64_t delivered_seq = 0;
+  std::int64_t read_seq = 0;
+  bool admin = false;
+  std::int64_t joined_seq = 1;
+};
+
+struct conversation_info {
+  std::string kind;
+  std::string title;
+  std::vector<member_info> members;
+  std::int64_t last_seq = 0;
+  // Groups: who sent the latest messages (parallel vectors, oldest first).
+  std::vector<std::int64_t> recent_seqs;
+  std::vector<id64> recent_senders;
+  std::vector<id64> blockers; // 1:1: members who block the other
+};
+
+// A new group: `members` are the others (the creator becomes its admin).
+struct group_spec {
+  id64 creator = 0;
+  std::string title;
+  std::vector<id64> members;
+};
+
+// Asked of a group's conversation actor: `by` adds `users`, or removes
+// them (themself: they leave).
+struct membership_change {
+  id64 by = 0;
+  bool add = false;
+  std::vector<id64> users;
+};
+
+// What the store commits for a membership change, atomically: the system
+// message and the member rows.
+struct membership_record {
+  message_record message;
+  std::vector<id64> added;
+  std::vector<id64> removed;
+  std::vector<id64> new_admins; // promoted because no admin was left
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
+  return f(caf::meta::type_name("outgoing_message"), x.conversation, x.sender,
+           x.sender_device, x.client_id, x.body, x.media);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message_record& x) {
+  return f(caf::meta::type_name("message_record"), x.msg, x.client_id, x.withheld,
+           x.media);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, persist_result& x) {
+  return f(caf::meta::type_name("persist_result"), x.stored, x.duplicate);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ack_info& x) {
+  return f(caf::meta::type_name("ack_info"), x.msg_id, x.conversation, x.seq, x.ts);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receipt_update& x) {
+  return f(caf::meta::type_name("receipt_update"), x.conversation, x.user,
+           x.device, x.read, x.up_to);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("member_info"), x.user_id, x.delivered_seq,
+           x.read_seq, x.admin, x.joined_seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_info& x) {
+  return f(caf::meta::type_name("conversation_info"), x.kind, x.title, x.members,
+           x.last_seq, x.recent_seqs, x.recent_senders, x.blockers);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_spec& x) {
+  return f(caf::meta::type_name("group_spec"), x.creator, x.title, x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, membership_change& x) {
+  return f(caf::meta::type_name("membership_change"), x.by, x.add, x.users);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, membership_record& x) {
+  return f(caf::meta::type_name("membership_record"), x.message, x.added, x.removed,
+           x.new_admins);
+}
+
+} // namespace parley

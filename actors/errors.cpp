@@ -1,0 +1,108 @@
+#include "actors/errors.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+#include <array>
+
+namespace parley {
+
+namespace {
+
+constexpr caf::atom_value category = caf::atom("parley");
+
+// Indexed by errc (which starts at 1): every error's name (for logs), wire
+// code, HTTP status and default message, in one place for the websocket and
+// REST paths. Several errors share a wire code: a client only needs to know
+// that it may retry.
+constexpr std::array<error_info, 24> table{{
+  {errc{0}, "none", "internal", 500, "internal error"},
+  {errc::unavailable, "unavailable", "unavailable", 503,
+   "the database is unreachable, retry later"},
+  {errc::no_such_user, "no_such_user", "no_such_user", 404, "no such user"},
+  {errc::no_such_conversation, "no_such_conversation", "no_such_conversation", 404,
+   "no such conversation"},
+  {errc::not_a_member, "not_a_member", "not_a_member", 403,
+   "you are not a member of this conversation"},
+  {errc::username_taken, "username_taken", "username_taken", 409, "this username is taken"},
+  {errc::bad_credentials, "bad_credentials", "bad_credentials", 401,
+   "wrong username or password"},
+  {errc::unauthorized, "unauthorized", "unauthorized", 401,
+   "missing, invalid or revoked token"},
+  {errc::seq_conflict, "seq_conflict", "unavailable", 503, "conflicting write, retry"},
+  {errc::internal, "internal", "internal", 500, "internal error"},
+  {errc::no_such_media, "no_such_media", "no_such_media", 404, "no such media"},
+  {errc::not_a_group, "not_a_group", "not_a_group", 400,
+   "this is a 1:1 conversation, not a group"},
+  {errc::not_admin, "not_admin", "not_admin", 403, "only a group admin may do this"},
+  {errc::already_member, "already_member", "already_member", 409,
+   "already a member of this group"},
+  {errc::no_such_member, "no_such_member", "no_such_member", 404, "not a member of this group"},
+  {errc::too_many_members, "too_many_members", "too_many_members", 400,
+   "the group would exceed its size limit"},
+  {errc::no_such_message, "no_such_message", "no_such_message", 404,
+   "no message with this seq"},
+  {errc::blocked, "blocked", "blocked", 403,
+   "you block this user: unblock them to send messages"},
+  {errc::cannot_block_self, "cannot_block_self", "cannot_block_self", 400,
+   "you cannot block yourself"},
+  {errc::invalid_cursor, "invalid_cursor", "invalid_cursor", 400,
+   "this cursor was not issued to this device"},
+  {errc::quota_exceeded, "quota_exceeded", "quota_exceeded", 413,
+   "this upload would exceed your storage quota"},
+  {errc::too_many_subscriptions, "too_many_subscriptions", "too_many_subscriptions", 400,
+   "a device may watch at most 1000 users (nothing subscribed)"},
+  {errc::duplicate_node, "duplicate_node", "duplicate_node_id", 503,
+   "a live node already has this node id"},
+  {errc::not_owner, "not_owner", "unavailable", 503, "the cluster is moving this actor, retry"},
+}};
+static_assert(table.size() == static_cast<std::size_t>(errc::not_owner) + 1,
+              "every errc needs a row");
+
+constexpr bool rows_in_order() {
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (static_cast<std::size_t>(table[i].id) != i)
+      return false;
+  return true;
+}
+static_assert(rows_in_order(), "row i of the table is errc i");
+
+// CAF's own failures: a timeout, a dead or unreachable actor.
+constexpr error_info transient{errc{0}, "caf", "unavailable", 503,
+                               "the service is temporarily unavailable, retry"};
+
+} // namespace
+
+caf::error make_error(errc code) {
+  return {static_cast<std::uint8_t>(code), category};
+}
+
+const error_info& info(errc code) {
+  auto i = static_cast<std::size_t>(code);
+  return i < table.size() ? table[i] : table[0];
+}
+
+const error_info& info(const caf::error& err) {
+  if (err.category() != category)
+    return transient;
+  return info(static_cast<errc>(err.code()));
+}
+
+std::string wire_code(const caf::error& err) {
+  return std::string{info(err).code};
+}
+
+std::string describe(const caf::error& err) {
+  return std::string{info(err).message};
+}
+
+void register_error_renderer(caf::actor_system_config& cfg) {
+  cfg.add_error_category(category, [](std::uint8_t code, caf::atom_value,
+                                      const caf::message&) -> std::string {
+    auto name = code < table.size() ? table[code].name : std::string_view{"unknown"};
+    return "parley." + std::string{name};
+  });
+}
+
+} // namespace parley

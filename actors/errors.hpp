@@ -1,0 +1,61 @@
+#pragma once
+// The errors actors answer with, and the one table that says what each
+// means on the wire (websocket `error` frames and REST bodies share the
+// code), as an HTTP status and in words (actors/errors.cpp).
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace parley {
+
+enum class errc : std::uint8_t {
+  unavailable = 1,      // the database cannot be reached
+  no_such_user,
+  no_such_conversation,
+  not_a_member,
+  username_taken,
+  bad_credentials,
+  unauthorized,
+  seq_conflict,         // another owner committed this seq: reload, retry
+  internal,
+  no_such_media,
+  not_a_group,          // a group operation on a 1:1 conversation
+  not_admin,            // only admins may add or remove others
+  already_member,
+  no_such_member,       // removing someone who is not a member
+  too_many_members,     // over the group size limit
+  no_such_message,
+  blocked,              // messaging a user you block
+  cannot_block_self,
+  invalid_cursor,       // a long-poll cursor this device was never given
+  quota_exceeded,       // the user's uploads would exceed their quota
+  too_many_subscriptions, // a device watching more users than allowed
+  duplicate_node,       // a node joined with an id a live node already has
+  not_owner,            // the ring moved this key to another node: ask again
+};
+
+// One row of the table.
+struct error_info {
+  errc id;
+  std::string_view name;    // the errc enumerator, for logs
+  std::string_view code;    // the wire `code`
+  int http_status;          // what REST answers with
+  std::string_view message; // the default `message`
+};
+
+caf::error make_error(errc code);
+const error_info& info(errc code);
+// The row for any error an actor may answer with; CAF's own failures
+// (timeouts, dead actors) count as `unavailable`, with a message that says
+// to retry.
+const error_info& info(const caf::error& err);
+std::string wire_code(const caf::error& err);
+std::string describe(const caf::error& err);
+
+// Lets CAF render Parley's errors by name in logs ("parley.no_such_user"
+// instead of a category and a number).
+void register_error_renderer(caf::actor_system_config& cfg);
+
+} // namespace parley
