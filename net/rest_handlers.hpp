@@ -1,0 +1,250 @@
+#pragma once
+// The REST API's handlers and their one bridge to the actors: `ask` (a
+// short-lived actor requests one actor and answers the connection),
+// `authorized` (the bearer token first), `ask_conversation` (through the
+// directory). The router is net/rest_api.cpp; the handlers are defined one
+// resource per file: rest_accounts, rest_conversations, rest_messages,
+// rest_presence, rest_push, rest_media and rest_admin. No Asio thread ever
+// waits on an actor.
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "actors/atoms.hpp"
+#include "actors/context.hpp"
+#include "actors/conversation_messages.hpp"
+#include "actors/store_messages.hpp"
+#include "net/http_types.hpp"
+#include "net/rest_util.hpp"
+#include "wire/frame.hpp"
+
+namespace parley {
+struct cluster_view;
+} // namespace parley
+
+namespace parley::net {
+
+class rest_handlers {
+public:
+  rest_handlers(caf::actor_system& sys, context_ptr ctx, caf::actor directory,
+                caf::actor queries, caf::actor membership)
+    : sys_(sys), ctx_(std::move(ctx)), directory_(std::move(directory)),
+      queries_(std::move(queries)), membership_(std::move(membership)) {
+  }
+
+  // The router (net/rest_api.cpp).
+  void handle(http_request req, responder respond);
+
+private:
+  using milliseconds = std::chrono::milliseconds;
+
+  template <class F>
+  static void only(const std::string& method, const char* allowed,
+                   const responder& respond, F fn) {
+    if (method != allowed)
+      return respond(error_response(405, "method_not_allowed",
+                                    std::string{"use "} + allowed));
+    fn();
+  }
+
+  // Two methods on one path: `fn(true)` for `first`, `fn(false)` for `second`.
+  template <class F>
+  static void either(const std::string& method, const char* first, const char* second,
+                     const responder& respond, F fn) {
+    if (method != first && method != second)
+      return respond(error_response(405, "method_not_allowed",
+                                    std::string{"use "} + first + " or " + second));
+    fn(method == first);
+  }
+
+  // Asks `dest` and calls `ok(result)`; failures become error responses.
+  template <class Result, class OnOk, class... Ts>
+  void ask(const caf::actor& dest, milliseconds timeout, responder respond, OnOk ok,
+           Ts... xs) {
+    // (The target is passed as a spawn argument: CAF 0.17 binds a null
+    // reference when a function actor is spawned with no arguments.)
+    sys_.spawn(
+      [=](caf::event_based_actor* self, const caf::actor& target) {
+        self->request(target, timeout, xs...)
+          .then([=](Result& result) { ok(result); },
+                [=](caf::error& err) { respond(failure_response(err)); });
+      },
+      dest);
+  }
+
+  // For answers the store has already written as JSON: 200 with that body.
+  static auto json_ok(responder respond) {
+    return [respond](std::string& body) { respond(json_response(200, std::move(body))); };
+  }
+
+  // For requests whose success has no body: 204.
+  static auto no_content(responder respond) {
+    return [respond](bool) { respond(make_response(204, "application/json", "")); };
+  }
+
+  // Checks the bearer token, then calls `ok(identity)`.
+  template <class OnOk>
+  void authorized(const http_request& req, responder respond, OnOk ok) {
+    auto token = bearer_token(req);
+    if (token.empty())
+      return respond(error_response(401, "unauthorized",
+                                    "missing Authorization: Bearer <token>"));
+    ask<identity>(queries_, ctx_->request_timeout, respond, ok, auth_atom::value,
+                  token);
+  }
+
+  // Asks the conversation's actor (found or spawned by the directory).
+  template <class Result, class OnOk, class... Ts>
+  void ask_conversation(id64 conv, responder respond, OnOk ok, Ts... xs) {
+    auto timeout = ctx_->request_timeout;
+    sys_.spawn(
+      [=](caf::event_based_actor* self, const caf::actor& directory) {
+        self->request(directory, timeout, conv_atom::value, conv)
+          .then(
+            [=](caf::actor& actor) {
+              self->request(actor, timeout, xs...)
+                .then([=](Result& result) { ok(result); },
+                      [=](caf::error& err) { respond(failure_response(err)); });
+            },
+            [=](caf::error& err) { respond(failure_response(err)); });
+      },
+      directory_);
+  }
+
+  // POST /v1/messages: the websocket `send`, validated by the same parser,
+  // answered with the same ack only after the commit, idempotent on `id`.
+  //
+  // A JSON body checked as the websocket frame of type `type` would be:
+  // the frame, or nullopt once the error has been answered.
+  template <class Frame>
+  std::optional<Frame> body_as_frame(const http_request& req, const char* type,
+                                     const responder& respond) {
+    auto body = json_object(req, respond);
+    if (!body)
+      return std::nullopt;
+    (*body)["type"] = type;
+    auto frame = wire::parse_frame_object(*body); // parsed once, never re-serialised
+    if (auto* err = std::get_if<wire::frame_error>(&frame)) {
+      respond(error_response(err->code == "body_too_large" ? 413 : 400, err->code,
+                             err->message));
+      return std::nullopt;
+    }
+    return std::get<Frame>(frame);
+  }
+
+  static std::optional<id64> path_id(const std::string& text) {
+    return parse_id(text);
+  }
+
+  static http_response bad_conversation_id() {
+    return error_response(400, "invalid_parameter", "conversation id must be a decimal id");
+  }
+
+  // --- accounts and sessions (net/rest_accounts.cpp) -----------------------
+  void create_user(const http_request& req, responder respond);
+
+  void login(const http_request& req, responder respond);
+
+  // Revokes the token, then ends the device's live websockets (they get
+  // `unauthorized` and close 4401, like any connection with a bad token).
+  void logout(const http_request& req, responder respond);
+
+  void find_user(const http_request& req, std::string username, responder respond);
+
+  // --- conversations and groups (net/rest_conversations.cpp) ---------------
+  void conversations(const http_request& req, responder respond);
+
+  void history(const http_request& req, const std::string& conv_text,
+               const std::string& query, responder respond);
+
+  // Answers a membership change with its system message's place in the
+  // conversation.
+  static http_response change_response(const ack_info& ack, const char* field,
+                                       const std::vector<id64>& users);
+
+  void create_group(const http_request& req, responder respond);
+
+  void conversation(const http_request& req, const std::string& conv_text,
+                    responder respond);
+
+  void add_members(const http_request& req, const std::string& conv_text,
+                   responder respond);
+
+  void remove_member(const http_request& req, const std::string& conv_text,
+                     const std::string& user_text, responder respond);
+
+  void receipts(const http_request& req, const std::string& conv_text,
+                const std::string& query, responder respond);
+
+  // --- messages and long-poll (net/rest_messages.cpp) ----------------------
+  void post_message(const http_request& req, responder respond);
+
+  // GET /v1/poll?timeout=S&after=CURSOR: see actors/poller.hpp.
+  void poll(const http_request& req, const std::string& query, responder respond);
+
+  // --- presence, privacy and blocks (net/rest_presence.cpp) ----------------
+  // POST /v1/presence/(un)subscribe {"users": [...]}: the websocket frames
+  // for a long-polling device; the presence frames come in its polls.
+  void watch_presence(const http_request& req, bool on, responder respond);
+
+  void set_block(const http_request& req, const std::string& user_text, bool on,
+                 responder respond);
+
+  void list_blocks(const http_request& req, responder respond);
+
+  void set_privacy(const http_request& req, responder respond);
+
+  void get_privacy(const http_request& req, responder respond);
+
+  // --- push tokens (net/rest_push.cpp) -------------------------------------
+  // PUT {"token": T} registers this device's push token (replacing any);
+  // DELETE removes it. Logged-out devices' tokens are never used.
+  void set_push_token(const http_request& req, bool put, responder respond);
+
+  // --- media (net/rest_media.cpp) ------------------------------------------
+  // Deletes an uploaded file unless it was kept, whatever way the request
+  // ends (bad token, database down, timeout).
+  struct file_guard {
+    std::string path;
+    bool keep = false;
+    ~file_guard();
+  };
+
+  void upload(const http_request& req, responder respond);
+
+  std::string blob_path(const std::string& sha256) const;
+
+  // Content-addressed: the same bytes uploaded twice are stored once. A
+  // second copy only refreshes the blob's modification time (the time a
+  // collector would judge its age by) and is dropped with its temp file.
+  bool place_blob(file_guard& upload, const std::string& sha256) const;
+
+  void download(const http_request& req, const std::string& media_id, bool head,
+                responder respond);
+
+  http_response media_response(const media_info& info, const std::string& range_header,
+                               const std::string& if_none_match, bool head);
+
+  // --- health, metrics, cluster and the fault hook (net/rest_admin.cpp) ----
+  void health(responder respond);
+
+  // The cluster as this node sees it; operators only (--admin-token).
+  void cluster(const http_request& req, responder respond);
+
+  static std::string cluster_json(const cluster_view& view);
+
+  // Test hook (only with --enable-fault-injection):
+  // {"kind": "conversation"|"store"|"presence"|"session", "key": ID}.
+  void fault(const http_request& req, responder respond);
+
+  caf::actor_system& sys_;
+  context_ptr ctx_;
+  caf::actor directory_;
+  caf::actor queries_;
+  caf::actor membership_;
+};
+
+} // namespace parley::net

@@ -1,0 +1,52 @@
+// POST /v1/messages and the long-poll, GET /v1/poll.
+#include "net/rest_handlers.hpp"
+#include "wire/json_out.hpp"
+
+namespace parley::net {
+
+void rest_handlers::post_message(const http_request& req, responder respond) {
+  auto frame = body_as_frame<wire::send_frame>(req, "send", respond);
+  if (!frame)
+    return;
+  auto f = *frame;
+  authorized(req, respond, [=](const identity& who) {
+    auto send_to = [=](id64 conv) {
+      ask_conversation<ack_info>(
+        conv, respond,
+        [=](const ack_info& a) {
+          respond(json_response(
+            200, wire::ack_frame(f.client_id, a.msg_id, a.conversation, a.seq, a.ts)));
+        },
+        send_atom::value,
+        outgoing_message{conv, who.user_id, who.device_id, f.client_id, f.body, f.media});
+    };
+    if (f.conversation != 0)
+      return send_to(f.conversation);
+    // The pair's conversation (created on first use), as a session finds it.
+    ask<id64>(directory_, ctx_->request_timeout, respond, send_to, direct_atom::value,
+              who.user_id, f.to);
+  });
+}
+
+// GET /v1/poll?timeout=S&after=CURSOR: see actors/poller.hpp.
+void rest_handlers::poll(const http_request& req, const std::string& query, responder respond) {
+  std::int64_t timeout = 25;
+  if (auto raw = query_param(query, "timeout")) {
+    auto v = to_int(*raw);
+    if (!v || *v < 0 || *v > 30)
+      return respond(error_response(400, "invalid_parameter",
+                                    "'timeout' must be an integer from 0 to 30 (seconds)"));
+    timeout = *v;
+  }
+  auto after = query_param(query, "after").value_or("");
+  if (after.size() > 100)
+    return respond(error_response(400, "invalid_cursor", "'after' is not a cursor"));
+  authorized(req, respond, [=](const identity& who) {
+    ask<std::string>(
+      directory_, milliseconds(timeout * 1000) + ctx_->request_timeout, respond,
+      json_ok(respond),
+      poll_atom::value, who, after, timeout * 1000);
+  });
+}
+
+} // namespace parley::net
