@@ -1,0 +1,120 @@
+// The store's queries on accounts, devices, tokens and push tokens.
+#include <pqxx/pqxx>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <limits>
+
+#include "storage/accounts_repo.hpp"
+#include "storage/blocks_repo.hpp"
+#include "storage/groups_repo.hpp"
+#include "storage/media_repo.hpp"
+#include "storage/messages_repo.hpp"
+#include "storage/presence_repo.hpp"
+#include "wire/credentials.hpp"
+#include "wire/json_out.hpp"
+#include "actors/store_queries.hpp"
+
+namespace parley {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Used to spend the same time on unknown usernames as on wrong passwords.
+const std::string& dummy_hash(const credentials::argon2_params& p) {
+  static const std::string hash = credentials::hash_password("not a password", p);
+  return hash;
+}
+
+} // namespace
+
+caf::result<id64> store_queries::signup(const std::string& username, const std::string& password) {
+  auto hash = credentials::hash_password(password, ctx_->argon2);
+  auto user_id = ctx_->ids->next();
+  auto created = conn_.run([&](pqxx::work& tx) {
+    return storage::create_user(tx, user_id, username, hash);
+  });
+  if (!created)
+    return created.error();
+  if (!*created)
+    return make_error(errc::username_taken);
+  return user_id;
+}
+
+caf::result<login_result> store_queries::login(const login_request& req) {
+  auto creds = conn_.run([&](pqxx::work& tx) {
+    return storage::find_credentials(tx, req.username);
+  });
+  if (!creds)
+    return creds.error();
+  auto& found = *creds;
+  auto ok = credentials::verify_password(
+    req.password, found ? found->password_hash : dummy_hash(ctx_->argon2));
+  if (!found || !ok)
+    return make_error(errc::bad_credentials);
+  auto user_id = found->user_id;
+  auto token = credentials::new_token();
+  auto device = conn_.run([&](pqxx::work& tx) -> id64 {
+    auto device_id = req.device_id;
+    if (device_id == 0) {
+      device_id = ctx_->ids->next();
+      storage::create_device(tx, device_id, user_id, req.device_name);
+    } else if (!storage::device_belongs_to(tx, device_id, user_id)) {
+      return 0;
+    }
+    storage::store_token(tx, credentials::token_digest(token), device_id, user_id);
+    return device_id;
+  });
+  if (!device)
+    return device.error();
+  if (*device == 0)
+    return make_error(errc::bad_credentials);
+  return login_result{token, user_id, *device};
+}
+
+caf::result<identity> store_queries::authenticate(const std::string& token) {
+  if (!credentials::looks_like_token(token))
+    return make_error(errc::unauthorized);
+  // Every connection starts here: one statement, no transaction around it.
+  auto owner = conn_.find<pqxx::nontransaction>(errc::unauthorized, [&](auto& tx) {
+    return storage::token_owner_of(tx, credentials::token_digest(token));
+  });
+  if (!owner)
+    return owner.error();
+  return identity{owner->user_id, owner->device_id};
+}
+
+caf::result<bool> store_queries::revoke(const std::string& token) {
+  return conn_.run([&](pqxx::work& tx) {
+    return storage::revoke_token(tx, credentials::token_digest(token));
+  });
+}
+
+caf::result<std::string> store_queries::lookup(const std::string& username) {
+  auto user = conn_.find(errc::no_such_user,
+                   [&](auto& tx) { return storage::find_user(tx, username); });
+  if (!user)
+    return user.error();
+  return json{{"user_id", id_to_string(user->user_id)}, {"username", user->username}}
+    .dump();
+}
+
+caf::result<bool> store_queries::set_push_token(id64 device, const std::string& token) {
+  return conn_.run([&](pqxx::work& tx) {
+    storage::set_push_token(tx, device, token);
+    return true;
+  });
+}
+
+caf::result<std::vector<std::string>> store_queries::push_tokens(id64 user) {
+  return conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::push_tokens(tx, user); });
+}
+
+caf::result<bool> store_queries::ping() {
+  return conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return !tx.exec_prepared("ping").empty(); });
+}
+
+} // namespace parley

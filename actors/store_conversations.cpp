@@ -1,0 +1,246 @@
+// The store's queries on conversations: lists, history, direct pairs, groups,
+// details, receipts, sync pages and loading a conversation's actor.
+#include <pqxx/pqxx>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <limits>
+
+#include "storage/accounts_repo.hpp"
+#include "storage/blocks_repo.hpp"
+#include "storage/groups_repo.hpp"
+#include "storage/media_repo.hpp"
+#include "storage/messages_repo.hpp"
+#include "storage/presence_repo.hpp"
+#include "wire/credentials.hpp"
+#include "wire/json_out.hpp"
+#include "actors/store_queries.hpp"
+
+namespace parley {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::size_t sync_page_bytes = 2 * 1024 * 1024;
+
+} // namespace
+
+caf::result<std::string> store_queries::conversations(id64 user) {
+  auto list = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::list_conversations(tx, user); });
+  if (!list)
+    return list.error();
+  auto out = json::array();
+  for (auto& c : *list) {
+    json item{{"conversation_id", id_to_string(c.conversation_id)},
+              {"kind", c.kind},
+              {"members", wire::ids_json(c.members)},
+              {"last_seq", c.last_seq},
+              {"unread", c.unread}};
+    if (c.kind == "group")
+      item["title"] = c.title;
+    if (c.peer_id != 0) {
+      item["peer"] = id_to_string(c.peer_id);
+      item["peer_username"] = c.peer_name;
+      item["peer_delivered"] = c.peer_delivered;
+      item["peer_read"] = c.peer_read;
+    }
+    out.push_back(std::move(item));
+  }
+  return json{{"conversations", std::move(out)}}.dump();
+}
+
+caf::result<std::string> store_queries::history(id64 user, id64 conv, std::int64_t before,
+                                 std::int32_t limit) {
+  auto page = conn_.find(errc::not_a_member,
+    [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
+      auto visible = storage::membership(tx, conv, user);
+      if (!visible)
+        return std::nullopt;
+      return storage::history(tx, conv, user, *visible, before, limit);
+    });
+  if (!page)
+    return page.error();
+  std::string out = R"({"messages":[)";
+  for (std::size_t i = 0; i < page->size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += wire::message_object((*page)[i]);
+  }
+  out += "]}";
+  return out;
+}
+
+// The 1:1 conversation of two users, and whether this call created it.
+caf::result<id64, bool> store_queries::direct(id64 user, id64 peer) {
+  // Two tries: the first may lose a creation race (see messages_repo).
+  caf::expected<id64> conv{id64{0}};
+  id64 new_id = 0;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    new_id = ctx_->ids->next();
+    conv = conn_.run([&](pqxx::work& tx) -> id64 {
+      if (!storage::user_exists(tx, peer))
+        return 0;
+      return storage::direct_conversation(tx, user, peer, new_id);
+    });
+    if (conv || conv.error() != make_error(errc::seq_conflict))
+      break;
+  }
+  if (!conv)
+    return conv.error();
+  if (*conv == 0)
+    return make_error(errc::no_such_user);
+  return {*conv, *conv == new_id};
+}
+
+caf::result<std::vector<id64>> store_queries::missing(const std::vector<id64>& users) {
+  auto found = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::missing_users(tx, users); });
+  if (!found)
+    return found.error();
+  return std::move(*found);
+}
+
+// Creates a group at seq 1 (its "created" system message), which is
+// returned for fan-out. Fails with no_such_user if a member is unknown.
+caf::result<wire::stored_message> store_queries::create_group(const group_spec& spec) {
+  auto conv = ctx_->ids->next();
+  wire::stored_message created{ctx_->ids->next(), conv, 1, spec.creator, 0,
+                               unix_now_ms(),
+                               wire::system_body("created", spec.creator, spec.members,
+                                                 spec.title),
+                               true};
+  auto done = conn_.run([&](pqxx::work& tx) {
+    if (!storage::missing_users(tx, spec.members).empty())
+      return false;
+    storage::create_group(tx, conv, spec.creator, spec.title, spec.members, created);
+    return true;
+  });
+  if (!done)
+    return done.error();
+  if (!*done)
+    return make_error(errc::no_such_user);
+  return created;
+}
+
+// {conversation_id, kind, title?, created_by?, created_at, members,
+//  admins, last_seq}, for a current member.
+caf::result<std::string> store_queries::details(id64 user, id64 conv) {
+  auto d = conn_.find(errc::no_such_conversation,
+                [&](auto& tx) { return storage::conversation_details_of(tx, conv); });
+  if (!d)
+    return d.error();
+  std::vector<id64> members;
+  std::vector<id64> admins;
+  for (auto& m : d->members) {
+    members.push_back(m.user_id);
+    if (m.admin)
+      admins.push_back(m.user_id);
+  }
+  if (std::find(members.begin(), members.end(), user) == members.end())
+    return make_error(errc::not_a_member);
+  json out{{"conversation_id", id_to_string(conv)},
+           {"kind", d->kind},
+           {"created_at", d->created_at},
+           {"members", wire::ids_json(members)},
+           {"admins", wire::ids_json(admins)},
+           {"last_seq", d->last_seq}};
+  if (d->kind == "group") {
+    out["title"] = d->title;
+    out["created_by"] = id_to_string(d->created_by);
+  }
+  return out.dump();
+}
+
+// Who of the current members has received and read message `seq`.
+caf::result<std::string> store_queries::receipts(id64 user, id64 conv, std::int64_t seq) {
+  struct answer {
+    id64 sender;
+    std::vector<storage::member_receipt> rows;
+  };
+  auto found = conn_.run<pqxx::read_transaction>([&](auto& tx) -> caf::expected<answer> {
+    auto visible = storage::membership(tx, conv, user);
+    if (!visible || visible->last != std::numeric_limits<std::int64_t>::max())
+      return make_error(errc::not_a_member);
+    auto sender = storage::message_sender(tx, conv, seq);
+    if (!sender || seq < visible->first)
+      return make_error(errc::no_such_message);
+    return answer{*sender, storage::message_receipts(tx, conv, seq, *sender)};
+  });
+  if (!found)
+    return found.error();
+  if (!*found)
+    return found->error();
+  std::vector<id64> delivered, read, pending;
+  for (auto& r : (*found)->rows) {
+    if (r.delivered)
+      delivered.push_back(r.user_id);
+    else
+      pending.push_back(r.user_id);
+    if (r.read)
+      read.push_back(r.user_id);
+  }
+  return json{{"conversation_id", id_to_string(conv)},
+              {"seq", seq},
+              {"from", id_to_string((*found)->sender)},
+              {"delivered", wire::ids_json(delivered)},
+              {"read", wire::ids_json(read)},
+              {"pending", wire::ids_json(pending)}}
+    .dump();
+}
+
+caf::result<sync_page> store_queries::sync(id64 user, id64 device, id64 conv,
+                            std::int64_t after, std::int32_t limit) {
+  // One row more than a page, to know whether there is more.
+  auto rows = conn_.find(errc::not_a_member,
+    [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
+      if (conv == 0)
+        return storage::undelivered(tx, user, device, limit + 1);
+      auto visible = storage::membership(tx, conv, user);
+      if (!visible)
+        return std::nullopt;
+      return storage::messages_after(tx, conv, user, *visible, after, limit + 1);
+    });
+  if (!rows)
+    return rows.error();
+  // A page ends after `limit` messages or about sync_page_bytes, so that
+  // catching up never overflows the connection's send queue.
+  sync_page page;
+  auto& msgs = *rows;
+  std::size_t bytes = 0;
+  for (auto& m : msgs) {
+    if (page.frames.size() == static_cast<std::size_t>(limit)
+        || (!page.frames.empty() && bytes + m.body.size() > sync_page_bytes)) {
+      page.more = true;
+      break;
+    }
+    page.frames.push_back(wire::message_frame(m));
+    page.conversations.push_back(m.conversation);
+    page.seqs.push_back(m.seq);
+    bytes += page.frames.back().size();
+  }
+  return page;
+}
+
+caf::result<conversation_info> store_queries::load(id64 conv) {
+  auto state = conn_.find(errc::no_such_conversation,
+                    [&](auto& tx) {
+                      return storage::load_conversation(tx, conv,
+                                                 static_cast<int>(ctx_->recent_senders));
+                    });
+  if (!state)
+    return state.error();
+  conversation_info info{state->kind, state->title, {}, state->last_seq, {}, {}, {}};
+  for (auto& m : state->members)
+    info.members.push_back(
+      {m.user_id, m.delivered_seq, m.read_seq, m.admin, m.joined_seq});
+  for (auto& r : state->recent) {
+    info.recent_seqs.push_back(r.seq);
+    info.recent_senders.push_back(r.sender);
+  }
+  info.blockers = state->blockers;
+  return info;
+}
+
+} // namespace parley

@@ -1,0 +1,109 @@
+#pragma once
+// What a store actor answers besides batched writes: one method per query,
+// each running in a transaction of the store's connection (or alone, for a
+// lone read). Defined by concern: store_accounts.cpp, store_conversations.cpp,
+// store_presence.cpp, store_media.cpp.
+#include <caf/make_message.hpp>
+#include <caf/result.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/context.hpp"
+#include "actors/conversation_messages.hpp"
+#include "actors/store_connection.hpp"
+#include "actors/store_messages.hpp"
+
+namespace parley {
+
+class store_queries {
+public:
+  store_queries(store_connection& conn, context_ptr ctx) : conn_(conn), ctx_(std::move(ctx)) {
+  }
+
+  // --- accounts, devices, tokens, push tokens (actors/store_accounts.cpp)
+  caf::result<id64> signup(const std::string& username, const std::string& password);
+
+  caf::result<login_result> login(const login_request& req);
+
+  caf::result<identity> authenticate(const std::string& token);
+
+  caf::result<bool> revoke(const std::string& token);
+
+  caf::result<std::string> lookup(const std::string& username);
+
+  caf::result<bool> set_push_token(id64 device, const std::string& token);
+
+  caf::result<std::vector<std::string>> push_tokens(id64 user);
+
+  caf::result<bool> ping();
+
+  // --- conversations, history, groups, receipts, sync and loading a
+  // conversation (actors/store_conversations.cpp)
+  caf::result<std::string> conversations(id64 user);
+
+  caf::result<std::string> history(id64 user, id64 conv, std::int64_t before,
+                                   std::int32_t limit);
+
+  // The 1:1 conversation of two users, and whether this call created it.
+  caf::result<id64, bool> direct(id64 user, id64 peer);
+
+  caf::result<std::vector<id64>> missing(const std::vector<id64>& users);
+
+  // Creates a group at seq 1 (its "created" system message), which is
+  // returned for fan-out. Fails with no_such_user if a member is unknown.
+  caf::result<wire::stored_message> create_group(const group_spec& spec);
+
+  // {conversation_id, kind, title?, created_by?, created_at, members,
+  //  admins, last_seq}, for a current member.
+  caf::result<std::string> details(id64 user, id64 conv);
+
+  // Who of the current members has received and read message `seq`.
+  caf::result<std::string> receipts(id64 user, id64 conv, std::int64_t seq);
+
+  caf::result<sync_page> sync(id64 user, id64 device, id64 conv,
+                              std::int64_t after, std::int32_t limit);
+
+  caf::result<conversation_info> load(id64 conv);
+
+  // --- blocks, privacy and presence (actors/store_presence.cpp)
+  // Blocks or unblocks; answers the pair's 1:1 conversation (0: none), whose
+  // actor must learn of it.
+  caf::result<id64> set_block(id64 blocker, id64 other, bool on);
+
+  caf::result<std::string> blocks(id64 user);
+
+  // Every user coming online starts here. Its two reads (last seen and
+  // privacy, then the block list) had a snapshot each under READ COMMITTED
+  // in a transaction too, which only added two round trips.
+  caf::result<presence_record> load_presence(id64 user);
+
+  caf::result<std::string> privacy_of(id64 user);
+
+  caf::result<bool> set_privacy(id64 user, const std::string& setting);
+
+  caf::result<presence_view> presence_targets(id64 viewer, const std::vector<id64>& users);
+
+  // --- uploads and their collection (actors/store_media.cpp)
+  // Records an upload if it fits its owner's quota (checked and recorded in
+  // one transaction).
+  caf::result<bool> media_put(const media_info& m);
+
+  caf::result<bool> media_delete(const std::string& media_id);
+
+  caf::result<media_info> media_get(const std::string& media_id);
+
+  // Uploads no message references, older than `before_ms`: deleted, and
+  // returned so that the collector can remove their content.
+  caf::result<std::vector<media_info>> collect_media(std::int64_t before_ms,
+                                                     std::int32_t limit);
+
+  caf::result<bool> blob_in_use(const std::string& sha256);
+
+private:
+  store_connection& conn_;
+  context_ptr ctx_;
+};
+
+} // namespace parley
