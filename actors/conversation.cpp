@@ -11,9 +11,14 @@
 #include <utility>
 
 #include "actors/deadlines.hpp"
-#include "actors/messages.hpp"
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/conversation_messages.hpp"
+#include "actors/delivery_messages.hpp"
+#include "actors/group_rules.hpp"
 #include "actors/routes.hpp"
-#include "net/json_out.hpp"
+#include "actors/typing_tracker.hpp"
+#include "wire/json_out.hpp"
 
 namespace parley {
 
@@ -34,16 +39,6 @@ struct pending_send {
 struct awaiting_store {
   steady_clock::time_point due;
   caf::response_promise rp;
-};
-
-struct typing_entry {
-  steady_clock::time_point until;   // expires unless refreshed
-  steady_clock::time_point relayed; // last relayed to the others
-};
-
-struct recent_sender {
-  std::int64_t seq;
-  id64 sender;
 };
 
 struct conversation_state {
@@ -67,9 +62,8 @@ struct conversation_state {
   // sends as a member after the seq that removed them.
   bool changing_members = false;
   std::vector<std::function<void()>> after_change;
-  std::deque<recent_sender> recent;
-  std::int64_t recent_from = 1; // the oldest seq whose sender `recent` knows
-  std::unordered_map<id64, typing_entry> typing;
+  recent_senders recent{0};
+  typing_tracker typing{typing_tracker::clock::duration::zero()};
   bool typing_timer = false;
   // The ring moved this conversation to another node: finish what is in
   // flight here, turn new work away (its senders retry at the new home).
@@ -79,25 +73,6 @@ struct conversation_state {
 };
 
 using conv_ptr = caf::stateful_actor<conversation_state>*;
-
-const member_info* find_member(const conversation_state& st, id64 user) {
-  for (auto& m : st.info.members)
-    if (m.user_id == user)
-      return &m;
-  return nullptr;
-}
-
-member_info* find_member(conversation_state& st, id64 user) {
-  return const_cast<member_info*>(find_member(std::as_const(st), user));
-}
-
-std::vector<id64> member_ids(const conversation_state& st) {
-  std::vector<id64> out;
-  out.reserve(st.info.members.size());
-  for (auto& m : st.info.members)
-    out.push_back(m.user_id);
-  return out;
-}
 
 // Runs `ok` once members and the last seq are known, (re)reading them from
 // PostgreSQL first if needed. The read goes through this conversation's
@@ -123,12 +98,7 @@ void after_load(conv_ptr self, std::function<void()> ok,
         st.loaded = true;
         st.next_seq = std::max(st.next_seq, info.last_seq + 1);
         st.info = std::move(info);
-        st.recent.clear();
-        for (std::size_t i = 0; i < st.info.recent_seqs.size(); ++i)
-          st.recent.push_back({st.info.recent_seqs[i], st.info.recent_senders[i]});
-        st.recent_from = st.recent.empty() ? st.next_seq : st.recent.front().seq;
-        if (st.recent.size() < st.ctx->recent_senders)
-          st.recent_from = 1; // the whole conversation is known
+        st.recent.reset(st.info.recent_seqs, st.info.recent_senders, st.next_seq);
         st.info.recent_seqs.clear();
         st.info.recent_senders.clear();
         auto waiting = std::move(st.on_loaded);
@@ -191,31 +161,7 @@ void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<
 }
 
 void fan_out(conv_ptr self, const wire::stored_message& m) {
-  fan_out_to(self, m, member_ids(self->state));
-}
-
-bool blocks(const conversation_state& st, id64 user) {
-  auto& b = st.info.blockers;
-  return std::find(b.begin(), b.end(), user) != b.end();
-}
-
-// In a 1:1 conversation where the recipient blocks the sender, the message
-// is accepted (the sender cannot tell) but withheld from the recipient.
-bool withheld_from_peer(const conversation_state& st, id64 sender) {
-  for (auto& m : st.info.members)
-    if (m.user_id != sender && blocks(st, m.user_id))
-      return true;
-  return false;
-}
-
-void remember_sender(conversation_state& st, const wire::stored_message& m) {
-  if (m.seq < st.recent_from || (!st.recent.empty() && m.seq <= st.recent.back().seq))
-    return; // a retry of an older message
-  st.recent.push_back({m.seq, m.from});
-  if (st.recent.size() > st.ctx->recent_senders) {
-    st.recent.pop_front();
-    st.recent_from = st.recent.front().seq;
-  }
+  fan_out_to(self, m, member_ids(self->state.info.members));
 }
 
 // Let it crash: without its store a conversation cannot commit. The
@@ -274,17 +220,17 @@ void persist(conv_ptr self, pending_send ps) {
     st.after_change.push_back([=]() mutable { persist(self, std::move(ps)); });
     return;
   }
-  if (!find_member(st, ps.msg.sender)) {
+  if (!find_member(st.info.members, ps.msg.sender)) {
     ps.rp.deliver(make_error(errc::not_a_member));
     return;
   }
-  if (blocks(st, ps.msg.sender)) {
+  if (blocks(st.info, ps.msg.sender)) {
     ps.rp.deliver(make_error(errc::blocked));
     return;
   }
   message_record row{{st.ctx->ids->next(), st.id, st.next_seq++, ps.msg.sender,
                       ps.msg.sender_device, unix_now_ms(), ps.msg.body},
-                     ps.msg.client_id, withheld_from_peer(st, ps.msg.sender), ps.msg.media};
+                     ps.msg.client_id, withheld_from_peer(st.info, ps.msg.sender), ps.msg.media};
   ++st.in_flight;
   auto token = await_store(self, ps.rp);
   self->request(st.store, caf::infinite, persist_atom::value, row)
@@ -292,8 +238,8 @@ void persist(conv_ptr self, pending_send ps) {
       [=](persist_result& result) mutable {
         auto& st = self->state;
         --st.in_flight;
-        remember_sender(st, result.stored);
-        st.typing.erase(result.stored.from); // a message ends "typing"
+        st.recent.remember(result.stored.seq, result.stored.from);
+        st.typing.forget(result.stored.from); // a message ends "typing"
         // Fanned out even when it is a retry of a stored message: its first
         // fan-out may have died with the actor that was doing it.
         if (row.withheld)
@@ -326,31 +272,9 @@ void persist(conv_ptr self, pending_send ps) {
       });
 }
 
-// Who hears that `reporter`'s cursor moved from `from` to `to`: in a 1:1
-// conversation both members; in a group the reporter's other devices and
-// the senders of the messages it covers (everyone, if those are older than
-// what this actor remembers).
-std::vector<id64> receipt_recipients(const conversation_state& st, id64 reporter,
-                                     std::int64_t from, std::int64_t to) {
-  if (!st.info.blockers.empty())
-    return {reporter}; // a 1:1 with a block: nothing crosses it
-  if (st.info.kind != "group" || from + 1 < st.recent_from)
-    return member_ids(st);
-  std::vector<id64> out{reporter};
-  auto first = std::lower_bound(st.recent.begin(), st.recent.end(), from + 1,
-                                [](const recent_sender& r, std::int64_t seq) {
-                                  return r.seq < seq;
-                                });
-  for (auto it = first; it != st.recent.end() && it->seq <= to; ++it)
-    if (std::find(out.begin(), out.end(), it->sender) == out.end()
-        && find_member(st, it->sender))
-      out.push_back(it->sender);
-  return out;
-}
-
 void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
   auto& st = self->state;
-  if (!find_member(st, update.user)) {
+  if (!find_member(st.info.members, update.user)) {
     rp.deliver(make_error(errc::not_a_member));
     return;
   }
@@ -360,14 +284,15 @@ void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
     .then(
       [=](bool) mutable {
         auto& st = self->state;
-        auto* m = find_member(st, update.user);
+        auto* m = find_member(st.info.members, update.user);
         if (!m) { // reloaded meanwhile without this member
           rp.deliver(true);
           return;
         }
         auto& cursor = update.read ? m->read_seq : m->delivered_seq;
         if (update.up_to > cursor) {
-          auto recipients = receipt_recipients(st, update.user, cursor, update.up_to);
+          auto recipients =
+            st.recent.receipt_recipients(st.info, update.user, cursor, update.up_to);
           cursor = update.up_to;
           if (update.read)
             m->delivered_seq = std::max(m->delivered_seq, update.up_to);
@@ -406,7 +331,7 @@ void arm_typing_timer(conv_ptr self, milliseconds after) {
 // are absorbed here.
 void typing(conv_ptr self, id64 user, caf::response_promise rp) {
   auto& st = self->state;
-  if (!find_member(st, user)) {
+  if (!find_member(st.info.members, user)) {
     rp.deliver(make_error(errc::not_a_member));
     return;
   }
@@ -414,13 +339,8 @@ void typing(conv_ptr self, id64 user, caf::response_promise rp) {
     rp.deliver(true); // a 1:1 with a block: typing does not cross it
     return;
   }
-  auto now = steady_clock::now();
-  auto [it, started] = st.typing.try_emplace(user, typing_entry{now, now});
-  if (started || now - it->second.relayed >= st.ctx->typing_ttl / 2) {
-    it->second.relayed = now;
+  if (st.typing.typed(user, steady_clock::now()))
     relay_typing(self, user, true);
-  }
-  it->second.until = now + st.ctx->typing_ttl;
   arm_typing_timer(self, st.ctx->typing_ttl);
   rp.deliver(true);
 }
@@ -430,83 +350,33 @@ void expire_typing(conv_ptr self) {
   auto& st = self->state;
   st.typing_timer = false;
   auto now = steady_clock::now();
-  auto next = steady_clock::time_point::max();
-  for (auto it = st.typing.begin(); it != st.typing.end();) {
-    if (it->second.until <= now) {
-      relay_typing(self, it->first, false);
-      it = st.typing.erase(it);
-    } else {
-      next = std::min(next, it->second.until);
-      ++it;
-    }
-  }
+  for (auto user : st.typing.expire(now))
+    relay_typing(self, user, false);
   if (!st.typing.empty())
-    arm_typing_timer(self, duration_cast<milliseconds>(next - now) + milliseconds(1));
+    arm_typing_timer(self, duration_cast<milliseconds>(st.typing.next_expiry() - now)
+                             + milliseconds(1));
 }
 
 // --- group membership ---------------------------------------------------------------
 
-// Checks `change` against the current members; on success fills `record`.
+// Checks `change` against the current members (actors/group_rules.hpp); on
+// success fills `record` with the change and its system message.
 caf::error plan_change(conversation_state& st, const membership_change& change,
                        membership_record& record) {
-  if (st.info.kind != "group")
-    return make_error(errc::not_a_group);
-  auto* by = find_member(st, change.by);
-  if (!by)
-    return make_error(errc::not_a_member);
-  const char* event = "added";
-  if (change.add) {
-    if (!by->admin)
-      return make_error(errc::not_admin);
-    for (auto user : change.users)
-      if (find_member(st, user))
-        return make_error(errc::already_member);
-    if (st.info.members.size() + change.users.size() > st.ctx->max_group_size)
-      return make_error(errc::too_many_members);
-    record.added = change.users;
-  } else {
-    auto user = change.users.at(0);
-    if (user != change.by && !by->admin)
-      return make_error(errc::not_admin);
-    if (!find_member(st, user))
-      return make_error(errc::no_such_member);
-    record.removed = {user};
-    event = user == change.by ? "left" : "removed";
-    // A group is never left without an admin while it has members: the
-    // longest-standing member is promoted.
-    bool admin_left = false;
-    const member_info* successor = nullptr;
-    for (auto& m : st.info.members) {
-      if (m.user_id == user)
-        continue;
-      admin_left = admin_left || m.admin;
-      if (!successor)
-        successor = &m; // members are kept in join order
-    }
-    if (!admin_left && successor)
-      record.new_admins = {successor->user_id};
-  }
+  auto planned = plan_change(st.info, change, st.ctx->max_group_size);
+  if (auto* refused = std::get_if<errc>(&planned))
+    return make_error(*refused);
+  auto& plan = std::get<membership_plan>(planned);
+  record.added = std::move(plan.added);
+  record.removed = std::move(plan.removed);
+  record.new_admins = std::move(plan.new_admins);
   auto id = st.ctx->ids->next();
   record.message = {{id, st.id, st.next_seq++, change.by, 0, unix_now_ms(),
-                     wire::system_body(event, change.by, change.users, {},
+                     wire::system_body(plan.event, change.by, change.users, {},
                                        record.new_admins),
                      true},
                     "sys:" + std::to_string(id), false, {}};
   return {};
-}
-
-void apply_change(conversation_state& st, const membership_record& record) {
-  auto seq = record.message.msg.seq;
-  for (auto user : record.added)
-    st.info.members.push_back({user, seq - 1, seq - 1, false, seq});
-  auto& members = st.info.members;
-  for (auto user : record.removed)
-    members.erase(std::remove_if(members.begin(), members.end(),
-                                 [&](auto& m) { return m.user_id == user; }),
-                  members.end());
-  for (auto user : record.new_admins)
-    if (auto* m = find_member(st, user))
-      m->admin = true;
 }
 
 void finish_change(conv_ptr self) {
@@ -541,11 +411,11 @@ void run_change(conv_ptr self, membership_change change, caf::response_promise r
       [=](persist_result& result) mutable {
         auto& st = self->state;
         --st.in_flight;
-        apply_change(st, record);
-        remember_sender(st, result.stored);
+        apply_change(st.info.members, record);
+        st.recent.remember(result.stored.seq, result.stored.from);
         // The removed see their removal (the last message they get), and
         // everyone's contacts changed.
-        auto affected = member_ids(st);
+        auto affected = member_ids(st.info.members);
         affected.insert(affected.end(), record.removed.begin(), record.removed.end());
         fan_out_to(self, result.stored, affected);
         self->send(st.directory, contacts_atom::value, std::move(affected));
@@ -630,6 +500,8 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
   st.directory = std::move(directory);
   st.store = std::move(store);
   st.id = id;
+  st.recent = recent_senders{ctx->recent_senders};
+  st.typing = typing_tracker{ctx->typing_ttl};
   self->monitor(st.store);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.store.address())
