@@ -13,11 +13,14 @@
 #include "actors/media_collector.hpp"
 #include "actors/membership.hpp"
 #include "actors/notifier.hpp"
-#include "actors/messages.hpp"
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/type_registry.hpp"
 #include "actors/session.hpp"
 #include "actors/store.hpp"
 #include "net/listener.hpp"
 #include "net/rest_api.hpp"
+#include "net/webhook.hpp"
 #include "storage/accounts_repo.hpp"
 #include "storage/db.hpp"
 #include "storage/migrate.hpp"
@@ -189,11 +192,11 @@ int run_node(const parleyd_config& cfg) {
   auto queries = spawn_query_pool(system, ctx, ctx->query_stores);
   caf::actor notifier;
   if (!ctx->push_webhook.empty()) {
-    notifier = spawn_notifier(system, ctx, queries);
+    notifier = spawn_notifier(system, ctx, queries, net::post_json);
     spdlog::info("push notifications go to {}", ctx->push_webhook);
   }
   auto collector = spawn_media_collector(system, ctx, queries);
-  auto directory = spawn_directory(system, ctx, queries, notifier);
+  auto directory = spawn_directory(system, ctx, queries, notifier, spawn_store);
   auto membership = spawn_membership(system, cluster_settings(cfg), directory);
   // Everything the node spawned, in the order it is stopped.
   auto stop_actors = [&] {
@@ -215,7 +218,7 @@ int run_node(const parleyd_config& cfg) {
   lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
   net::listener server{
     lc, net::make_rest_api(system, ctx, directory, queries, membership),
-    [&system, ctx, directory, queries](std::shared_ptr<net::ws_link> link) {
+    [&system, ctx, directory, queries](std::shared_ptr<wire::ws_link> link) {
       return start_session(system, ctx, directory, queries, std::move(link));
     }};
   try {
@@ -235,7 +238,7 @@ int run_node(const parleyd_config& cfg) {
   // then close the websockets (clients reconnect elsewhere and sync).
   server.stop_accepting();
   std::this_thread::sleep_for(milliseconds(300));
-  server.close_websockets(net::close_code::going_away, "node shutting down");
+  server.close_websockets(wire::close_code::going_away, "node shutting down");
   std::this_thread::sleep_for(milliseconds(200));
   flush_last_seen(system, directory);
   server.stop();

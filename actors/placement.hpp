@@ -1,0 +1,76 @@
+#pragma once
+// Where each user and conversation lives: the ring over the live nodes and
+// the directory of each other live node. Pure code over any handle type
+// (caf::actor in the directory, ints in tests/unit/placement_test.cpp):
+// every node builds the same placement from the same membership.
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "wire/ids.hpp"
+#include "wire/ring.hpp"
+
+namespace parley {
+
+template <class Handle>
+class placement {
+public:
+  // Alone until membership says otherwise.
+  explicit placement(int self = 0) : self_(self), ring_({self}) {
+  }
+
+  // A new set of live members, this node among them, with their directories.
+  void set_members(const std::vector<std::pair<int, Handle>>& live) {
+    std::vector<int> ids;
+    peers_.clear();
+    for (auto& [node, directory] : live) {
+      ids.push_back(node);
+      if (node != self_)
+        peers_.emplace(node, directory);
+    }
+    ring_ = hash_ring{ids};
+  }
+
+  int self() const {
+    return self_;
+  }
+
+  // The home node of `key`: this node while the ring is empty.
+  int home_of(id64 key) const {
+    auto owner = ring_.owner(key);
+    return owner < 0 ? self_ : owner;
+  }
+
+  bool at_home(id64 key) const {
+    return home_of(key) == self_;
+  }
+
+  // Keys grouped by home node (this node's own under its id).
+  std::unordered_map<int, std::vector<id64>> by_home(const std::vector<id64>& keys) const {
+    std::unordered_map<int, std::vector<id64>> out;
+    for (auto key : keys)
+      out[home_of(key)].push_back(key);
+    return out;
+  }
+
+  // The directory of `node`, or an empty handle if it is not a live member.
+  Handle peer(int node) const {
+    auto it = peers_.find(node);
+    return it == peers_.end() ? Handle{} : it->second;
+  }
+
+  bool is_peer(int node) const {
+    return peers_.count(node) > 0;
+  }
+
+  std::size_t size() const {
+    return ring_.members().size();
+  }
+
+private:
+  int self_;
+  hash_ring ring_;
+  std::unordered_map<int, Handle> peers_; // the other live nodes' directories
+};
+
+} // namespace parley
