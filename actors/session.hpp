@@ -7,14 +7,14 @@
 #include <memory>
 
 #include "actors/context.hpp"
-#include "net/http_types.hpp"
+#include "wire/ws_link.hpp"
 
 namespace parley {
 
 // Spawns the session of a freshly accepted websocket and returns the
 // callbacks through which the connection feeds it.
-net::ws_handlers start_session(caf::actor_system& sys, context_ptr ctx,
+wire::ws_handlers start_session(caf::actor_system& sys, context_ptr ctx,
                                caf::actor directory, caf::actor queries,
-                               std::shared_ptr<net::ws_link> link);
+                               std::shared_ptr<wire::ws_link> link);
 
 } // namespace parley

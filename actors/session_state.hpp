@@ -1,0 +1,158 @@
+#pragma once
+// The session actor's state and the steps shared by its files: the
+// behaviour, frame ordering, receipts, typing, sync and authentication
+// (actors/session.cpp) and sends with their acks and retries
+// (actors/session_sends.cpp).
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "actors/context.hpp"
+#include "actors/conversation_messages.hpp"
+#include "actors/deadlines.hpp"
+#include "actors/store_messages.hpp"
+#include "wire/frame.hpp"
+#include "wire/ws_link.hpp"
+
+namespace parley::sess {
+
+using namespace std::chrono;
+
+constexpr auto auth_deadline = seconds(10);
+constexpr std::int32_t sync_page_size = 500; // and at most about 2 MiB
+constexpr int max_send_attempts = 3;
+
+// `take()` is true while tokens are left; they refill at `rate` per second
+// up to `burst`.
+struct token_bucket {
+  double tokens = 0;
+  steady_clock::time_point refilled = steady_clock::now();
+
+  bool take(double rate, double burst) {
+    auto now = steady_clock::now();
+    tokens = std::min(burst, tokens + duration<double>(now - refilled).count() * rate);
+    refilled = now;
+    if (tokens < 1)
+      return false;
+    tokens -= 1;
+    return true;
+  }
+};
+
+// A send waiting for its ack; re-issued if its conversation actor dies.
+struct pending_send {
+  id64 conversation;
+  outgoing_message msg;
+  caf::actor_addr target;
+  int attempt = 0;
+  // Answered `unavailable` if not acked by then; never while it waits for
+  // its conversation actor to be found (the directory lookup has its own
+  // timeout).
+  steady_clock::time_point due = steady_clock::time_point::max();
+};
+
+struct session_state {
+  context_ptr ctx;
+  caf::actor directory;
+  caf::actor queries;
+  std::shared_ptr<wire::ws_link> link;
+
+  bool authenticated = false;
+  bool authenticating = false;
+  identity me;
+  caf::actor presence;
+
+  // Frames wait here while a lookup they depend on is in flight (`busy`
+  // counts them; they may nest), so that a device's frames are handled in
+  // the order it sent them. A list, because it is almost always empty and
+  // an empty std::deque already holds about 600 bytes (memory per
+  // connection is a figure we are held to).
+  int busy = 0;
+  std::list<wire::parse_result> waiting;
+
+  std::unordered_map<id64, id64> direct_conversations; // peer -> conversation
+  std::unordered_map<id64, caf::actor> conversations;
+  std::unordered_map<std::uint64_t, pending_send> pending;
+  std::uint64_t next_token = 1;
+  deadline_timer send_deadlines;
+  int receipts_in_flight = 0;
+  bool sync_waits_for_receipts = false;
+
+  // Every frame takes a token; refusals count as strikes.
+  token_bucket frames;
+  double strikes = 0;
+
+  // Typing frames have their own, smaller bucket.
+  token_bucket typing;
+  long typing_refused = 0;
+
+  // Activity: any frame. Silence past the idle limit ends the session;
+  // presence hears of activity at most once per last-seen flush period.
+  steady_clock::time_point last_active = steady_clock::now();
+  std::int64_t last_active_ms = unix_now_ms();
+  std::int64_t last_touch_ms = 0;
+
+  // Users this session watches, with their presence actors (null while
+  // the subscription is being set up).
+  std::unordered_map<id64, caf::actor> watching;
+
+  static inline const char* name = "session";
+};
+
+using session_ptr = caf::stateful_actor<session_state>*;
+
+// --- actors/session.cpp
+
+void push(session_ptr self, std::string frame);
+
+void push_error(session_ptr self, const std::string& code, const std::string& message,
+                const std::string& ref = {});
+
+void push_error(session_ptr self, const caf::error& err, const std::string& ref = {});
+
+// Later frames wait until every hold is released.
+void hold_frames(session_ptr self);
+
+void release_frames(session_ptr self);
+
+// Calls `fn(actor)` with the conversation's actor, asking the directory
+// (and holding later frames back) if it is not known yet.
+template <class F>
+void with_conversation(session_ptr self, id64 conv, F fn) {
+  auto& st = self->state;
+  if (auto it = st.conversations.find(conv); it != st.conversations.end()) {
+    fn(it->second);
+    return;
+  }
+  hold_frames(self);
+  self->request(st.directory, st.ctx->request_timeout, conv_atom::value, conv)
+    .then(
+      [=](caf::actor& actor) {
+        self->monitor(actor);
+        self->state.conversations[conv] = actor;
+        fn(actor);
+        release_frames(self);
+      },
+      [=](caf::error& err) {
+        fn(caf::actor{}); // lets the caller report the failure
+        release_frames(self);
+      });
+}
+
+// --- actors/session_sends.cpp
+
+// `from` is the conversation actor the failed attempt went to: a failure
+// of an older attempt (already reissued after a down_msg) is ignored.
+void retry_or_fail(session_ptr self, std::uint64_t token, const caf::error& err,
+                   const caf::actor_addr& from);
+
+void fail_overdue_sends(session_ptr self);
+
+void handle_send(session_ptr self, wire::send_frame f);
+
+} // namespace parley::sess
