@@ -1,0 +1,102 @@
+#include "memory_store.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+
+#include "actors/atoms.hpp"
+#include "actors/errors.hpp"
+#include "actors/group_rules.hpp"
+
+namespace parley::test {
+
+namespace {
+
+caf::expected<persist_result> store_message(memory_store_state& st, const message_record& r) {
+  auto& m = r.msg;
+  auto key = std::make_pair(m.from_device, r.client_id);
+  if (auto it = st.client_ids.find(key); it != st.client_ids.end())
+    return persist_result{st.messages.at(it->second), true};
+  auto slot = std::make_pair(m.conversation, m.seq);
+  if (st.messages.count(slot))
+    return make_error(errc::seq_conflict);
+  st.messages.emplace(slot, m);
+  st.client_ids.emplace(key, slot);
+  return persist_result{m, false};
+}
+
+std::int64_t last_seq(const memory_store_state& st, id64 conv) {
+  std::int64_t last = 0;
+  for (auto& [slot, m] : st.messages)
+    if (slot.first == conv)
+      last = std::max(last, slot.second);
+  return last;
+}
+
+} // namespace
+
+conversation_info make_conversation(std::string kind, std::vector<id64> members) {
+  conversation_info info;
+  info.kind = std::move(kind);
+  for (auto user : members) {
+    member_info m;
+    m.user_id = user;
+    m.admin = user == members.front();
+    info.members.push_back(m);
+  }
+  return info;
+}
+
+caf::behavior memory_store(memory_store_actor* self) {
+  return {
+    [=](load_atom, id64 conv) -> caf::result<conversation_info> {
+      auto& st = self->state;
+      st.log.push_back("load");
+      auto it = st.conversations.find(conv);
+      if (it == st.conversations.end())
+        return make_error(errc::no_such_conversation);
+      auto info = it->second;
+      info.last_seq = last_seq(st, conv);
+      return info;
+    },
+    [=](persist_atom, const message_record& r) -> caf::result<persist_result> {
+      auto& st = self->state;
+      st.log.push_back("persist " + std::to_string(r.msg.conversation) + ":"
+                       + std::to_string(r.msg.seq));
+      auto result = store_message(st, r);
+      if (!result)
+        return result.error();
+      return std::move(*result);
+    },
+    [=](members_atom, const membership_record& c) -> caf::result<persist_result> {
+      auto& st = self->state;
+      auto& m = c.message.msg;
+      st.log.push_back("members " + std::to_string(m.conversation) + ":"
+                       + std::to_string(m.seq));
+      auto result = store_message(st, c.message);
+      if (!result)
+        return result.error();
+      apply_change(st.conversations[m.conversation].members, c);
+      return std::move(*result);
+    },
+    [=](cursor_atom, const receipt_update&) { return true; },
+    [=](auth_atom, const std::string& token) -> caf::result<identity> {
+      auto& tokens = self->state.tokens;
+      if (auto it = tokens.find(token); it != tokens.end())
+        return it->second;
+      return make_error(errc::unauthorized);
+    },
+    [=](direct_atom, id64 user, id64 peer) -> caf::result<id64, bool> {
+      auto& st = self->state;
+      auto key = std::minmax(user, peer);
+      if (auto it = st.direct_pairs.find(key); it != st.direct_pairs.end())
+        return {it->second, false};
+      auto conv = st.next_conversation++;
+      st.direct_pairs.emplace(key, conv);
+      st.conversations.emplace(conv, make_conversation("direct", {user, peer}));
+      return {conv, true};
+    },
+  };
+}
+
+} // namespace parley::test

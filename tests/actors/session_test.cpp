@@ -1,0 +1,174 @@
+#define CAF_SUITE session
+#include "fixture.hpp"
+
+#include "actors/conversation.hpp"
+#include "actors/session.hpp"
+#include "wire/ws_link.hpp"
+
+using namespace parley;
+using namespace parley::test;
+
+namespace {
+
+// The socket's side of a session, in memory: what it was sent.
+class recorded_link : public wire::ws_link {
+public:
+  void send(std::string frame) override {
+    frames.push_back(std::move(frame));
+  }
+  void send_all(std::vector<std::string> batch) override {
+    for (auto& f : batch)
+      frames.push_back(std::move(f));
+  }
+  // As a real connection, the first close is the one the client sees.
+  void close(std::uint16_t code, std::string) override {
+    if (closed_with == 0)
+      closed_with = code;
+  }
+  void abort() override {
+  }
+  const std::string& peer() const override {
+    return peer_;
+  }
+
+  std::vector<std::string> frames;
+  std::uint16_t closed_with = 0;
+
+private:
+  std::string peer_ = "test";
+};
+
+struct directory_stub_state {
+  caf::actor store;
+  context_ptr ctx;
+  std::map<id64, caf::actor> conversations;
+  caf::actor presence;
+  int conversation_lookups = 0;
+  bool kill_next = false; // the next conversation dies before it sees a send
+  static inline const char* name = "directory_stub";
+};
+
+// What a session needs of the directory: a presence actor to attach to,
+// the direct conversation of a pair (asked of the store, one hop further,
+// as the real directory does), and real conversation actors over the
+// in-memory store, spawned on first use.
+caf::behavior directory_stub(caf::stateful_actor<directory_stub_state>* self,
+                             caf::actor store, context_ptr ctx) {
+  self->state.store = store;
+  self->state.ctx = ctx;
+  self->state.presence = self->spawn<caf::linked>([](caf::event_based_actor* presence) {
+    presence->set_default_handler(caf::drop);
+    return caf::behavior{[](offline_atom, id64, std::int64_t) {}};
+  });
+  return {
+    [=](online_atom, id64, id64, const caf::actor&, const session_link&) {
+      return self->state.presence;
+    },
+    [=](direct_atom, id64 user, id64 peer) -> caf::result<id64> {
+      auto rp = self->make_response_promise<id64>();
+      self->request(self->state.store, caf::infinite, direct_atom::value, user, peer)
+        .then([=](id64 conv, bool) mutable { rp.deliver(conv); });
+      return rp;
+    },
+    [=](conv_atom, id64 conv) {
+      auto& st = self->state;
+      ++st.conversation_lookups;
+      auto& actor = st.conversations[conv];
+      if (!actor) {
+        actor = spawn_conversation(self->system(), st.ctx, caf::actor{self}, st.store, conv);
+        self->link_to(actor); // stopped with the stub at the end of a test
+      }
+      auto found = actor;
+      if (st.kill_next) {
+        st.kill_next = false;
+        self->send_exit(found, caf::exit_reason::kill); // before the session's send
+        st.conversations.erase(conv);
+      }
+      return found;
+    },
+    [=](route_atom, const std::vector<id64>& users, const caf::message&) {
+      return std::vector<caf::actor>(users.size());
+    },
+    [=](contacts_atom, const std::vector<id64>&) {},
+    [=](retire_atom, id64) { return true; },
+  };
+}
+
+struct session_fixture : fixture {
+  caf::actor directory;
+  std::shared_ptr<recorded_link> link = std::make_shared<recorded_link>();
+  wire::ws_handlers handlers;
+
+  session_fixture() {
+    stored().tokens["t1"] = identity{1, 10};
+    directory = sys.spawn(directory_stub, store, ctx);
+    handlers = start_session(sys, ctx, directory, store, link);
+    stop_at_end.push_back(directory);
+  }
+
+  ~session_fixture() override {
+    handlers.on_closed(); // the socket closed: the session ends
+    sched.run();
+  }
+
+  directory_stub_state& dir() {
+    return deref<caf::stateful_actor<directory_stub_state>>(directory).state;
+  }
+
+  // The frames the client got whose text contains `part`.
+  std::vector<std::string> received(const std::string& part) {
+    std::vector<std::string> out;
+    for (auto& f : link->frames)
+      if (f.find(part) != std::string::npos)
+        out.push_back(f);
+    return out;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(session_tests, session_fixture)
+
+CAF_TEST(frames behind a lookup wait so that the sends of a device keep their order) {
+  // The first send needs the pair's conversation (two hops: directory and
+  // store), the second names it: it must still be sent second.
+  stored().direct_pairs[{1, 2}] = 1000;
+  stored().conversations[1000] = make_conversation("direct", {1, 2});
+  handlers.on_frame(R"({"type":"auth","token":"t1"})");
+  handlers.on_frame(R"({"type":"send","id":"first","to":"2","body":"one"})");
+  handlers.on_frame(R"({"type":"send","id":"second","conversation":"1000","body":"two"})");
+  run_messages();
+  auto acks = received("\"type\":\"ack\"");
+  CAF_REQUIRE_EQUAL(acks.size(), 2u);
+  CAF_CHECK(acks[0].find("\"id\":\"first\"") != std::string::npos);
+  CAF_CHECK(acks[0].find("\"seq\":1") != std::string::npos);
+  CAF_CHECK(acks[1].find("\"id\":\"second\"") != std::string::npos);
+  CAF_CHECK(acks[1].find("\"seq\":2") != std::string::npos);
+  CAF_CHECK_EQUAL(received("\"type\":\"ready\"").size(), 1u);
+  CAF_CHECK_EQUAL(dir().conversation_lookups, 1); // the actor is cached
+}
+
+CAF_TEST(a send whose conversation actor died is issued again and acked once) {
+  stored().conversations[1000] = make_conversation("direct", {1, 2});
+  handlers.on_frame(R"({"type":"auth","token":"t1"})");
+  run_messages();
+  // The conversation the directory names dies before it sees the send.
+  dir().kill_next = true;
+  handlers.on_frame(R"({"type":"send","id":"m","conversation":"1000","body":"hello"})");
+  run_messages();
+  auto acks = received("\"type\":\"ack\"");
+  CAF_REQUIRE_EQUAL(acks.size(), 1u);
+  CAF_CHECK(acks[0].find("\"id\":\"m\"") != std::string::npos);
+  CAF_CHECK_EQUAL(received("\"type\":\"error\"").size(), 0u);
+  CAF_CHECK_EQUAL(dir().conversation_lookups, 2); // asked again after the down
+  CAF_CHECK_EQUAL(stored().messages.size(), 1u);
+}
+
+CAF_TEST(a frame before auth is answered and a bad token closes the session) {
+  handlers.on_frame(R"({"type":"auth","token":"nope"})");
+  run_messages();
+  CAF_CHECK_EQUAL(received("\"code\":\"unauthorized\"").size(), 1u);
+  CAF_CHECK_EQUAL(link->closed_with, wire::close_code::unauthorized);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
