@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   app.add_option("--users-file", o.users_file, "where set-up users are kept")
     ->capture_default_str();
   app.add_flag("--reuse", o.reuse, "reuse the users in --users-file if there are enough");
+  app.add_option("--body-padding", o.body_padding,
+                 "bytes of padding added to each message body (0: bodies of about 40 bytes)")
+    ->check(CLI::Range(0, 60000));
   app.add_option("--source-addresses", o.source_addresses,
                  "spread connections over 127.0.0.1..N (past ~28k connections)")
     ->check(CLI::Range(1, 250))

@@ -253,7 +253,7 @@ std::string send_frame(const run_tag& tag, std::uint64_t num, std::string_view t
   return R"({"type":"send","id":)" + std::to_string(tag.id_base + num) + R"(,")"
          + std::string(target_key) + R"(":")" + target + R"(","body":")" + tag.body_prefix
          + std::to_string(a) + ":" + std::to_string(num) + ":" + std::to_string(sent)
-         + R"("})";
+         + tag.padding + R"("})";
 }
 
 // "<prefix><a>:<b>:<sent ns>" in a message frame's body: a, b, sent.

@@ -28,6 +28,7 @@ struct common_options {
   std::string users_file = "var/bench-users.json";
   bool reuse = false;
   int source_addresses = 1;
+  std::size_t body_padding = 0; // bytes added to each message body
 };
 
 struct account {
@@ -107,9 +108,11 @@ struct run_tag {
   std::uint64_t id_base = run << 24; // 16M messages per sender at most
   std::string body_prefix;
   std::string body_needle;
-  explicit run_tag(char scenario)
+  std::string padding; // ":" and that many 'x' after the numbers, if any
+  explicit run_tag(char scenario, std::size_t padding_bytes = 0)
     : body_prefix(std::string(1, scenario) + std::to_string(run) + ":"),
-      body_needle(R"("body":")" + body_prefix) {}
+      body_needle(R"("body":")" + body_prefix),
+      padding(padding_bytes ? ":" + std::string(padding_bytes, 'x') : std::string{}) {}
 };
 
 // A send of message `num` to `target_key` ("to" or "conversation") whose

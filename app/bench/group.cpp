@@ -53,7 +53,7 @@ json run_group(const common_options& o, const client::server_url& server,
   auto groups = create_groups(server, users, g, per_group);
   fleet f{fleet_of(o, server)};
   std::vector<thread_stats> stats(static_cast<std::size_t>(f.threads()));
-  const run_tag tag{'g'};
+  const run_tag tag{'g', o.body_padding};
 
   auto on_frame = [&](int thread, int id, std::string_view text) {
     auto& st = stats[static_cast<std::size_t>(thread)];

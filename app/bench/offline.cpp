@@ -51,7 +51,7 @@ json run_offline(const common_options& o, const client::server_url& server,
   }
   fleet f{fleet_of(o, server)};
   std::vector<thread_stats> stats(static_cast<std::size_t>(f.threads()));
-  const run_tag tag{'o'};
+  const run_tag tag{'o', o.body_padding};
 
   // Storing: each sender keeps `window` sends unacknowledged.
   auto send_next = [&](std::size_t i) {

@@ -35,7 +35,7 @@ json run_pairs(const common_options& o, const client::server_url& server,
   }
   fleet f{fleet_of(o, server)};
   std::vector<thread_stats> stats(static_cast<std::size_t>(f.threads()));
-  const run_tag tag{'p'};
+  const run_tag tag{'p', o.body_padding};
 
   auto on_frame = [&](int thread, int id, std::string_view text) {
     auto& st = stats[static_cast<std::size_t>(thread)];
