@@ -156,7 +156,8 @@ void forget_route(conv_ptr self, const caf::actor_addr& presence) {
 // when none of their devices is live.
 void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users) {
   fan_out_frame(self, users,
-                caf::make_message(deliver_atom::value, m.from_device, wire::message_frame(m),
+                caf::make_message(deliver_atom::value, m.from_device,
+                                  wire::shared_text{wire::message_frame(m)},
                                   push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts}));
 }
 
@@ -238,15 +239,17 @@ void persist(conv_ptr self, pending_send ps) {
       [=](persist_result& result) mutable {
         auto& st = self->state;
         --st.in_flight;
-        st.recent.remember(result.stored.seq, result.stored.from);
-        st.typing.forget(result.stored.from); // a message ends "typing"
+        // A new message is the row sent; a retried client id's is the one
+        // its first attempt stored.
+        const auto& m = result.duplicate ? result.earlier : row.msg;
+        st.recent.remember(m.seq, m.from);
+        st.typing.forget(m.from); // a message ends "typing"
         // Fanned out even when it is a retry of a stored message: its first
         // fan-out may have died with the actor that was doing it.
         if (row.withheld)
-          fan_out_to(self, result.stored, {result.stored.from});
+          fan_out_to(self, m, {m.from});
         else
-          fan_out(self, result.stored);
-        auto& m = result.stored;
+          fan_out(self, m);
         if (auto rp = take_promise(self, token))
           rp->deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
       },
@@ -300,7 +303,8 @@ void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {
                                            update.read ? "read" : "delivered",
                                            update.up_to, unix_now_ms());
           fan_out_frame(self, recipients,
-                        caf::make_message(deliver_atom::value, update.device, frame));
+                        caf::make_message(deliver_atom::value, update.device,
+                                          wire::shared_text{std::move(frame)}));
         }
         rp.deliver(true);
       },
@@ -315,7 +319,8 @@ void relay_typing(conv_ptr self, id64 user, bool active) {
       others.push_back(m.user_id);
   fan_out_frame(self, others,
                 caf::make_message(deliver_atom::value, id64{0},
-                                  wire::typing_notice(st.id, user, active)));
+                                  wire::shared_text{
+                                    wire::typing_notice(st.id, user, active)}));
 }
 
 void arm_typing_timer(conv_ptr self, milliseconds after) {
@@ -372,8 +377,8 @@ caf::error plan_change(conversation_state& st, const membership_change& change,
   record.new_admins = std::move(plan.new_admins);
   auto id = st.ctx->ids->next();
   record.message = {{id, st.id, st.next_seq++, change.by, 0, unix_now_ms(),
-                     wire::system_body(plan.event, change.by, change.users, {},
-                                       record.new_admins),
+                     wire::shared_text{wire::system_body(plan.event, change.by, change.users,
+                                                         {}, record.new_admins)},
                      true},
                     "sys:" + std::to_string(id), false, {}};
   return {};
@@ -408,18 +413,18 @@ void run_change(conv_ptr self, membership_change change, caf::response_promise r
   ++st.in_flight;
   self->request(st.store, st.ctx->store_timeout, members_atom::value, record)
     .then(
-      [=](persist_result& result) mutable {
+      [=](persist_result&) mutable {
         auto& st = self->state;
         --st.in_flight;
         apply_change(st.info.members, record);
-        st.recent.remember(result.stored.seq, result.stored.from);
+        auto& m = record.message.msg;
+        st.recent.remember(m.seq, m.from);
         // The removed see their removal (the last message they get), and
         // everyone's contacts changed.
         auto affected = member_ids(st.info.members);
         affected.insert(affected.end(), record.removed.begin(), record.removed.end());
-        fan_out_to(self, result.stored, affected);
+        fan_out_to(self, m, affected);
         self->send(st.directory, contacts_atom::value, std::move(affected));
-        auto& m = result.stored;
         rp.deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
         finish_change(self);
       },

@@ -9,17 +9,9 @@
 #include <vector>
 
 #include "wire/ids.hpp"
+#include "actors/wire_inspect.hpp"
+#include "wire/shared_text.hpp"
 #include "wire/stored_message.hpp"
-
-namespace parley::wire {
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
-  return f(caf::meta::type_name("stored_message"), x.msg_id, x.conversation, x.seq,
-           x.from, x.from_device, x.ts, x.body, x.system);
-}
-
-} // namespace parley::wire
 
 namespace parley {
 
@@ -29,7 +21,7 @@ struct outgoing_message {
   id64 sender = 0;
   id64 sender_device = 0;
   std::string client_id;
-  std::string body;
+  wire::shared_text body; // the bytes the websocket reader parsed, shared to the store
   std::vector<std::string> media; // upload ids the message carries
 };
 
@@ -41,11 +33,12 @@ struct message_record {
   std::vector<std::string> media;
 };
 
-// What the store committed: the new message, or for a retried client id
-// the message stored by the earlier attempt.
+// What the store committed. A new message is the one the conversation sent
+// (it is not sent back); for a retried client id, the message that the
+// earlier attempt stored.
 struct persist_result {
-  wire::stored_message stored;
   bool duplicate = false;
+  wire::stored_message earlier; // set when `duplicate`
 };
 
 // What a session needs to acknowledge a send.
@@ -121,7 +114,7 @@ typename Inspector::result_type inspect(Inspector& f, message_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persist_result& x) {
-  return f(caf::meta::type_name("persist_result"), x.stored, x.duplicate);
+  return f(caf::meta::type_name("persist_result"), x.duplicate, x.earlier);
 }
 
 template <class Inspector>

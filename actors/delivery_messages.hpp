@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "actors/wire_inspect.hpp"
 #include "wire/ids.hpp"
 #include "wire/ws_link.hpp"
 

@@ -54,7 +54,8 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
         const std::string& frame) {
       // One message object shared by every recipient: no copy per user.
       tell_presences(self, users,
-                     caf::make_message(deliver_atom::value, except_device, frame));
+                     caf::make_message(deliver_atom::value, except_device,
+                                       wire::shared_text{frame}));
     },
     [=](route_atom, const std::vector<id64>& users, const caf::message& deliver) {
       return route(self, users, deliver);

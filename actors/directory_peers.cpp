@@ -32,7 +32,7 @@ caf::message_handler peer_protocol(directory_ptr self) {
     [=](relayed_atom, presence_atom, const std::vector<id64>& users,
         const caf::message& msg) { tell_local_presences(self, users, msg); },
     [=](relayed_atom, fanout_atom, const std::vector<id64>& users, id64 except_device,
-        const std::string& frame, const push_note& note) {
+        const wire::shared_text& frame, const push_note& note) {
       deliver_here(self, users, caf::make_message(deliver_atom::value, except_device, frame, note),
                    note);
     },

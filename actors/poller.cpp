@@ -314,7 +314,7 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
     [=](poll_atom, const std::string& after, std::int64_t timeout_ms) {
       return poll(self, after, timeout_ms);
     },
-    [=](deliver_atom, const std::string& frame) { on_frame(self, frame); },
+    [=](deliver_atom, const wire::shared_text& frame) { on_frame(self, frame.str()); },
     [=](expire_atom, std::uint64_t token) {
       auto& st = self->state;
       if (token != st.wait_token || !st.waiting)

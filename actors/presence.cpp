@@ -88,9 +88,10 @@ struct presence_frames {
 
 presence_frames frames_of(const presence_state& st) {
   return {caf::make_message(deliver_atom::value,
-                            wire::presence_frame(st.user, !st.sessions.empty(),
-                                                 st.last_seen)),
-          caf::make_message(deliver_atom::value, wire::presence_frame(st.user, false, 0))};
+                            wire::shared_text{wire::presence_frame(
+                              st.user, !st.sessions.empty(), st.last_seen)}),
+          caf::make_message(deliver_atom::value,
+                            wire::shared_text{wire::presence_frame(st.user, false, 0)})};
 }
 
 void tell(presence_ptr self, const subscriber& sub, const presence_frames& frames) {
@@ -116,12 +117,12 @@ void tell_all(presence_ptr self) {
 
 // Straight to the websocket of a session on this node (the session actor
 // would only pass the frame on); through the session actor otherwise.
-void deliver(presence_ptr self, id64 except_device, const std::string& frame) {
+void deliver(presence_ptr self, id64 except_device, const wire::shared_text& frame) {
   for (auto& s : self->state.sessions) {
     if (s.device == except_device)
       continue;
     if (s.link.socket)
-      s.link.socket->send(frame);
+      s.link.socket->send_shared(frame);
     else
       self->send(s.session, deliver_atom::value, frame);
   }
@@ -319,10 +320,11 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
       set_block(st, other, on);
       tell_all(self);
     },
-    [=](deliver_atom, id64 except_device, const std::string& frame) {
+    [=](deliver_atom, id64 except_device, const wire::shared_text& frame) {
       deliver(self, except_device, frame);
     },
-    [=](deliver_atom, id64 except_device, const std::string& frame, const push_note& note) {
+    [=](deliver_atom, id64 except_device, const wire::shared_text& frame,
+        const push_note& note) {
       deliver(self, except_device, frame);
       auto& st = self->state;
       // Offline (no websocket, no long-poll): the push gateway wakes a

@@ -17,8 +17,9 @@
 //   (unsub_atom)                                 the sending session stops
 //   (privacy_atom, string setting)               this user's setting changed
 //   (contacts_atom)                              this user's contacts changed
-//   (deliver_atom, id64 except_device, string)   push a frame to devices
-//   (deliver_atom, id64 except_device, string, push_note)
+//   (deliver_atom, id64 except_device, shared_text frame)
+//                                                push a frame to devices
+//   (deliver_atom, id64 except_device, shared_text frame, push_note)
 //                                                a message: with no live
 //                                                device, ask for a push
 //   (revoke_atom, id64 device)                   the device logged out

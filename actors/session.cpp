@@ -342,7 +342,7 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
   self->delayed_send(self, auth_deadline, tick_atom::value);
   return {
     [=](frame_atom, const std::string& text) { on_frame(self, text); },
-    [=](deliver_atom, const std::string& frame) { push(self, frame); },
+    [=](deliver_atom, const wire::shared_text& frame) { self->state.link->send_shared(frame); },
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },
     [=](deadline_atom) { fail_overdue_sends(self); },

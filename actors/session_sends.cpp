@@ -92,7 +92,7 @@ void send_to_conversation(session_ptr self, id64 conv, wire::send_frame& f) {
   auto token = st.next_token++;
   st.pending.emplace(token, pending_send{conv,
                                         {conv, st.me.user_id, st.me.device_id,
-                                         std::move(f.client_id), std::move(f.body),
+                                         std::move(f.client_id), wire::shared_text{std::move(f.body)},
                                          std::move(f.media)},
                                         {}});
   issue(self, token);

@@ -76,8 +76,8 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
       return queries->set_push_token(device, token);
     },
     [=](push_token_atom, id64 user) { return queries->push_tokens(user); },
-    [=](persist_atom, const message_record& row) {
-      writes->enqueue(persist_job{row, self->make_response_promise()});
+    [=](persist_atom, message_record& row) {
+      writes->enqueue(persist_job{std::move(row), self->make_response_promise()});
     },
     [=](cursor_atom, const receipt_update& update) {
       writes->enqueue(cursor_job{update, self->make_response_promise()});
@@ -85,8 +85,8 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     [=](last_seen_atom, id64 user, std::int64_t ts) {
       writes->enqueue(last_seen_job{user, ts, self->make_response_promise()});
     },
-    [=](members_atom, const membership_record& change) {
-      writes->enqueue(membership_job{change, self->make_response_promise()});
+    [=](members_atom, membership_record& change) {
+      writes->enqueue(membership_job{std::move(change), self->make_response_promise()});
     },
     [=](flush_atom) { writes->flush(); },
   };

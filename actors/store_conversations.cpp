@@ -108,8 +108,8 @@ caf::result<wire::stored_message> store_queries::create_group(const group_spec& 
   auto conv = ctx_->ids->next();
   wire::stored_message created{ctx_->ids->next(), conv, 1, spec.creator, 0,
                                unix_now_ms(),
-                               wire::system_body("created", spec.creator, spec.members,
-                                                 spec.title),
+                               wire::shared_text{wire::system_body(
+                                 "created", spec.creator, spec.members, spec.title)},
                                true};
   auto done = conn_.run([&](pqxx::work& tx) {
     if (!storage::missing_users(tx, spec.members).empty())

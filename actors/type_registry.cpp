@@ -18,6 +18,7 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<login_result>("parley::login_result")
     .add_message_type<identity>("parley::identity")
     .add_message_type<outgoing_message>("parley::outgoing_message")
+    .add_message_type<wire::shared_text>("parley::shared_text")
     .add_message_type<wire::stored_message>("parley::stored_message")
     .add_message_type<message_record>("parley::message_record")
     .add_message_type<persist_result>("parley::persist_result")

@@ -64,8 +64,8 @@ void write_batcher::flush() {
   m.store_batch_writes.fetch_add(jobs.size());
   m.store_commit_micros.fetch_add(static_cast<std::uint64_t>(micros));
   for (std::size_t i = 0; i < jobs.size(); ++i)
-    answer(jobs[i],
-           committed ? results[i] : caf::expected<persist_result>{committed.error()});
+    answer(jobs[i], committed ? std::move(results[i])
+                              : caf::expected<persist_result>{committed.error()});
 }
 
 // New messages with no attachments are written by a single INSERT; any
@@ -105,9 +105,10 @@ caf::expected<persist_result> write_batcher::persisted(pqxx::transaction_base& t
   if (res.outcome == storage::insert_outcome::seq_taken)
     return make_error(errc::seq_conflict);
   if (res.outcome == storage::insert_outcome::inserted && !p.row.media.empty())
-    storage::reference_media(tx, p.row.media, res.stored.conversation, res.stored.seq);
-  return persist_result{std::move(res.stored),
-                        res.outcome == storage::insert_outcome::duplicate};
+    storage::reference_media(tx, p.row.media, p.row.msg.conversation, p.row.msg.seq);
+  if (res.outcome == storage::insert_outcome::duplicate)
+    return persist_result{true, std::move(res.earlier)};
+  return persist_result{};
 }
 
 caf::expected<persist_result> write_batcher::apply(pqxx::transaction_base& tx,
@@ -140,10 +141,10 @@ caf::expected<persist_result> write_batcher::apply_membership(pqxx::transaction_
     storage::leave_group(tx, m.conversation, user, m.seq);
   for (auto user : c.new_admins)
     storage::make_admin(tx, m.conversation, user);
-  return persist_result{std::move(res.stored), false};
+  return persist_result{};
 }
 
-void write_batcher::answer(write_job& job, const caf::expected<persist_result>& result) {
+void write_batcher::answer(write_job& job, caf::expected<persist_result> result) {
   std::visit(
     [&](auto& j) {
       using job_type = std::decay_t<decltype(j)>;
@@ -151,7 +152,7 @@ void write_batcher::answer(write_job& job, const caf::expected<persist_result>& 
         j.rp.deliver(result.error());
       else if constexpr (std::is_same_v<job_type, persist_job>
                          || std::is_same_v<job_type, membership_job>)
-        j.rp.deliver(*result);
+        j.rp.deliver(std::move(*result));
       else
         j.rp.deliver(true);
     },

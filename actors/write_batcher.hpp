@@ -73,7 +73,7 @@ private:
   static caf::expected<persist_result> apply_membership(pqxx::transaction_base& tx,
                                                         const membership_record& c);
 
-  static void answer(write_job& job, const caf::expected<persist_result>& result);
+  static void answer(write_job& job, caf::expected<persist_result> result);
 
 
   store_connection& conn_;

@@ -8,7 +8,8 @@ void rest_handlers::post_message(const http_request& req, responder respond) {
   auto frame = body_as_frame<wire::send_frame>(req, "send", respond);
   if (!frame)
     return;
-  auto f = *frame;
+  auto f = std::move(*frame);
+  auto body = wire::shared_text{std::move(f.body)};
   authorized(req, respond, [=](const identity& who) {
     auto send_to = [=](id64 conv) {
       ask_conversation<ack_info>(
@@ -18,7 +19,7 @@ void rest_handlers::post_message(const http_request& req, responder respond) {
             200, wire::ack_frame(f.client_id, a.msg_id, a.conversation, a.seq, a.ts)));
         },
         send_atom::value,
-        outgoing_message{conv, who.user_id, who.device_id, f.client_id, f.body, f.media});
+        outgoing_message{conv, who.user_id, who.device_id, f.client_id, body, f.media});
     };
     if (f.conversation != 0)
       return send_to(f.conversation);

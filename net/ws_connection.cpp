@@ -8,8 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "wire/json_out.hpp"
 #include "net/listener.hpp"
+#include "net/ws_outbox.hpp"
+#include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
 #include "wire/ws_framing.hpp"
 #include "wire/ws_reader.hpp"
@@ -50,8 +51,8 @@ std::string describe_peer(const asio::ip::tcp::socket& socket) {
 // Reading: the connection waits for the socket to become readable (a small
 // pending operation, no buffer), reads what is there into the thread's
 // buffer and feeds it to its frame reader.
-// Writing: frames are appended to `pending_` and leave together in one
-// write; what arrives during a write leaves with the next.
+// Writing: frames queue in the outbox (net/ws_outbox.hpp) and leave
+// together in one write; what arrives during a write leaves with the next.
 class ws_connection final : public wire::ws_link,
                             public wire::ws_read_events,
                             public std::enable_shared_from_this<ws_connection> {
@@ -69,10 +70,12 @@ public:
       spdlog::info("ws {}: handshake failed: {}", peer_, ec.message());
       return;
     }
-    pending_ = "HTTP/1.1 101 Switching Protocols\r\n"
-               "Upgrade: websocket\r\n"
-               "Connection: Upgrade\r\n"
-               "Sec-WebSocket-Accept: " + wire::websocket_accept(key) + "\r\n\r\n";
+    outbox_.add_control([&](std::string& out) {
+      out += "HTTP/1.1 101 Switching Protocols\r\n"
+             "Upgrade: websocket\r\n"
+             "Connection: Upgrade\r\n"
+             "Sec-WebSocket-Accept: " + wire::websocket_accept(key) + "\r\n\r\n";
+    });
     flush();
     handlers_ = factory(shared_from_this());
     registry_->add(shared_from_this());
@@ -83,6 +86,14 @@ public:
   }
 
   // --- ws_link: called from any thread, posted to the strand ---------------
+
+  void send_shared(wire::shared_text frame) override {
+    asio::post(socket_.get_executor(), [self = shared_from_this(),
+                                        frame = std::move(frame)]() mutable {
+      self->enqueue_shared(std::move(frame));
+      self->flush();
+    });
+  }
 
   void send(std::string frame) override {
     asio::post(socket_.get_executor(), [self = shared_from_this(),
@@ -176,7 +187,7 @@ private:
   // Pings and pongs prove the peer is there, though it sends no frames.
   void on_ping(std::string_view payload) override {
     if (!close_sent_) {
-      wire::append_pong_frame(pending_, payload);
+      outbox_.add_control([&](std::string& out) { wire::append_pong_frame(out, payload); });
       flush();
     }
     note_activity();
@@ -192,10 +203,12 @@ private:
     peer_closed_ = true;
     if (!close_sent_) {
       close_sent_ = true;
-      if (code)
-        wire::append_close_frame(pending_, *code, {});
-      else
-        wire::append_empty_close_frame(pending_);
+      outbox_.add_control([&](std::string& out) {
+        if (code)
+          wire::append_close_frame(out, *code, {});
+        else
+          wire::append_empty_close_frame(out);
+      });
       flush();
     }
     close_when_flushed();
@@ -211,13 +224,25 @@ private:
   // Appends one data frame to what leaves with the next write; the caller
   // flushes.
   void enqueue(std::string_view frame) {
+    if (admits(frame.size()))
+      outbox_.add_text(frame);
+  }
+
+  void enqueue_shared(wire::shared_text frame) {
+    if (admits(frame.size()))
+      outbox_.add_shared(std::move(frame));
+  }
+
+  // False (and the consumer cut off) if one more frame would be too much.
+  bool admits(std::size_t frame_bytes) {
     if (close_sent_ || socket_closed_)
-      return;
-    if (pending_frames_ >= limits_.max_queued_frames
-        || pending_.size() + in_flight_.size() + frame.size() > limits_.max_queued_bytes)
-      return cut_off_slow_consumer();
-    wire::append_text_frame(pending_, frame);
-    ++pending_frames_;
+      return false;
+    if (outbox_.frames() >= limits_.max_queued_frames
+        || outbox_.bytes() + frame_bytes > limits_.max_queued_bytes) {
+      cut_off_slow_consumer();
+      return false;
+    }
+    return true;
   }
 
   void send_now(std::string_view frame) {
@@ -226,12 +251,11 @@ private:
   }
 
   void flush() {
-    if (flushing_ || pending_.empty() || socket_closed_)
+    if (flushing_ || outbox_.empty() || socket_closed_)
       return;
     flushing_ = true;
-    in_flight_.swap(pending_);
-    auto frames = std::exchange(pending_frames_, 0);
-    asio::async_write(socket_, asio::buffer(in_flight_),
+    auto frames = outbox_.start_write();
+    asio::async_write(socket_, outbox_.buffers(),
                       [self = shared_from_this(), frames](error_code ec, std::size_t) {
                         self->on_written(ec, frames);
                       });
@@ -241,11 +265,11 @@ private:
     flushing_ = false;
     // An idle connection keeps no buffer (memory per connection is a
     // figure we are held to).
-    std::string().swap(in_flight_);
+    outbox_.written();
     if (ec)
       return close_socket("write failed: " + ec.message());
     wire::metrics::get().frames_out.fetch_add(frames);
-    if (!pending_.empty())
+    if (!outbox_.empty())
       return flush();
     if (close_when_flushed_)
       close_socket("closed");
@@ -257,8 +281,7 @@ private:
   void cut_off_slow_consumer() {
     spdlog::warn("ws {}: send queue full, closing slow consumer", peer_);
     wire::metrics::get().slow_consumers.fetch_add(1);
-    pending_.clear();
-    pending_frames_ = 0;
+    outbox_.clear();
     start_close(wire::close_code::try_again, "too slow");
   }
 
@@ -269,7 +292,7 @@ private:
     if (close_sent_ || socket_closed_)
       return;
     close_sent_ = true;
-    wire::append_close_frame(pending_, code, reason);
+    outbox_.add_control([&](std::string& out) { wire::append_close_frame(out, code, reason); });
     flush();
     deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
     deadline_->expires_after(close_timeout);
@@ -281,7 +304,7 @@ private:
 
   void close_when_flushed() {
     close_when_flushed_ = true;
-    if (!flushing_ && pending_.empty())
+    if (!flushing_ && outbox_.empty())
       close_socket("closed");
   }
 
@@ -310,9 +333,7 @@ private:
   std::string peer_;
   wire::ws_handlers handlers_;
 
-  std::string pending_;   // appended, not yet written
-  std::string in_flight_; // being written
-  std::size_t pending_frames_ = 0;
+  ws_outbox outbox_;
   bool flushing_ = false;
 
   bool close_sent_ = false;

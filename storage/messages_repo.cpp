@@ -20,7 +20,7 @@ std::vector<stored_message> to_messages(const pqxx::result& r) {
     out.push_back({row[0].as<id64>(), row[1].as<id64>(),
                    row[2].as<std::int64_t>(), row[3].as<id64>(),
                    row[4].as<id64>(), row[5].as<std::int64_t>(),
-                   row[6].as<std::string>(), row[7].as<bool>()});
+                   wire::shared_text{row[6].as<std::string>()}, row[7].as<bool>()});
   return out;
 }
 
@@ -96,13 +96,13 @@ insert_result not_inserted(pqxx::transaction_base& tx, const stored_message& m,
                            const std::string& client_id) {
   auto earlier = tx.exec_prepared("message_by_client_id", m.from_device, client_id);
   if (earlier.empty())
-    return {insert_outcome::seq_taken, m};
+    return {insert_outcome::seq_taken, {}};
   auto& row = earlier[0];
   // Same device, hence same sender.
   return {insert_outcome::duplicate,
           {row[0].as<id64>(), row[1].as<id64>(), row[2].as<std::int64_t>(), m.from,
-           m.from_device, row[3].as<std::int64_t>(), row[4].as<std::string>(),
-           row[5].as<bool>()}};
+           m.from_device, row[3].as<std::int64_t>(),
+           wire::shared_text{row[4].as<std::string>()}, row[5].as<bool>()}};
 }
 
 } // namespace
@@ -110,10 +110,10 @@ insert_result not_inserted(pqxx::transaction_base& tx, const stored_message& m,
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
                              const std::string& client_id, bool withheld) {
   auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq, m.from,
-                            m.from_device, client_id, m.ts, m.body, m.system,
+                            m.from_device, client_id, m.ts, m.body.str(), m.system,
                             withheld);
   if (!r.empty())
-    return {insert_outcome::inserted, m};
+    return {insert_outcome::inserted, {}};
   return not_inserted(tx, m, client_id);
 }
 
@@ -142,7 +142,7 @@ batch_columns::batch_columns(const std::vector<message_to_insert>& batch) {
     device.add(m.from_device);
     client_id.add(*b.client_id);
     ts.add(m.ts);
-    body.add(m.body);
+    body.add(m.body.str());
     system.add(m.system);
     withheld.add(b.withheld);
   }
@@ -160,7 +160,7 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
       std::vector<insert_result> out;
       out.reserve(batch.size());
       for (auto& b : batch)
-        out.push_back({insert_outcome::inserted, *b.msg});
+        out.push_back({insert_outcome::inserted, {}});
       return out;
     } catch (const pqxx::unique_violation&) {
       // Nothing of the statement stayed: sort the batch out row by row.
@@ -174,7 +174,7 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
   out.reserve(batch.size());
   for (auto& b : batch)
     out.push_back(inserted.count(b.msg->msg_id)
-                    ? insert_result{insert_outcome::inserted, *b.msg}
+                    ? insert_result{insert_outcome::inserted, {}}
                     : not_inserted(tx, *b.msg, *b.client_id));
   return out;
 }

@@ -47,9 +47,9 @@ enum class insert_outcome { inserted, duplicate, seq_taken };
 
 struct insert_result {
   insert_outcome outcome;
-  // The message as stored: the new row, or for `duplicate` the one stored
-  // by the earlier attempt with the same client id.
-  stored_message stored;
+  // For `duplicate`: the message the earlier attempt with the same client
+  // id stored (an inserted message is the one the caller has).
+  stored_message earlier;
 };
 
 struct conversation_summary {

@@ -83,7 +83,7 @@ private:
 // Fields in nlohmann's (sorted) key order; `type` is the frame's, if any.
 std::string message_text(const stored_message& m, std::string_view type) {
   object_writer w{m.body.size() + 160};
-  w.text("body", m.body);
+  w.text("body", m.body.str());
   if (m.system)
     w.text("body_type", "system");
   w.id("conversation", m.conversation)

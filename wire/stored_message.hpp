@@ -5,6 +5,7 @@
 #include <string>
 
 #include "wire/ids.hpp"
+#include "wire/shared_text.hpp"
 
 namespace parley::wire {
 
@@ -15,7 +16,7 @@ struct stored_message {
   id64 from = 0;
   id64 from_device = 0;
   std::int64_t ts = 0;
-  std::string body;
+  shared_text body; // shared by every holder, never copied on the way
   bool system = false; // written by the server: a membership change
 };
 

@@ -14,8 +14,8 @@ constexpr unsigned char op_close = 0x8;
 constexpr unsigned char op_pong = 0xa;
 constexpr std::size_t max_control_payload = 125;
 
-void append_frame(std::string& out, unsigned char opcode, std::string_view payload) {
-  auto n = static_cast<std::uint64_t>(payload.size());
+void append_header(std::string& out, unsigned char opcode, std::size_t length) {
+  auto n = static_cast<std::uint64_t>(length);
   out.push_back(static_cast<char>(fin | opcode));
   if (n < 126) {
     out.push_back(static_cast<char>(n));
@@ -28,6 +28,10 @@ void append_frame(std::string& out, unsigned char opcode, std::string_view paylo
     for (int shift = 56; shift >= 0; shift -= 8)
       out.push_back(static_cast<char>((n >> shift) & 0xff));
   }
+}
+
+void append_frame(std::string& out, unsigned char opcode, std::string_view payload) {
+  append_header(out, opcode, payload.size());
   out.append(payload);
 }
 
@@ -50,6 +54,10 @@ bool is_base64_char(char c) {
 
 void append_text_frame(std::string& out, std::string_view payload) {
   append_frame(out, op_text, payload);
+}
+
+void append_text_header(std::string& out, std::size_t length) {
+  append_header(out, op_text, length);
 }
 
 void append_pong_frame(std::string& out, std::string_view payload) {

@@ -12,6 +12,9 @@ namespace parley::wire {
 
 // Appends one unfragmented text frame carrying `payload` to `out`.
 void append_text_frame(std::string& out, std::string_view payload);
+// Only the header of a text frame of `length` bytes: the payload is written
+// from where it is (a frame shared by many connections).
+void append_text_header(std::string& out, std::size_t length);
 // The answer to a ping carries its payload back (at most 125 bytes).
 void append_pong_frame(std::string& out, std::string_view payload);
 // A close frame with `code` and a reason cut to fit a control frame.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "wire/shared_text.hpp"
+
 namespace parley::wire {
 
 // What a session actor sees of its websocket. Every call is thread-safe:
@@ -16,6 +18,9 @@ class ws_link {
 public:
   virtual ~ws_link() = default;
   virtual void send(std::string frame) = 0;
+  // A frame many connections send (a message to every member's devices):
+  // its bytes are shared, not copied, down to the socket's write.
+  virtual void send_shared(shared_text frame) = 0;
   // Many frames in one hand-over (and, if the socket takes them, one write).
   virtual void send_all(std::vector<std::string> frames) = 0;
   // Sends `code` after every frame queued before it, then closes.

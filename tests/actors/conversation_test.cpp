@@ -15,7 +15,7 @@ caf::behavior recording_directory(caf::stateful_actor<fanout_log_state>* self) {
   return {
     [=](route_atom, const std::vector<id64>& users, const caf::message& deliver) {
       for (auto user : users)
-        self->state.frames[user].push_back(deliver.get_as<std::string>(2));
+        self->state.frames[user].push_back(deliver.get_as<wire::shared_text>(2).str());
       return std::vector<caf::actor>(users.size());
     },
     [=](contacts_atom, const std::vector<id64>&) {},
@@ -37,7 +37,7 @@ struct conversation_fixture : fixture {
   }
 
   outgoing_message from(id64 user, std::string client_id, std::string body = "hi") {
-    return {conv, user, user * 10, std::move(client_id), std::move(body), {}};
+    return {conv, user, user * 10, std::move(client_id), wire::shared_text{std::move(body)}, {}};
   }
 
   std::vector<std::string> frames_for(id64 user) {
@@ -90,7 +90,8 @@ CAF_TEST(a seq another owner committed makes the conversation reload and retry) 
   run_messages();
   CAF_REQUIRE(answer<ack_info>(first));
   // Another node, owning this conversation for a moment, commits seq 2.
-  wire::stored_message stolen{9001, conv, 2, 3, 30, 0, "from the other owner", false};
+  wire::stored_message stolen{9001, conv, 2, 3, 30, 0,
+                              wire::shared_text{"from the other owner"}, false};
   stored().messages.emplace(std::make_pair(conv, std::int64_t{2}), stolen);
   auto next = self->request(actor, caf::infinite, send_atom::value, from(2, "\"b\""));
   expect((send_atom, outgoing_message), from(self).to(actor));

@@ -19,8 +19,42 @@
 #include "actors/store_messages.hpp"
 #include "actors/type_registry.hpp"
 #include "memory_store.hpp"
+#include "wire/ws_link.hpp"
 
 namespace parley::test {
+
+// The socket's side of a session, in memory: what it was sent.
+class recorded_link : public wire::ws_link {
+public:
+  void send(std::string frame) override {
+    frames.push_back(std::move(frame));
+  }
+  void send_shared(wire::shared_text frame) override {
+    frames.push_back(frame.str());
+    shared.push_back(std::move(frame));
+  }
+  void send_all(std::vector<std::string> batch) override {
+    for (auto& f : batch)
+      frames.push_back(std::move(f));
+  }
+  // As a real connection, the first close is the one the client sees.
+  void close(std::uint16_t code, std::string) override {
+    if (closed_with == 0)
+      closed_with = code;
+  }
+  void abort() override {
+  }
+  const std::string& peer() const override {
+    return peer_;
+  }
+
+  std::vector<std::string> frames;
+  std::vector<wire::shared_text> shared; // what was handed over shared
+  std::uint16_t closed_with = 0;
+
+private:
+  std::string peer_ = "test";
+};
 
 struct parley_config : caf::actor_system_config {
   parley_config() {

@@ -16,13 +16,13 @@ caf::expected<persist_result> store_message(memory_store_state& st, const messag
   auto& m = r.msg;
   auto key = std::make_pair(m.from_device, r.client_id);
   if (auto it = st.client_ids.find(key); it != st.client_ids.end())
-    return persist_result{st.messages.at(it->second), true};
+    return persist_result{true, st.messages.at(it->second)};
   auto slot = std::make_pair(m.conversation, m.seq);
   if (st.messages.count(slot))
     return make_error(errc::seq_conflict);
   st.messages.emplace(slot, m);
   st.client_ids.emplace(key, slot);
-  return persist_result{m, false};
+  return persist_result{};
 }
 
 std::int64_t last_seq(const memory_store_state& st, id64 conv) {

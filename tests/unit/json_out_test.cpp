@@ -42,8 +42,8 @@ std::string random_bytes(std::mt19937& rng, std::size_t max_length) {
 }
 
 wire::stored_message sample_message(std::string body, bool system) {
-  return {9007199254740993, 42, 17, 1234567890123, 7, 1700000000123, std::move(body),
-          system};
+  return {9007199254740993, 42, 17, 1234567890123, 7, 1700000000123,
+          wire::shared_text{std::move(body)}, system};
 }
 
 json message_reference(const wire::stored_message& m) {
@@ -53,7 +53,7 @@ json message_reference(const wire::stored_message& m) {
          {"from", std::to_string(m.from)},
          {"from_device", std::to_string(m.from_device)},
          {"ts", m.ts},
-         {"body", m.body}};
+         {"body", m.body.str()}};
   if (m.system)
     j["body_type"] = "system";
   return j;
