@@ -3,10 +3,21 @@
 // checks membership, hands rows to its store and fans out only after the
 // commit. Rebuilt from PostgreSQL whenever it is (re)spawned.
 //
-// Interface:
-//   (send_atom, outgoing_message)     -> ack_info     after the commit
-//   (receipt_atom, receipt_update)    -> bool         after the commit
-//   (typing_atom, id64 user)          -> bool
+// Interface (every handler of actors/conversation.cpp):
+//   (send_atom, outgoing_message)      -> ack_info  after the commit
+//   (members_atom, membership_change)  -> ack_info  a group change, after
+//                                                   its commit; sends wait
+//   (receipt_atom, receipt_update)     -> bool      after the commit
+//   (typing_atom, id64 user)           -> bool      relayed to the others
+//   (block_atom)                       -> bool      a block in this 1:1
+//                                                   changed: reload first
+//   (rehome_atom)                                   the ring moved it: finish
+//                                                   what it holds and leave
+// and to itself: (typing_atom) typing lapsed, (tick_atom) idle check,
+// (deadline_atom) sends overdue at the store.
+// What it asks: its store (load_atom, persist_atom, members_atom,
+// cursor_atom), the directory (route_atom, contacts_atom, retire_atom) and
+// presence actors (deliver_atom).
 #include <caf/fwd.hpp>
 
 #include "actors/context.hpp"

@@ -2,6 +2,20 @@
 // The session actor: one per websocket connection of one device. Checks
 // the token, turns frames into requests to conversation actors, pushes
 // deliveries to the socket, and limits the rate of incoming frames.
+//
+// Interface (every handler of actors/session.cpp):
+//   (frame_atom, string text)              a frame its websocket read
+//   (closed_atom)                          its websocket closed
+//   (touch_atom)                           a ping or pong: the peer is alive
+//   (deliver_atom, shared_text frame)      from a presence actor on another
+//                                          node (one on this node writes to
+//                                          the socket itself)
+//   (resub_atom [, vector<id64> users])    watched presence actors moved:
+//                                          subscribe again
+//   (revoke_atom)                          its device logged out: 4401
+//   (online_atom)                          to itself: attach to presence again
+// and to itself: (idle_atom) idle check, (deadline_atom) overdue sends,
+// (tick_atom) the authentication deadline.
 #include <caf/fwd.hpp>
 
 #include <memory>
