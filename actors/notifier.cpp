@@ -1,7 +1,6 @@
 #include "actors/notifier.hpp"
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -11,6 +10,7 @@
 #include "actors/errors.hpp"
 #include "actors/delivery_messages.hpp"
 #include "actors/push_sender.hpp"
+#include "wire/rest_bodies.hpp"
 #include "wire/metrics.hpp"
 
 namespace parley {
@@ -18,7 +18,6 @@ namespace parley {
 namespace {
 
 using namespace std::chrono;
-using json = nlohmann::json;
 
 // One user's notifications about one conversation, throttled together.
 struct thread_key {
@@ -130,15 +129,9 @@ void on_flush(notifier_ptr self, id64 user, id64 conversation) {
 // --- sending -------------------------------------------------------------------
 
 std::string payload(const notification& n, const std::vector<std::string>& tokens) {
-  return json{{"user_id", id_to_string(n.user)},
-              {"conversation", id_to_string(n.note.conversation)},
-              {"msg_id", id_to_string(n.note.msg_id)},
-              {"seq", n.note.seq},
-              {"from", id_to_string(n.note.from)},
-              {"ts", n.note.ts},
-              {"count", n.count},
-              {"tokens", tokens}}
-    .dump();
+  auto& m = n.note;
+  return wire::push_body({n.user, m.conversation, m.msg_id, m.seq, m.from, m.ts, n.count},
+                         tokens);
 }
 
 // A gateway that is down, overloaded or slow (no answer, 5xx, 408, 429)

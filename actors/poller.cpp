@@ -13,6 +13,7 @@
 #include "actors/errors.hpp"
 #include "actors/conversation_messages.hpp"
 #include "actors/store_messages.hpp"
+#include "wire/rest_bodies.hpp"
 #include "actors/delivery_messages.hpp"
 #include "actors/presence_watch.hpp"
 #include "wire/credentials.hpp"
@@ -82,17 +83,6 @@ std::optional<cursor> parse_cursor(const std::string& text) {
   return c;
 }
 
-std::string batch_json(const std::string& cursor, const std::vector<std::string>& frames) {
-  std::string out = R"({"cursor":)" + nlohmann::json(cursor).dump() + R"(,"events":[)";
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += frames[i];
-  }
-  out += "]}";
-  return out;
-}
-
 // --- acknowledging ------------------------------------------------------------------
 
 // Commits `delivered` cursors for what the issued batch held, then calls
@@ -135,7 +125,7 @@ void answer(poller_ptr self, caf::response_promise rp, std::vector<std::string> 
   auto& st = self->state;
   if (!frames.empty())
     ++st.issued;
-  rp.deliver(batch_json(cursor_text(st), frames));
+  rp.deliver(wire::poll_body(cursor_text(st), frames));
 }
 
 // Answers `rp` with what is there (messages from PostgreSQL, then queued
@@ -206,7 +196,7 @@ caf::response_promise poll(poller_ptr self, const std::string& after,
     ack = c->epoch == st.epoch && c->batch == st.issued && st.issued > 0;
   }
   if (st.waiting) { // superseded by this poll: answer it empty
-    st.waiting->deliver(batch_json(cursor_text(st), {}));
+    st.waiting->deliver(wire::poll_body(cursor_text(st), {}));
     st.waiting.reset();
     ++st.wait_token;
   }
@@ -271,7 +261,7 @@ caf::result<bool> watch(poller_ptr self, const std::vector<id64>& users, bool on
 void end(poller_ptr self) {
   auto& st = self->state;
   if (st.waiting)
-    st.waiting->deliver(batch_json(cursor_text(st), {}));
+    st.waiting->deliver(wire::poll_body(cursor_text(st), {}));
   if (st.presence)
     self->send(st.presence, offline_atom::value, unix_now_ms());
   for (auto& [user, presence] : st.watching)
@@ -319,7 +309,7 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
       auto& st = self->state;
       if (token != st.wait_token || !st.waiting)
         return;
-      st.waiting->deliver(batch_json(cursor_text(st), {}));
+      st.waiting->deliver(wire::poll_body(cursor_text(st), {}));
       st.waiting.reset();
     },
     [=](subscribe_atom, const std::vector<id64>& users, bool on) {

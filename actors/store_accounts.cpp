@@ -1,6 +1,5 @@
 // The store's queries on accounts, devices, tokens and push tokens.
 #include <pqxx/pqxx>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -12,14 +11,11 @@
 #include "storage/messages_repo.hpp"
 #include "storage/presence_repo.hpp"
 #include "wire/credentials.hpp"
-#include "wire/json_out.hpp"
 #include "actors/store_queries.hpp"
 
 namespace parley {
 
 namespace {
-
-using json = nlohmann::json;
 
 // Used to spend the same time on unknown usernames as on wrong passwords.
 const std::string& dummy_hash(const credentials::argon2_params& p) {
@@ -91,13 +87,12 @@ caf::result<bool> store_queries::revoke(const std::string& token) {
   });
 }
 
-caf::result<std::string> store_queries::lookup(const std::string& username) {
+caf::result<wire::user_ref> store_queries::lookup(const std::string& username) {
   auto user = conn_.find(errc::no_such_user,
                    [&](auto& tx) { return storage::find_user(tx, username); });
   if (!user)
     return user.error();
-  return json{{"user_id", id_to_string(user->user_id)}, {"username", user->username}}
-    .dump();
+  return std::move(*user);
 }
 
 caf::result<bool> store_queries::set_push_token(id64 device, const std::string& token) {

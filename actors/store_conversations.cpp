@@ -1,7 +1,6 @@
 // The store's queries on conversations: lists, history, direct pairs, groups,
 // details, receipts, sync pages and loading a conversation's actor.
 #include <pqxx/pqxx>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -20,39 +19,21 @@ namespace parley {
 
 namespace {
 
-using json = nlohmann::json;
-
 constexpr std::size_t sync_page_bytes = 2 * 1024 * 1024;
 
 } // namespace
 
-caf::result<std::string> store_queries::conversations(id64 user) {
+caf::result<std::vector<wire::conversation_summary>> store_queries::conversations(id64 user) {
   auto list = conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return storage::list_conversations(tx, user); });
   if (!list)
     return list.error();
-  auto out = json::array();
-  for (auto& c : *list) {
-    json item{{"conversation_id", id_to_string(c.conversation_id)},
-              {"kind", c.kind},
-              {"members", wire::ids_json(c.members)},
-              {"last_seq", c.last_seq},
-              {"unread", c.unread}};
-    if (c.kind == "group")
-      item["title"] = c.title;
-    if (c.peer_id != 0) {
-      item["peer"] = id_to_string(c.peer_id);
-      item["peer_username"] = c.peer_name;
-      item["peer_delivered"] = c.peer_delivered;
-      item["peer_read"] = c.peer_read;
-    }
-    out.push_back(std::move(item));
-  }
-  return json{{"conversations", std::move(out)}}.dump();
+  return std::move(*list);
 }
 
-caf::result<std::string> store_queries::history(id64 user, id64 conv, std::int64_t before,
-                                 std::int32_t limit) {
+caf::result<std::vector<wire::stored_message>> store_queries::history(id64 user, id64 conv,
+                                                                  std::int64_t before,
+                                                                  std::int32_t limit) {
   auto page = conn_.find(errc::not_a_member,
     [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
       auto visible = storage::membership(tx, conv, user);
@@ -62,14 +43,7 @@ caf::result<std::string> store_queries::history(id64 user, id64 conv, std::int64
     });
   if (!page)
     return page.error();
-  std::string out = R"({"messages":[)";
-  for (std::size_t i = 0; i < page->size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += wire::message_object((*page)[i]);
-  }
-  out += "]}";
-  return out;
+  return std::move(*page);
 }
 
 // The 1:1 conversation of two users, and whether this call created it.
@@ -124,37 +98,22 @@ caf::result<wire::stored_message> store_queries::create_group(const group_spec& 
   return created;
 }
 
-// {conversation_id, kind, title?, created_by?, created_at, members,
-//  admins, last_seq}, for a current member.
-caf::result<std::string> store_queries::details(id64 user, id64 conv) {
+// A conversation, for a current member.
+caf::result<wire::conversation_details> store_queries::details(id64 user, id64 conv) {
   auto d = conn_.find(errc::no_such_conversation,
                 [&](auto& tx) { return storage::conversation_details_of(tx, conv); });
   if (!d)
     return d.error();
-  std::vector<id64> members;
-  std::vector<id64> admins;
-  for (auto& m : d->members) {
-    members.push_back(m.user_id);
-    if (m.admin)
-      admins.push_back(m.user_id);
-  }
-  if (std::find(members.begin(), members.end(), user) == members.end())
+  auto member = [&](const wire::group_member& m) { return m.user_id == user; };
+  if (std::none_of(d->members.begin(), d->members.end(), member))
     return make_error(errc::not_a_member);
-  json out{{"conversation_id", id_to_string(conv)},
-           {"kind", d->kind},
-           {"created_at", d->created_at},
-           {"members", wire::ids_json(members)},
-           {"admins", wire::ids_json(admins)},
-           {"last_seq", d->last_seq}};
-  if (d->kind == "group") {
-    out["title"] = d->title;
-    out["created_by"] = id_to_string(d->created_by);
-  }
-  return out.dump();
+  d->conversation_id = conv;
+  return std::move(*d);
 }
 
 // Who of the current members has received and read message `seq`.
-caf::result<std::string> store_queries::receipts(id64 user, id64 conv, std::int64_t seq) {
+caf::result<wire::receipt_summary> store_queries::receipts(id64 user, id64 conv,
+                                                          std::int64_t seq) {
   struct answer {
     id64 sender;
     std::vector<storage::member_receipt> rows;
@@ -172,22 +131,16 @@ caf::result<std::string> store_queries::receipts(id64 user, id64 conv, std::int6
     return found.error();
   if (!*found)
     return found->error();
-  std::vector<id64> delivered, read, pending;
+  wire::receipt_summary out;
+  out.conversation_id = conv;
+  out.seq = seq;
+  out.from = (*found)->sender;
   for (auto& r : (*found)->rows) {
-    if (r.delivered)
-      delivered.push_back(r.user_id);
-    else
-      pending.push_back(r.user_id);
+    (r.delivered ? out.delivered : out.pending).push_back(r.user_id);
     if (r.read)
-      read.push_back(r.user_id);
+      out.read.push_back(r.user_id);
   }
-  return json{{"conversation_id", id_to_string(conv)},
-              {"seq", seq},
-              {"from", id_to_string((*found)->sender)},
-              {"delivered", wire::ids_json(delivered)},
-              {"read", wire::ids_json(read)},
-              {"pending", wire::ids_json(pending)}}
-    .dump();
+  return out;
 }
 
 caf::result<sync_page> store_queries::sync(id64 user, id64 device, id64 conv,

@@ -11,7 +11,6 @@
 #include "storage/messages_repo.hpp"
 #include "storage/presence_repo.hpp"
 #include "wire/credentials.hpp"
-#include "wire/json_out.hpp"
 #include "actors/store_queries.hpp"
 
 namespace parley {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/wire_inspect.hpp"
 #include "wire/ids.hpp"
 
 namespace parley {

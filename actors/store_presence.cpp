@@ -1,6 +1,5 @@
 // The store's queries on blocks, privacy settings and presence.
 #include <pqxx/pqxx>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -12,17 +11,9 @@
 #include "storage/messages_repo.hpp"
 #include "storage/presence_repo.hpp"
 #include "wire/credentials.hpp"
-#include "wire/json_out.hpp"
 #include "actors/store_queries.hpp"
 
 namespace parley {
-
-namespace {
-
-using json = nlohmann::json;
-
-
-} // namespace
 
 // Blocks or unblocks; answers the pair's 1:1 conversation (0: none), whose
 // actor must learn of it.
@@ -45,17 +36,12 @@ caf::result<id64> store_queries::set_block(id64 blocker, id64 other, bool on) {
   return **conv;
 }
 
-caf::result<std::string> store_queries::blocks(id64 user) {
+caf::result<std::vector<wire::block_row>> store_queries::blocks(id64 user) {
   auto rows = conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return storage::blocked_by(tx, user); });
   if (!rows)
     return rows.error();
-  auto out = json::array();
-  for (auto& b : *rows)
-    out.push_back({{"user_id", id_to_string(b.user_id)},
-                   {"username", b.username},
-                   {"since", b.since}});
-  return json{{"blocks", std::move(out)}}.dump();
+  return std::move(*rows);
 }
 
 // Every user coming online starts here. Its two reads (last seen and

@@ -14,6 +14,7 @@
 #include "actors/conversation_messages.hpp"
 #include "actors/store_connection.hpp"
 #include "actors/store_messages.hpp"
+#include "wire/records.hpp"
 
 namespace parley {
 
@@ -31,7 +32,7 @@ public:
 
   caf::result<bool> revoke(const std::string& token);
 
-  caf::result<std::string> lookup(const std::string& username);
+  caf::result<wire::user_ref> lookup(const std::string& username);
 
   caf::result<bool> set_push_token(id64 device, const std::string& token);
 
@@ -41,10 +42,10 @@ public:
 
   // --- conversations, history, groups, receipts, sync and loading a
   // conversation (actors/store_conversations.cpp)
-  caf::result<std::string> conversations(id64 user);
+  caf::result<std::vector<wire::conversation_summary>> conversations(id64 user);
 
-  caf::result<std::string> history(id64 user, id64 conv, std::int64_t before,
-                                   std::int32_t limit);
+  caf::result<std::vector<wire::stored_message>> history(id64 user, id64 conv,
+                                                        std::int64_t before, std::int32_t limit);
 
   // The 1:1 conversation of two users, and whether this call created it.
   caf::result<id64, bool> direct(id64 user, id64 peer);
@@ -55,12 +56,11 @@ public:
   // returned for fan-out. Fails with no_such_user if a member is unknown.
   caf::result<wire::stored_message> create_group(const group_spec& spec);
 
-  // {conversation_id, kind, title?, created_by?, created_at, members,
-  //  admins, last_seq}, for a current member.
-  caf::result<std::string> details(id64 user, id64 conv);
+  // A conversation, for a current member.
+  caf::result<wire::conversation_details> details(id64 user, id64 conv);
 
   // Who of the current members has received and read message `seq`.
-  caf::result<std::string> receipts(id64 user, id64 conv, std::int64_t seq);
+  caf::result<wire::receipt_summary> receipts(id64 user, id64 conv, std::int64_t seq);
 
   caf::result<sync_page> sync(id64 user, id64 device, id64 conv,
                               std::int64_t after, std::int32_t limit);
@@ -72,7 +72,7 @@ public:
   // actor must learn of it.
   caf::result<id64> set_block(id64 blocker, id64 other, bool on);
 
-  caf::result<std::string> blocks(id64 user);
+  caf::result<std::vector<wire::block_row>> blocks(id64 user);
 
   // Every user coming online starts here. Its two reads (last seen and
   // privacy, then the block list) had a snapshot each under READ COMMITTED

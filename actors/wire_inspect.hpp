@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "wire/records.hpp"
 #include "wire/shared_text.hpp"
 #include "wire/stored_message.hpp"
 
@@ -27,6 +28,40 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
   return f(caf::meta::type_name("stored_message"), x.msg_id, x.conversation, x.seq,
            x.from, x.from_device, x.ts, x.body, x.system);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_ref& x) {
+  return f(caf::meta::type_name("user_ref"), x.user_id, x.username);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_row& x) {
+  return f(caf::meta::type_name("block_row"), x.user_id, x.username, x.since);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_member& x) {
+  return f(caf::meta::type_name("group_member"), x.user_id, x.admin, x.joined_seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_details& x) {
+  return f(caf::meta::type_name("conversation_details"), x.conversation_id, x.kind, x.title,
+           x.created_by, x.created_at, x.last_seq, x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, conversation_summary& x) {
+  return f(caf::meta::type_name("conversation_summary"), x.conversation_id, x.kind, x.title,
+           x.last_seq, x.unread, x.peer_id, x.peer_name, x.peer_delivered, x.peer_read,
+           x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, receipt_summary& x) {
+  return f(caf::meta::type_name("receipt_summary"), x.conversation_id, x.seq, x.from,
+           x.delivered, x.read, x.pending);
 }
 
 } // namespace parley::wire

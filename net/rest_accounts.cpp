@@ -85,10 +85,8 @@ void rest_handlers::logout(const http_request& req, responder respond) {
 
 void rest_handlers::find_user(const http_request& req, std::string username, responder respond) {
   authorized(req, respond, [=](const identity&) {
-    ask<std::string>(
-      queries_, ctx_->request_timeout, respond,
-      json_ok(respond),
-      lookup_atom::value, username);
+    ask<wire::user_ref>(queries_, ctx_->request_timeout, respond,
+                        written_ok(respond, wire::user_body), lookup_atom::value, username);
   });
 }
 

@@ -17,9 +17,8 @@ constexpr int max_page = 200;
 
 void rest_handlers::conversations(const http_request& req, responder respond) {
   authorized(req, respond, [=](const identity& who) {
-    ask<std::string>(
-      queries_, ctx_->request_timeout, respond,
-      json_ok(respond),
+    ask<std::vector<wire::conversation_summary>>(
+      queries_, ctx_->request_timeout, respond, written_ok(respond, wire::conversations_body),
       convs_atom::value, who.user_id);
   });
 }
@@ -47,9 +46,8 @@ void rest_handlers::history(const http_request& req, const std::string& conv_tex
     limit = std::min<std::int64_t>(*v, max_page);
   }
   authorized(req, respond, [=](const identity& who) {
-    ask<std::string>(
-      queries_, ctx_->request_timeout, respond,
-      json_ok(respond),
+    ask<std::vector<wire::stored_message>>(
+      queries_, ctx_->request_timeout, respond, written_ok(respond, wire::history_body),
       history_atom::value, who.user_id, *conv, before,
       static_cast<std::int32_t>(limit));
   });
@@ -124,10 +122,9 @@ void rest_handlers::conversation(const http_request& req, const std::string& con
   if (!conv)
     return respond(bad_conversation_id());
   authorized(req, respond, [=](const identity& who) {
-    ask<std::string>(
-      queries_, ctx_->request_timeout, respond,
-      json_ok(respond),
-      info_atom::value, who.user_id, *conv);
+    ask<wire::conversation_details>(queries_, ctx_->request_timeout, respond,
+                                    written_ok(respond, wire::details_body), info_atom::value,
+                                    who.user_id, *conv);
   });
 }
 
@@ -205,10 +202,9 @@ void rest_handlers::receipts(const http_request& req, const std::string& conv_te
     return respond(error_response(400, "invalid_parameter",
                                   "'seq' must be a positive integer"));
   authorized(req, respond, [=](const identity& who) {
-    ask<std::string>(
-      queries_, ctx_->request_timeout, respond,
-      json_ok(respond),
-      receipts_atom::value, who.user_id, *conv, *seq);
+    ask<wire::receipt_summary>(queries_, ctx_->request_timeout, respond,
+                               written_ok(respond, wire::receipts_body), receipts_atom::value,
+                               who.user_id, *conv, *seq);
   });
 }
 

@@ -20,6 +20,8 @@
 #include "net/http_types.hpp"
 #include "net/rest_util.hpp"
 #include "wire/frame.hpp"
+#include "wire/records.hpp"
+#include "wire/rest_bodies.hpp"
 
 namespace parley {
 struct cluster_view;
@@ -75,9 +77,15 @@ private:
       dest);
   }
 
-  // For answers the store has already written as JSON: 200 with that body.
+  // For answers already written as JSON (a long poll's): 200 with that body.
   static auto json_ok(responder respond) {
     return [respond](std::string& body) { respond(json_response(200, std::move(body))); };
+  }
+
+  // For the store's records: 200 with `write(record)` (wire/rest_bodies.hpp).
+  template <class Write>
+  static auto written_ok(responder respond, Write write) {
+    return [respond, write](const auto& record) { respond(json_response(200, write(record))); };
   }
 
   // For requests whose success has no body: 204.

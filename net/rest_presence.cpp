@@ -41,10 +41,9 @@ void rest_handlers::set_block(const http_request& req, const std::string& user_t
 
 void rest_handlers::list_blocks(const http_request& req, responder respond) {
   authorized(req, respond, [=](const identity& who) {
-    ask<std::string>(
-      queries_, ctx_->request_timeout, respond,
-      json_ok(respond),
-      blocks_atom::value, who.user_id);
+    ask<std::vector<wire::block_row>>(queries_, ctx_->request_timeout, respond,
+                                      written_ok(respond, wire::blocks_body), blocks_atom::value,
+                                      who.user_id);
   });
 }
 

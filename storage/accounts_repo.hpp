@@ -7,19 +7,17 @@
 #include <vector>
 
 #include "wire/ids.hpp"
+#include "wire/records.hpp"
 
 #include <pqxx/types.hxx>
 
 namespace parley::storage {
 
+using wire::user_ref;
+
 struct user_credentials {
   id64 user_id;
   std::string password_hash;
-};
-
-struct user_ref {
-  id64 user_id;
-  std::string username;
 };
 
 struct token_owner {

@@ -6,16 +6,13 @@
 #include <vector>
 
 #include "wire/ids.hpp"
+#include "wire/records.hpp"
 
 #include <pqxx/types.hxx>
 
 namespace parley::storage {
 
-struct block_row {
-  id64 user_id;
-  std::string username;
-  std::int64_t since;
-};
+using wire::block_row;
 
 void block(pqxx::transaction_base& tx, id64 blocker, id64 blocked);
 void unblock(pqxx::transaction_base& tx, id64 blocker, id64 blocked);

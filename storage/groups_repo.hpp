@@ -8,10 +8,14 @@
 
 #include "wire/stored_message.hpp"
 #include "wire/ids.hpp"
+#include "wire/records.hpp"
 
 #include <pqxx/types.hxx>
 
 namespace parley::storage {
+
+using wire::group_member;
+using wire::conversation_details;
 
 // The users of `ids` that do not exist.
 std::vector<id64> missing_users(pqxx::transaction_base& tx, const std::vector<id64>& ids);
@@ -28,21 +32,6 @@ void join_group(pqxx::transaction_base& tx, id64 conversation, id64 user,
 void leave_group(pqxx::transaction_base& tx, id64 conversation, id64 user,
                  std::int64_t seq);
 void make_admin(pqxx::transaction_base& tx, id64 conversation, id64 user);
-
-struct group_member {
-  id64 user_id;
-  bool admin;
-  std::int64_t joined_seq;
-};
-
-struct conversation_details {
-  std::string kind;
-  std::string title;
-  id64 created_by = 0;
-  std::int64_t created_at = 0;
-  std::int64_t last_seq = 0;
-  std::vector<group_member> members; // current members, by join
-};
 
 std::optional<conversation_details> conversation_details_of(pqxx::transaction_base& tx,
                                                             id64 conversation);

@@ -8,10 +8,13 @@
 
 #include "wire/stored_message.hpp"
 #include "wire/ids.hpp"
+#include "wire/records.hpp"
 
 #include <pqxx/types.hxx>
 
 namespace parley::storage {
+
+using wire::conversation_summary;
 
 using wire::stored_message;
 
@@ -52,19 +55,6 @@ struct insert_result {
   stored_message earlier;
 };
 
-struct conversation_summary {
-  id64 conversation_id = 0;
-  std::string kind;
-  std::string title; // groups only
-  std::int64_t last_seq = 0;
-  std::int64_t unread = 0;
-  id64 peer_id = 0; // 1:1 only
-  std::string peer_name;
-  std::int64_t peer_delivered = 0; // the peer's receipt cursors
-  std::int64_t peer_read = 0;
-  std::vector<id64> members;
-};
-
 // Finds or creates the 1:1 conversation of two users (or of one user with
 // themself). Safe against two creators racing: one pair, one conversation.
 id64 direct_conversation(pqxx::transaction_base& tx, id64 a, id64 b, id64 new_id);
@@ -92,7 +82,7 @@ struct message_to_insert {
 
 // How a batch goes in. `checked`: INSERT ... ON CONFLICT DO NOTHING, whose
 // arbiter check probes every unique index for every row before inserting
-// it (a third of PostgreSQL's CPU for a batch, measured). `optimistic`: a
+// it, a second pass over the indexes for every row. `optimistic`: a
 // plain INSERT first, which meets each unique index once, while inserting;
 // only if that fails (a retried client id, a seq another owner took: rare)
 // does the batch go again, checked. Optimistic needs a statement that is

@@ -1,0 +1,67 @@
+#pragma once
+// What the store answers besides messages, as plain records: storage fills
+// them from PostgreSQL, actors pass them on, and the REST layer writes them
+// (wire/rest_bodies.hpp). No layer builds another's JSON.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wire/ids.hpp"
+
+namespace parley::wire {
+
+// A user found by name.
+struct user_ref {
+  id64 user_id = 0;
+  std::string username;
+};
+
+// Someone a user blocks, and since when (unix ms).
+struct block_row {
+  id64 user_id = 0;
+  std::string username;
+  std::int64_t since = 0;
+};
+
+struct group_member {
+  id64 user_id = 0;
+  bool admin = false;
+  std::int64_t joined_seq = 0;
+};
+
+// A conversation as a member sees it (GET /v1/conversations/{id}).
+struct conversation_details {
+  id64 conversation_id = 0;
+  std::string kind;
+  std::string title;
+  id64 created_by = 0;
+  std::int64_t created_at = 0;
+  std::int64_t last_seq = 0;
+  std::vector<group_member> members; // current members, by join
+};
+
+// One entry of a user's conversation list.
+struct conversation_summary {
+  id64 conversation_id = 0;
+  std::string kind;
+  std::string title; // groups only
+  std::int64_t last_seq = 0;
+  std::int64_t unread = 0;
+  id64 peer_id = 0; // 1:1 only
+  std::string peer_name;
+  std::int64_t peer_delivered = 0; // the peer's receipt cursors
+  std::int64_t peer_read = 0;
+  std::vector<id64> members;
+};
+
+// Who of a message's audience has received and read it.
+struct receipt_summary {
+  id64 conversation_id = 0;
+  std::int64_t seq = 0;
+  id64 from = 0;
+  std::vector<id64> delivered;
+  std::vector<id64> read;
+  std::vector<id64> pending;
+};
+
+} // namespace parley::wire

@@ -1,0 +1,45 @@
+#pragma once
+// The REST bodies made of the store's records (docs/protocol.md): written
+// here, in the wire layer, so that the store answers with records and no
+// actor builds JSON for an HTTP client.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wire/records.hpp"
+#include "wire/stored_message.hpp"
+
+namespace parley::wire {
+
+// {"user_id", "username"}
+std::string user_body(const user_ref& user);
+// {"conversations": [{conversation_id, kind, members, last_seq, unread,
+//  title? | peer, peer_username, peer_delivered, peer_read}]}
+std::string conversations_body(const std::vector<conversation_summary>& list);
+// {"messages": [message objects, newest first]}
+std::string history_body(const std::vector<stored_message>& page);
+// {conversation_id, kind, created_at, members, admins, last_seq,
+//  title? created_by?}
+std::string details_body(const conversation_details& d);
+// {conversation_id, seq, from, delivered, read, pending}
+std::string receipts_body(const receipt_summary& r);
+// {"blocks": [{user_id, username, since}]}
+std::string blocks_body(const std::vector<block_row>& blocks);
+
+// A long poll's answer: {"cursor", "events": [frames, as they are]}.
+std::string poll_body(const std::string& cursor, const std::vector<std::string>& frames);
+
+// What the push gateway is POSTed (docs/protocol.md): about a message,
+// never its body.
+struct push_fields {
+  id64 user = 0;
+  id64 conversation = 0;
+  id64 msg_id = 0;
+  std::int64_t seq = 0;
+  id64 from = 0;
+  std::int64_t ts = 0;
+  std::int64_t count = 0; // messages this notification stands for
+};
+std::string push_body(const push_fields& push, const std::vector<std::string>& tokens);
+
+} // namespace parley::wire
