@@ -1,8 +1,8 @@
 #pragma once
 // Deadlines for an actor's pending requests on one timer, instead of a CAF
 // request timeout per request: CAF 0.17 sets and cancels each of those
-// through its clock thread (a mutex and a wake-up, twice per request),
-// which profiling put at 12% of parleyd's CPU on the message path. The
+// through its clock thread (a mutex and a wake-up, twice per request), a
+// cost paid on every message on the send path. The
 // actor asks with `caf::infinite`, keeps a `due` time with each pending
 // request, arms the timer while any is pending and, on `deadline_atom`,
 // fails those past due: at most one timer period after their timeout.

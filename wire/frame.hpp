@@ -78,9 +78,9 @@ using parse_result = std::variant<frame_error, auth_frame, send_frame,
 // else by parse_frame_with_dom.
 parse_result parse_frame(std::string_view text);
 
-// The common `send` frame read in one pass, without a JSON document (the
-// document was the biggest single cost of Parley's own code per message,
-// docs/benchmarks.md): a flat object of strings, plain integers, true,
+// The common `send` frame read in one pass, without a JSON document (a
+// document allocates a node and a string per field, on the frame every
+// message starts as): a flat object of strings, plain integers, true,
 // false and null, with distinct unescaped keys. Anything else, valid or
 // not, gives nullopt and is left to the full parser, so that errors have
 // one home. Where it gives a frame, it is the one parse_frame_with_dom
