@@ -88,11 +88,8 @@ caf::result<bool> store_queries::revoke(const std::string& token) {
 }
 
 caf::result<wire::user_ref> store_queries::lookup(const std::string& username) {
-  auto user = conn_.find(errc::no_such_user,
+  return conn_.find(errc::no_such_user,
                    [&](auto& tx) { return storage::find_user(tx, username); });
-  if (!user)
-    return user.error();
-  return std::move(*user);
 }
 
 caf::result<bool> store_queries::set_push_token(id64 device, const std::string& token) {

@@ -24,26 +24,20 @@ constexpr std::size_t sync_page_bytes = 2 * 1024 * 1024;
 } // namespace
 
 caf::result<std::vector<wire::conversation_summary>> store_queries::conversations(id64 user) {
-  auto list = conn_.run<pqxx::read_transaction>(
+  return conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return storage::list_conversations(tx, user); });
-  if (!list)
-    return list.error();
-  return std::move(*list);
 }
 
 caf::result<std::vector<wire::stored_message>> store_queries::history(id64 user, id64 conv,
                                                                   std::int64_t before,
                                                                   std::int32_t limit) {
-  auto page = conn_.find(errc::not_a_member,
+  return conn_.find(errc::not_a_member,
     [&](auto& tx) -> std::optional<std::vector<storage::stored_message>> {
       auto visible = storage::membership(tx, conv, user);
       if (!visible)
         return std::nullopt;
       return storage::history(tx, conv, user, *visible, before, limit);
     });
-  if (!page)
-    return page.error();
-  return std::move(*page);
 }
 
 // The 1:1 conversation of two users, and whether this call created it.
@@ -69,11 +63,8 @@ caf::result<id64, bool> store_queries::direct(id64 user, id64 peer) {
 }
 
 caf::result<std::vector<id64>> store_queries::missing(const std::vector<id64>& users) {
-  auto found = conn_.run<pqxx::read_transaction>(
+  return conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return storage::missing_users(tx, users); });
-  if (!found)
-    return found.error();
-  return std::move(*found);
 }
 
 // Creates a group at seq 1 (its "created" system message), which is

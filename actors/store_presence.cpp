@@ -37,11 +37,8 @@ caf::result<id64> store_queries::set_block(id64 blocker, id64 other, bool on) {
 }
 
 caf::result<std::vector<wire::block_row>> store_queries::blocks(id64 user) {
-  auto rows = conn_.run<pqxx::read_transaction>(
+  return conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return storage::blocked_by(tx, user); });
-  if (!rows)
-    return rows.error();
-  return std::move(*rows);
 }
 
 // Every user coming online starts here. Its two reads (last seen and
