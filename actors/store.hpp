@@ -3,6 +3,21 @@
 // detached (its own thread) and owns one connection. Writes (messages and
 // receipt cursors) are batched into one transaction per mailbox drain and
 // each is answered only after the commit.
+//
+// Interface (actors/store.cpp maps each message to one call):
+//   queries, one per method of store_queries (actors/store_queries.hpp):
+//     signup_atom, login_atom, auth_atom, revoke_atom, lookup_atom,
+//     push_token_atom (set, list), ping_atom; convs_atom, history_atom,
+//     direct_atom, exists_atom, group_atom, info_atom, receipts_atom,
+//     sync_atom, load_atom; block_atom, blocks_atom, presload_atom,
+//     privacy_atom (set, get), targets_atom; media_put_atom, media_del_atom,
+//     media_get_atom, gc_atom (collect, blob in use)
+//   batched writes (actors/write_batcher.hpp), answered after the commit:
+//     (persist_atom, message_record) -> persist_result
+//     (members_atom, membership_record) -> persist_result
+//     (cursor_atom, receipt_update) -> bool
+//     (last_seen_atom, id64 user, int64 ts) -> bool
+//   (flush_atom)  to itself: commit what has queued
 #include <caf/fwd.hpp>
 
 #include <string>
