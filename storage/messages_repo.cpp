@@ -157,11 +157,7 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
   if (mode == insert_mode::optimistic) {
     try {
       columns.exec(tx, "insert_new_messages");
-      std::vector<insert_result> out;
-      out.reserve(batch.size());
-      for (auto& b : batch)
-        out.push_back({insert_outcome::inserted, {}});
-      return out;
+      return std::vector<insert_result>(batch.size(), {insert_outcome::inserted, {}});
     } catch (const pqxx::unique_violation&) {
       // Nothing of the statement stayed: sort the batch out row by row.
     }
