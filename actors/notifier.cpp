@@ -129,9 +129,7 @@ void on_flush(notifier_ptr self, id64 user, id64 conversation) {
 // --- sending -------------------------------------------------------------------
 
 std::string payload(const notification& n, const std::vector<std::string>& tokens) {
-  auto& m = n.note;
-  return wire::push_body({n.user, m.conversation, m.msg_id, m.seq, m.from, m.ts, n.count},
-                         tokens);
+  return wire::push_body(n.user, n.note, n.count, tokens);
 }
 
 // A gateway that is down, overloaded or slow (no answer, 5xx, 408, 429)

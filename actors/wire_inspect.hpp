@@ -59,6 +59,12 @@ typename Inspector::result_type inspect(Inspector& f, conversation_summary& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, push_note& x) {
+  return f(caf::meta::type_name("push_note"), x.conversation, x.msg_id, x.seq, x.from,
+           x.ts);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, receipt_summary& x) {
   return f(caf::meta::type_name("receipt_summary"), x.conversation_id, x.seq, x.from,
            x.delivered, x.read, x.pending);

@@ -54,6 +54,15 @@ struct conversation_summary {
   std::vector<id64> members;
 };
 
+// What a push notification says about a message, never its body.
+struct push_note {
+  id64 conversation = 0;
+  id64 msg_id = 0;
+  std::int64_t seq = 0;
+  id64 from = 0;
+  std::int64_t ts = 0;
+};
+
 // Who of a message's audience has received and read it.
 struct receipt_summary {
   id64 conversation_id = 0;

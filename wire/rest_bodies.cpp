@@ -95,14 +95,15 @@ std::string poll_body(const std::string& cursor, const std::vector<std::string>&
   return out;
 }
 
-std::string push_body(const push_fields& p, const std::vector<std::string>& tokens) {
-  return json{{"user_id", id_to_string(p.user)},
-              {"conversation", id_to_string(p.conversation)},
-              {"msg_id", id_to_string(p.msg_id)},
-              {"seq", p.seq},
-              {"from", id_to_string(p.from)},
-              {"ts", p.ts},
-              {"count", p.count},
+std::string push_body(id64 user, const push_note& note, std::int64_t count,
+                      const std::vector<std::string>& tokens) {
+  return json{{"user_id", id_to_string(user)},
+              {"conversation", id_to_string(note.conversation)},
+              {"msg_id", id_to_string(note.msg_id)},
+              {"seq", note.seq},
+              {"from", id_to_string(note.from)},
+              {"ts", note.ts},
+              {"count", count},
               {"tokens", tokens}}
     .dump();
 }

@@ -29,17 +29,9 @@ std::string blocks_body(const std::vector<block_row>& blocks);
 // A long poll's answer: {"cursor", "events": [frames, as they are]}.
 std::string poll_body(const std::string& cursor, const std::vector<std::string>& frames);
 
-// What the push gateway is POSTed (docs/protocol.md): about a message,
-// never its body.
-struct push_fields {
-  id64 user = 0;
-  id64 conversation = 0;
-  id64 msg_id = 0;
-  std::int64_t seq = 0;
-  id64 from = 0;
-  std::int64_t ts = 0;
-  std::int64_t count = 0; // messages this notification stands for
-};
-std::string push_body(const push_fields& push, const std::vector<std::string>& tokens);
+// What the push gateway is POSTed for `user` (docs/protocol.md): the latest
+// of `count` messages, never its body, and the devices' tokens.
+std::string push_body(id64 user, const push_note& note, std::int64_t count,
+                      const std::vector<std::string>& tokens);
 
 } // namespace parley::wire
