@@ -105,3 +105,39 @@ stop_private_pg() {
   [ -f "$dir/data/PG_VERSION" ] || return 0
   as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
 }
+
+# A parleyd for measurements (scripts/bench, scripts/count-allocs): the
+# private PostgreSQL under $PARLEY_ROOT/var/pg-bench, a fresh database, one
+# node on a free port logging to $1/parleyd.log. Cheap password hashing
+# (only the set-up of thousands of users pays it) and no per-connection
+# frame limit in the way of the offered rate. Arguments after the folder
+# are NAME=VALUE settings for parleyd's environment. Sets PID and PORT;
+# the EXIT trap stops the node and drops the database.
+start_bench_parleyd() {
+  local out=$1
+  shift
+  local db_url
+  db_url=$(start_private_pg "$PARLEY_ROOT/var/pg-bench")
+  BENCH_PG_PORT=$(echo "$db_url" | sed -E 's#.*:([0-9]+)/.*#\1#')
+  BENCH_DB_NAME=bench_$$
+  as_pg_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$(pg_superuser)" \
+    "$BENCH_DB_NAME"
+  db_url="postgresql://$(pg_superuser)@127.0.0.1:$BENCH_PG_PORT/$BENCH_DB_NAME"
+  PORT=$(free_port)
+  env "$@" "${PARLEYD:-$BUILD_DIR/parleyd}" --listen "127.0.0.1:$PORT" --db "$db_url" \
+    --node-id 1 --media-dir "$out/media" --argon2-memory-kib 1024 --argon2-time-cost 1 \
+    --rate 1000000 --rate-burst 1000000 --log-level warn >"$out/parleyd.log" 2>&1 &
+  PID=$!
+  trap stop_bench_parleyd EXIT
+  for _ in $(seq 100); do
+    grep -q "ready on" "$out/parleyd.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  kill -0 "$PID" 2>/dev/null || { cat "$out/parleyd.log" >&2; die "parleyd did not start"; }
+}
+
+stop_bench_parleyd() {
+  kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+  as_pg_user "$PG_BIN/dropdb" -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$(pg_superuser)" \
+    --if-exists "$BENCH_DB_NAME" 2>/dev/null || true
+}
