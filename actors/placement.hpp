@@ -31,10 +31,6 @@ public:
     ring_ = hash_ring{ids};
   }
 
-  int self() const {
-    return self_;
-  }
-
   // The home node of `key`: this node while the ring is empty.
   int home_of(id64 key) const {
     auto owner = ring_.owner(key);

@@ -39,10 +39,6 @@ public:
     return typing_.empty();
   }
 
-  clock::duration lifetime() const {
-    return lifetime_;
-  }
-
 private:
   struct entry {
     clock::time_point until;   // lapses unless refreshed
