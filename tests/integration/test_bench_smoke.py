@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import tempfile
+import urllib.request
 
 BENCH = os.environ.get("PARLEY_BENCH",
                        os.path.join(os.path.dirname(__file__), "../../build/parley-bench"))
@@ -112,3 +113,33 @@ def test_refused_tokens_are_reported(node):
     assert r.returncode == 1
     assert "only 0 of 4 connections came up: auth refused" in r.stderr
     assert "unauthorized" in r.stderr
+
+
+
+def test_padded_bodies_arrive_whole(node):
+    # --body-padding (used by scripts/count-allocs) pads every body to a
+    # known size: the messages still go through and are stored with the
+    # padding, and a padding past what a body may hold is refused.
+    out = tempfile.mktemp(suffix=".json")
+    users = tempfile.mktemp(suffix=".json")
+    r = subprocess.run([BENCH, "--server", node.base, "--users-file", users, "--json", out,
+                        "--body-padding", "5000", "pairs", "--pairs", "3", "--rate", "60",
+                        "--duration", "1", "--drain", "5"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.load(open(out))
+    assert result["sent"] == result["acked"] == result["delivered"] == 60
+    assert (result["lost"], result["duplicates"], result["errors"]) == (0, 0, 0)
+    token = json.load(open(users))["users"][0]["token"]
+    auth = {"Authorization": "Bearer " + token}
+    convs = json.load(urllib.request.urlopen(urllib.request.Request(
+        node.base + "/v1/conversations", headers=auth)))["conversations"]
+    assert convs
+    history = json.load(urllib.request.urlopen(urllib.request.Request(
+        node.base + "/v1/conversations/" + convs[0]["conversation_id"] + "/messages",
+        headers=auth)))["messages"]
+    assert history and all(m["body"].endswith(":" + "x" * 5000) for m in history)
+    refused = subprocess.run([BENCH, "--server", node.base, "--body-padding", "70000",
+                              "pairs"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0
+    assert "--body-padding" in refused.stderr + refused.stdout
