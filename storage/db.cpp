@@ -92,8 +92,8 @@ constexpr statement statements[] = {
   {"recent_senders",
    "SELECT seq, sender_id FROM messages WHERE conversation_id = $1"
    " ORDER BY seq DESC LIMIT $2"},
-  {"last_seq",
-   "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1"},
+  {"last_message",
+   "SELECT seq, ts FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 1"},
   // A current or former member: the range of seqs they may read.
   {"membership",
    "SELECT joined_seq, left_seq FROM members WHERE conversation_id = $1 AND user_id = $2"},
@@ -143,6 +143,36 @@ constexpr statement statements[] = {
    "   AND m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)"
    "   AND m.sender_device <> $2 AND NOT (m.withheld AND m.sender_id <> $1)"
    " ORDER BY m.conversation_id, m.seq LIMIT $3"},
+  // A gap in what a live device was sent ($1 conversation, $2 reader, $3 <
+  // seq < $4, ts >= $5), without what device $6 sent itself.
+  {"live_gap",
+   "SELECT m.msg_id, m.conversation_id, m.seq, m.sender_id, m.sender_device,"
+   " m.ts, m.body, m.system FROM members mb"
+   " JOIN messages m ON m.conversation_id = mb.conversation_id"
+   " WHERE mb.conversation_id = $1 AND mb.user_id = $2"
+   "   AND m.seq > greatest($3, mb.joined_seq - 1) AND m.seq < $4"
+   "   AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq) AND m.ts >= $5"
+   "   AND m.sender_device <> $6 AND NOT (m.withheld AND m.sender_id <> $2)"
+   " ORDER BY m.seq LIMIT $7"},
+  // After a fault, what user $1's live device $2 may have lost: in the
+  // conversations it was sent frames of ($3, after seqs $4), what came
+  // after; in the others, what was stamped since $5, at most $6 newest of
+  // each. Only conversations whose last message is that recent are read
+  // (one index probe each), and older messages cannot have been in flight.
+  {"live_recovery",
+   "SELECT m.msg_id, m.conversation_id, m.seq, m.sender_id, m.sender_device,"
+   " m.ts, m.body, m.system FROM members mb"
+   " CROSS JOIN LATERAL (SELECT seq, ts FROM messages"
+   "   WHERE conversation_id = mb.conversation_id ORDER BY seq DESC LIMIT 1) last"
+   " LEFT JOIN unnest($3::bigint[], $4::bigint[]) AS seen(conversation_id, after)"
+   "   ON seen.conversation_id = mb.conversation_id"
+   " JOIN messages m ON m.conversation_id = mb.conversation_id"
+   "   AND m.seq > coalesce(seen.after, last.seq - $6)"
+   " WHERE mb.user_id = $1 AND last.ts >= $5"
+   "   AND m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)"
+   "   AND (seen.conversation_id IS NOT NULL OR m.ts >= $5)"
+   "   AND m.sender_device <> $2 AND NOT (m.withheld AND m.sender_id <> $1)"
+   " ORDER BY m.conversation_id, m.seq LIMIT $7"},
   // Cursors only move forward; `read` implies `delivered`.
   {"advance_device_cursor",
    "INSERT INTO device_cursors (device_id, conversation_id, delivered_seq,"

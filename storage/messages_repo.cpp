@@ -68,7 +68,9 @@ std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
     state.members.push_back({row[0].as<id64>(), row[1].as<std::int64_t>(),
                              row[2].as<std::int64_t>(), row[3].as<bool>(),
                              row[4].as<std::int64_t>()});
-  state.last_seq = tx.exec_prepared("last_seq", conversation)[0][0].as<std::int64_t>();
+  auto last = tx.exec_prepared("last_message", conversation);
+  state.last_seq = last.empty() ? 0 : last[0][0].as<std::int64_t>();
+  state.last_ts = last.empty() ? 0 : last[0][1].as<std::int64_t>();
   if (state.kind == "group") {
     for (const auto& row : tx.exec_prepared("recent_senders", conversation, recent_limit))
       state.recent.push_back({row[0].as<std::int64_t>(), row[1].as<id64>()});
@@ -193,6 +195,27 @@ std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
 std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,
                                         id64 device, int limit) {
   return to_messages(tx.exec_prepared("undelivered", user, device, limit));
+}
+
+std::vector<stored_message> live_gap(pqxx::transaction_base& tx, id64 conversation,
+                                     id64 user, id64 device, std::int64_t after,
+                                     std::int64_t before, std::int64_t min_ts, int limit) {
+  return to_messages(tx.exec_prepared("live_gap", conversation, user, after, before, min_ts,
+                                      device, limit));
+}
+
+std::vector<stored_message> live_recovery(pqxx::transaction_base& tx, id64 user, id64 device,
+                                          const std::vector<id64>& conversations,
+                                          const std::vector<std::int64_t>& after,
+                                          std::int64_t since_ms, int per_conversation,
+                                          int limit) {
+  int_array convs, seqs;
+  for (auto c : conversations)
+    convs.add(static_cast<std::int64_t>(c));
+  for (auto a : after)
+    seqs.add(a);
+  return to_messages(tx.exec_prepared("live_recovery", user, device, convs.literal(),
+                                      seqs.literal(), since_ms, per_conversation, limit));
 }
 
 void advance_cursors(pqxx::transaction_base& tx, id64 conversation, id64 user,

@@ -44,6 +44,7 @@ struct conversation_state {
   std::vector<id64> blockers;         // 1:1: members who block the other
   std::vector<member_cursor> members;
   std::int64_t last_seq;
+  std::int64_t last_ts; // when last_seq was stamped (0: no message)
 };
 
 enum class insert_outcome { inserted, duplicate, seq_taken };
@@ -109,6 +110,21 @@ std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
 // Oldest first per conversation: what `device` has not confirmed as delivered.
 std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,
                                         id64 device, int limit);
+
+// What a live device of `user` may have lost (actors/live_order.hpp), oldest
+// first, never what `device` sent itself: a gap of one conversation
+// (after < seq < before, stamped at or after min_ts) ...
+std::vector<stored_message> live_gap(pqxx::transaction_base& tx, id64 conversation,
+                                     id64 user, id64 device, std::int64_t after,
+                                     std::int64_t before, std::int64_t min_ts, int limit);
+// ... or, after a fault, what came after `after` in `conversations` and
+// since `since_ms` in the user's others (at most `per_conversation` each),
+// by conversation.
+std::vector<stored_message> live_recovery(pqxx::transaction_base& tx, id64 user, id64 device,
+                                          const std::vector<id64>& conversations,
+                                          const std::vector<std::int64_t>& after,
+                                          std::int64_t since_ms, int per_conversation,
+                                          int limit);
 
 // Moves the device's and the user's cursors forward (never back).
 void advance_cursors(pqxx::transaction_base& tx, id64 conversation, id64 user,
