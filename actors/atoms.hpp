@@ -60,6 +60,9 @@ using touch_atom = caf::atom_constant<caf::atom("touch")>;
 using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
 using resub_atom = caf::atom_constant<caf::atom("resub")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
+// live order (actors/live_order.hpp): a gap to fill, a fault to recover from
+using gap_atom = caf::atom_constant<caf::atom("gap")>;
+using recover_atom = caf::atom_constant<caf::atom("recover")>;
 // push notifier and media collector
 using push_atom = caf::atom_constant<caf::atom("push")>;
 using push_token_atom = caf::atom_constant<caf::atom("pushtoken")>;

@@ -37,6 +37,8 @@ void after_load(conv_ptr self, std::function<void()> ok,
         auto& st = self->state;
         st.loading = false;
         st.loaded = true;
+        if (info.last_seq + 1 >= st.next_seq)
+          st.last_ts = std::max(st.last_ts, info.last_ts);
         st.next_seq = std::max(st.next_seq, info.last_seq + 1);
         st.info = std::move(info);
         st.recent.reset(st.info.recent_seqs, st.info.recent_senders, st.next_seq);
@@ -131,8 +133,9 @@ void persist(conv_ptr self, pending_send ps) {
     ps.rp.deliver(make_error(errc::blocked));
     return;
   }
-  message_record row{{st.ctx->ids->next(), st.id, st.next_seq++, ps.msg.sender,
-                      ps.msg.sender_device, unix_now_ms(), ps.msg.body},
+  auto at = next_stamp(st);
+  message_record row{{st.ctx->ids->next(), st.id, at.seq, ps.msg.sender,
+                      ps.msg.sender_device, at.ts, ps.msg.body},
                      ps.msg.client_id, withheld_from_peer(st.info, ps.msg.sender), ps.msg.media};
   ++st.in_flight;
   auto token = await_store(self, ps.rp);
@@ -144,14 +147,15 @@ void persist(conv_ptr self, pending_send ps) {
         // A new message is the row sent; a retried client id's is the one
         // its first attempt stored.
         const auto& m = result.duplicate ? result.earlier : row.msg;
+        auto prev_ts = result.duplicate ? wire::unknown_prev_ts : at.prev_ts;
         st.recent.remember(m.seq, m.from);
         st.typing.forget(m.from); // a message ends "typing"
         // Fanned out even when it is a retry of a stored message: its first
         // fan-out may have died with the actor that was doing it.
         if (row.withheld)
-          fan_out_to(self, m, {m.from});
+          fan_out_to(self, m, {m.from}, prev_ts);
         else
-          fan_out(self, m);
+          fan_out(self, m, prev_ts);
         if (auto rp = take_promise(self, token))
           rp->deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
       },

@@ -67,15 +67,17 @@ void forget_route(conv_ptr self, const caf::actor_addr& presence) {
 
 // The note lets a recipient's presence actor ask for a push notification
 // when none of their devices is live.
-void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users) {
+void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users,
+                std::int64_t prev_ts) {
   fan_out_frame(self, users,
                 caf::make_message(deliver_atom::value, m.from_device,
                                   wire::shared_text{wire::message_frame(m)},
-                                  push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts}));
+                                  push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts,
+                                            prev_ts}));
 }
 
-void fan_out(conv_ptr self, const wire::stored_message& m) {
-  fan_out_to(self, m, member_ids(self->state.info.members));
+void fan_out(conv_ptr self, const wire::stored_message& m, std::int64_t prev_ts) {
+  fan_out_to(self, m, member_ids(self->state.info.members), prev_ts);
 }
 
 void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {

@@ -17,6 +17,7 @@ namespace {
 // Checks `change` against the current members (actors/group_rules.hpp); on
 // success fills `record` with the change and its system message.
 caf::error plan_change(conversation_state& st, const membership_change& change,
+                       std::int64_t& prev_ts,
                        membership_record& record) {
   auto planned = plan_change(st.info, change, st.ctx->max_group_size);
   if (auto* refused = std::get_if<errc>(&planned))
@@ -26,7 +27,9 @@ caf::error plan_change(conversation_state& st, const membership_change& change,
   record.removed = std::move(plan.removed);
   record.new_admins = std::move(plan.new_admins);
   auto id = st.ctx->ids->next();
-  record.message = {{id, st.id, st.next_seq++, change.by, 0, unix_now_ms(),
+  auto at = next_stamp(st);
+  prev_ts = at.prev_ts;
+  record.message = {{id, st.id, at.seq, change.by, 0, at.ts,
                      wire::shared_text{wire::system_body(plan.event, change.by, change.users,
                                                          {}, record.new_admins)},
                      true},
@@ -56,7 +59,8 @@ void run_change(conv_ptr self, membership_change change, caf::response_promise r
     return;
   }
   membership_record record;
-  if (auto err = plan_change(st, change, record)) {
+  std::int64_t prev_ts = 0;
+  if (auto err = plan_change(st, change, prev_ts, record)) {
     rp.deliver(err);
     return finish_change(self);
   }
@@ -73,7 +77,7 @@ void run_change(conv_ptr self, membership_change change, caf::response_promise r
         // everyone's contacts changed.
         auto affected = member_ids(st.info.members);
         affected.insert(affected.end(), record.removed.begin(), record.removed.end());
-        fan_out_to(self, m, affected);
+        fan_out_to(self, m, affected, prev_ts);
         self->send(st.directory, contacts_atom::value, std::move(affected));
         rp.deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
         finish_change(self);

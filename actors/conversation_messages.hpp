@@ -70,6 +70,7 @@ struct conversation_info {
   std::string title;
   std::vector<member_info> members;
   std::int64_t last_seq = 0;
+  std::int64_t last_ts = 0; // when last_seq was stamped (0: no message)
   // Groups: who sent the latest messages (parallel vectors, oldest first).
   std::vector<std::int64_t> recent_seqs;
   std::vector<id64> recent_senders;
@@ -137,7 +138,7 @@ typename Inspector::result_type inspect(Inspector& f, member_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, conversation_info& x) {
   return f(caf::meta::type_name("conversation_info"), x.kind, x.title, x.members,
-           x.last_seq, x.recent_seqs, x.recent_senders, x.blockers);
+           x.last_seq, x.last_ts, x.recent_seqs, x.recent_senders, x.blockers);
 }
 
 template <class Inspector>

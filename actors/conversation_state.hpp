@@ -48,6 +48,9 @@ struct conversation_state {
   bool loading = false;
   conversation_info info;
   std::int64_t next_seq = 1;
+  // When the last seq handed out was stamped: each fan-out says when its
+  // predecessor was (actors/live_order.hpp).
+  std::int64_t last_ts = 0;
   // Work that arrived before members and seq were known.
   std::vector<std::function<void()>> on_loaded;
   std::vector<std::function<void(const caf::error&)>> on_load_failed;
@@ -71,6 +74,19 @@ struct conversation_state {
 };
 
 using conv_ptr = caf::stateful_actor<conversation_state>*;
+
+// The next message's seq and time, and when the one before it was stamped.
+struct stamp {
+  std::int64_t seq;
+  std::int64_t ts;
+  std::int64_t prev_ts;
+};
+
+inline stamp next_stamp(conversation_state& st) {
+  stamp s{st.next_seq++, unix_now_ms(), st.last_ts};
+  st.last_ts = s.ts;
+  return s;
+}
 
 // --- actors/conversation.cpp
 
@@ -100,9 +116,10 @@ void forget_route(conv_ptr self, const caf::actor_addr& presence);
 
 // The note lets a recipient's presence actor ask for a push notification
 // when none of their devices is live.
-void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users);
+void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users,
+                std::int64_t prev_ts);
 
-void fan_out(conv_ptr self, const wire::stored_message& m);
+void fan_out(conv_ptr self, const wire::stored_message& m, std::int64_t prev_ts);
 
 void receipt(conv_ptr self, receipt_update update, caf::response_promise rp);
 

@@ -63,6 +63,14 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     },
     [=](sync_atom, id64 user, id64 device, id64 conv, std::int64_t after,
         std::int32_t limit) { return queries->sync(user, device, conv, after, limit); },
+    [=](gap_atom, id64 user, id64 device, id64 conv, std::int64_t after,
+        std::int64_t before, std::int64_t min_ts) {
+      return queries->live_gap(user, device, conv, after, before, min_ts);
+    },
+    [=](recover_atom, id64 user, id64 device, const std::vector<id64>& conversations,
+        const std::vector<std::int64_t>& after, std::int64_t since_ms) {
+      return queries->live_recovery(user, device, conversations, after, since_ms);
+    },
     [=](load_atom, id64 conv) { return queries->load(conv); },
     [=](ping_atom) { return queries->ping(); },
     [=](media_put_atom, const media_info& m) { return queries->media_put(m); },

@@ -167,6 +167,49 @@ caf::result<sync_page> store_queries::sync(id64 user, id64 device, id64 conv,
   return page;
 }
 
+namespace {
+
+// Bounds a live read: a loss is what was in flight when a node died.
+constexpr int live_read_limit = 500;
+constexpr int live_recent_per_conversation = 200;
+
+sync_page live_page(const std::vector<storage::stored_message>& msgs) {
+  sync_page page;
+  page.more = msgs.size() >= static_cast<std::size_t>(live_read_limit);
+  for (auto& m : msgs) {
+    page.frames.push_back(wire::message_frame(m));
+    page.conversations.push_back(m.conversation);
+    page.seqs.push_back(m.seq);
+  }
+  return page;
+}
+
+} // namespace
+
+caf::result<sync_page> store_queries::live_gap(id64 user, id64 device, id64 conv,
+                                               std::int64_t after, std::int64_t before,
+                                               std::int64_t min_ts) {
+  auto rows = conn_.run<pqxx::read_transaction>([&](auto& tx) {
+    return storage::live_gap(tx, conv, user, device, after, before, min_ts, live_read_limit);
+  });
+  if (!rows)
+    return rows.error();
+  return live_page(*rows);
+}
+
+caf::result<sync_page> store_queries::live_recovery(id64 user, id64 device,
+                                                    const std::vector<id64>& conversations,
+                                                    const std::vector<std::int64_t>& after,
+                                                    std::int64_t since_ms) {
+  auto rows = conn_.run<pqxx::read_transaction>([&](auto& tx) {
+    return storage::live_recovery(tx, user, device, conversations, after, since_ms,
+                                  live_recent_per_conversation, live_read_limit);
+  });
+  if (!rows)
+    return rows.error();
+  return live_page(*rows);
+}
+
 caf::result<conversation_info> store_queries::load(id64 conv) {
   auto state = conn_.find(errc::no_such_conversation,
                     [&](auto& tx) {
@@ -175,7 +218,8 @@ caf::result<conversation_info> store_queries::load(id64 conv) {
                     });
   if (!state)
     return state.error();
-  conversation_info info{state->kind, state->title, {}, state->last_seq, {}, {}, {}};
+  conversation_info info{state->kind, state->title, {}, state->last_seq, state->last_ts,
+                         {}, {}, {}};
   for (auto& m : state->members)
     info.members.push_back(
       {m.user_id, m.delivered_seq, m.read_seq, m.admin, m.joined_seq});

@@ -65,6 +65,15 @@ public:
   caf::result<sync_page> sync(id64 user, id64 device, id64 conv,
                               std::int64_t after, std::int32_t limit);
 
+  // What a live device may have lost (actors/live_order.hpp): a gap of one
+  // conversation, or everything recent after a fault.
+  caf::result<sync_page> live_gap(id64 user, id64 device, id64 conv, std::int64_t after,
+                                  std::int64_t before, std::int64_t min_ts);
+  caf::result<sync_page> live_recovery(id64 user, id64 device,
+                                       const std::vector<id64>& conversations,
+                                       const std::vector<std::int64_t>& after,
+                                       std::int64_t since_ms);
+
   caf::result<conversation_info> load(id64 conv);
 
   // --- blocks, privacy and presence (actors/store_presence.cpp)

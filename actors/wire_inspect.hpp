@@ -61,7 +61,7 @@ typename Inspector::result_type inspect(Inspector& f, conversation_summary& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, push_note& x) {
   return f(caf::meta::type_name("push_note"), x.conversation, x.msg_id, x.seq, x.from,
-           x.ts);
+           x.ts, x.prev_ts);
 }
 
 template <class Inspector>

@@ -54,14 +54,20 @@ struct conversation_summary {
   std::vector<id64> members;
 };
 
-// What a push notification says about a message, never its body.
+// What a push notification says about a message, never its body; also
+// what a live device's session needs to keep it in order.
 struct push_note {
   id64 conversation = 0;
   id64 msg_id = 0;
   std::int64_t seq = 0;
   id64 from = 0;
   std::int64_t ts = 0;
+  // When the conversation's previous seq was stamped: 0 for none, INT64_MAX
+  // when its actor does not know (actors/live_order.hpp).
+  std::int64_t prev_ts = 0;
 };
+
+constexpr std::int64_t unknown_prev_ts = INT64_MAX;
 
 // Who of a message's audience has received and read it.
 struct receipt_summary {
