@@ -42,13 +42,11 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       return lookup(self, conv, caf::make_message(relayed_atom::value, conv_atom::value, conv),
                     [=] { return conversation_for(self, conv); });
     },
-    [=](online_atom, id64 user, id64 device, const caf::actor& session,
-        const session_link& link) {
-      // Relayed to another node without the link, which cannot cross.
+    [=](online_atom, id64 user, id64 device, const caf::actor& session) {
       return lookup(self, user,
                     caf::make_message(relayed_atom::value, online_atom::value, user, device,
                                       session),
-                    [=] { return attach_here(self, user, device, session, link); });
+                    [=] { return attach_here(self, user, device, session); });
     },
     [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
         const std::string& frame) {

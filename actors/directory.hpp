@@ -10,7 +10,7 @@
 //   (conv_atom, id64 conv)                  -> actor   find or spawn, on its home node
 //   (direct_atom, id64 user, id64 peer)     -> id64    the pair's 1:1 conversation,
 //                                            created on first use (both send paths)
-//   (online_atom, id64 user, id64 device, actor session, session_link)
+//   (online_atom, id64 user, id64 device, actor session)
 //                                            -> actor presence
 //   (fanout_atom, vector<id64> users, id64 except_device, string frame)
 //                                            to the users' devices

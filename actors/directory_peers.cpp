@@ -27,7 +27,7 @@ caf::message_handler peer_protocol(directory_ptr self) {
     },
     [=](relayed_atom, online_atom, id64 user, id64 device, const caf::actor& session) {
       return if_home(self, user,
-                     [&] { return attach_here(self, user, device, session, session_link{}); });
+                     [&] { return attach_here(self, user, device, session); });
     },
     [=](relayed_atom, presence_atom, const std::vector<id64>& users,
         const caf::message& msg) { tell_local_presences(self, users, msg); },

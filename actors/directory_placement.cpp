@@ -6,6 +6,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/errors.hpp"
+#include "actors/fault_notices.hpp"
 #include "wire/metrics.hpp"
 
 namespace parley::dir {
@@ -92,6 +93,7 @@ void apply_ring(directory_ptr self, const std::vector<node_info>& live) {
   std::vector<std::pair<int, caf::actor>> members;
   for (auto& member : live)
     members.emplace_back(member.node_id, member.directory);
+  bool lost_peer = st.place.loses_peer(members);
   st.place.set_members(members);
   metrics::get().cluster_ring_changes.fetch_add(1, std::memory_order_relaxed);
   std::size_t moved = 0;
@@ -117,6 +119,10 @@ void apply_ring(directory_ptr self, const std::vector<node_info>& live) {
     resolve(self, token);
   spdlog::info("cluster: ring of {} node(s); {} actor(s) moving away", st.place.size(),
                moved);
+  // Frames in flight through the lost node died with it: this node's
+  // connected devices read what they may have missed.
+  if (lost_peer)
+    self->send(fault_notices(self->system()), recover_atom::value);
 }
 
 } // namespace parley::dir

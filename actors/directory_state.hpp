@@ -70,11 +70,8 @@ caf::actor conversation_for(directory_ptr self, id64 conv);
 
 caf::actor presence_for(directory_ptr self, id64 user);
 
-// A device's session attaches to its user's presence actor on this node;
-// `link` is its websocket when the session is on this node too (see
-// session_link), else null.
-caf::actor attach_here(directory_ptr self, id64 user, id64 device, const caf::actor& session,
-                       const session_link& link);
+// A device's session attaches to its user's presence actor on this node.
+caf::actor attach_here(directory_ptr self, id64 user, id64 device, const caf::actor& session);
 
 caf::actor poller_for(directory_ptr self, const identity& who);
 

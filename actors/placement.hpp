@@ -3,6 +3,7 @@
 // the directory of each other live node. Pure code over any handle type
 // (caf::actor in the directory, ints in tests/unit/placement_test.cpp):
 // every node builds the same placement from the same membership.
+#include <algorithm>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -29,6 +30,19 @@ public:
         peers_.emplace(node, directory);
     }
     ring_ = hash_ring{ids};
+  }
+
+  // Whether moving to `live` drops a peer: one missing, or back with
+  // another directory (it restarted). What its actors held died with it.
+  bool loses_peer(const std::vector<std::pair<int, Handle>>& live) const {
+    for (auto& [node, directory] : peers_) {
+      auto same = std::find_if(live.begin(), live.end(), [&](auto& member) {
+        return member.first == node && member.second == directory;
+      });
+      if (same == live.end())
+        return true;
+    }
+    return false;
   }
 
   // The home node of `key`: this node while the ring is empty.

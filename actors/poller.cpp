@@ -11,6 +11,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/errors.hpp"
+#include "actors/fault_notices.hpp"
 #include "actors/conversation_messages.hpp"
 #include "actors/store_messages.hpp"
 #include "wire/rest_bodies.hpp"
@@ -216,7 +217,7 @@ caf::response_promise poll(poller_ptr self, const std::string& after,
 // --- presence and lifetime -------------------------------------------------------------
 
 void attach_presence(poller_ptr self) {
-  presence_watch::attach(self, session_link{}, [] {});
+  presence_watch::attach(self, [] {});
 }
 
 void on_frame(poller_ptr self, const std::string& frame) {
@@ -295,9 +296,11 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
     if (self->state.presence && dm.source == self->state.presence.address()) {
       self->state.presence = nullptr;
       attach_presence(self);
+      wake(self); // what woke it may have died with its presence actor
     }
     presence_watch::rewatch_dead(self, dm.source);
   });
+  self->join(fault_notices(self->system()));
   attach_presence(self);
   self->delayed_send(self, seconds(10), tick_atom::value);
   return {
@@ -305,6 +308,9 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
       return poll(self, after, timeout_ms);
     },
     [=](deliver_atom, const wire::shared_text& frame) { on_frame(self, frame.str()); },
+    // Messages are read from PostgreSQL when answering: a waiting poll reads.
+    [=](deliver_atom, const wire::shared_text&, const push_note&) { wake(self); },
+    [=](recover_atom) { wake(self); },
     [=](expire_atom, std::uint64_t token) {
       auto& st = self->state;
       if (token != st.wait_token || !st.waiting)

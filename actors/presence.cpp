@@ -23,7 +23,6 @@ using namespace std::chrono;
 struct live_session {
   id64 device;
   caf::actor session;
-  session_link link; // its websocket, if the session is on this node
 };
 
 // A session watching this user, and what decides whether it may see them.
@@ -115,17 +114,13 @@ void tell_all(presence_ptr self) {
 
 // --- sessions ------------------------------------------------------------------
 
-// Straight to the websocket of a session on this node (the session actor
-// would only pass the frame on); through the session actor otherwise.
-void deliver(presence_ptr self, id64 except_device, const wire::shared_text& frame) {
-  for (auto& s : self->state.sessions) {
-    if (s.device == except_device)
-      continue;
-    if (s.link.socket)
-      s.link.socket->send_shared(frame);
-    else
-      self->send(s.session, deliver_atom::value, frame);
-  }
+// To every live session but the sending device's, through the session
+// actor, which keeps each conversation's frames in order and complete
+// (actors/live_order.hpp). `deliver` is one message for all of them.
+void deliver(presence_ptr self, id64 except_device, const caf::message& deliver) {
+  for (auto& s : self->state.sessions)
+    if (s.device != except_device)
+      self->send(s.session, deliver);
 }
 
 // The user went online or offline: tell the watchers.
@@ -138,11 +133,11 @@ void seen(presence_state& st, std::int64_t ts) {
   st.last_seen = std::max(st.last_seen, ts);
 }
 
-void attach(presence_ptr self, id64 device, const caf::actor& session, session_link link) {
+void attach(presence_ptr self, id64 device, const caf::actor& session) {
   auto& st = self->state;
   self->monitor(session);
   bool was_offline = st.sessions.empty();
-  st.sessions.push_back({device, session, std::move(link)});
+  st.sessions.push_back({device, session});
   seen(st, unix_now_ms());
   if (was_offline)
     announce_change(self);
@@ -294,8 +289,8 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
   load(self);
   self->send(self, tick_atom::value);
   return {
-    [=](online_atom, id64 device, const caf::actor& session, const session_link& link) {
-      attach(self, device, session, link);
+    [=](online_atom, id64 device, const caf::actor& session) {
+      attach(self, device, session);
     },
     [=](offline_atom, std::int64_t last_active) {
       detach(self, caf::actor_cast<caf::actor_addr>(self->current_sender()), last_active);
@@ -321,11 +316,11 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
       tell_all(self);
     },
     [=](deliver_atom, id64 except_device, const wire::shared_text& frame) {
-      deliver(self, except_device, frame);
+      deliver(self, except_device, caf::make_message(deliver_atom::value, frame));
     },
     [=](deliver_atom, id64 except_device, const wire::shared_text& frame,
         const push_note& note) {
-      deliver(self, except_device, frame);
+      deliver(self, except_device, caf::make_message(deliver_atom::value, frame, note));
       auto& st = self->state;
       // Offline (no websocket, no long-poll): the push gateway wakes a
       // device. The sender's own devices are never woken by their message.

@@ -6,10 +6,7 @@
 // changes to the sessions subscribed to this user, filtered by privacy.
 //
 // Interface:
-//   (online_atom, id64 device, actor session, session_link)
-//                                                a session attaches; frames
-//                                                go straight to its link if
-//                                                it has one (same node)
+//   (online_atom, id64 device, actor session)    a session attaches
 //   (offline_atom, int64 last_active)            the sending session ends
 //   (touch_atom, int64 ts)                       a session was active
 //   (subscribe_atom, actor session, id64 viewer, string viewer_privacy,

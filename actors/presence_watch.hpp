@@ -30,13 +30,11 @@ namespace parley::presence_watch {
 // deliveries and counts as online; `attached()` runs once it is. Without it
 // the device would get nothing, so a failure is retried after 200 ms by an
 // (online_atom) to itself, which the actor answers by attaching again.
-// `link` is the device's websocket (null for long polling): a presence
-// actor on this node delivers straight to it.
 template <class Self, class Attached>
-void attach(Self self, session_link link, Attached attached) {
+void attach(Self self, Attached attached) {
   auto& st = self->state;
   self->request(st.directory, st.ctx->request_timeout, online_atom::value, st.me.user_id,
-                st.me.device_id, caf::actor{self}, std::move(link))
+                st.me.device_id, caf::actor{self})
     .then(
       [=](caf::actor& presence) {
         self->monitor(presence);

@@ -249,7 +249,7 @@ void reject_auth(session_ptr self, const caf::error& err) {
 }
 
 void attach_presence(session_ptr self) {
-  presence_watch::attach(self, session_link{self->state.link}, [=] {
+  presence_watch::attach(self, [=] {
     auto& st = self->state;
     st.last_touch_ms = st.last_active_ms;
   });
@@ -267,6 +267,7 @@ void authenticate(session_ptr self, const wire::auth_frame& f) {
         st.me = who;
         spdlog::info("ws {}: device {} of user {} authenticated", st.link->peer(),
                      who.device_id, who.user_id);
+        start_live(self);
         attach_presence(self);
         self->send(self, idle_atom::value);
         push(self, wire::ready_frame(who.user_id, who.device_id));
@@ -297,7 +298,10 @@ void on_frame(session_ptr self, const std::string& text) {
 void on_down(session_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
   if (st.presence && dm.source == st.presence.address()) {
+    // Frames it held died with it: read them (holding what comes from its
+    // successor behind), then attach there.
     st.presence = nullptr;
+    recover_live(self);
     attach_presence(self);
   }
   if (presence_watch::rewatch_dead(self, dm.source))
@@ -343,6 +347,10 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
   return {
     [=](frame_atom, const std::string& text) { on_frame(self, text); },
     [=](deliver_atom, const wire::shared_text& frame) { self->state.link->send_shared(frame); },
+    [=](deliver_atom, const wire::shared_text& frame, const push_note& note) {
+      deliver_live(self, frame, note);
+    },
+    [=](recover_atom) { recover_live(self); },
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },
     [=](deadline_atom) { fail_overdue_sends(self); },

@@ -7,9 +7,13 @@
 //   (frame_atom, string text)              a frame its websocket read
 //   (closed_atom)                          its websocket closed
 //   (touch_atom)                           a ping or pong: the peer is alive
-//   (deliver_atom, shared_text frame)      from a presence actor on another
-//                                          node (one on this node writes to
-//                                          the socket itself)
+//   (deliver_atom, shared_text frame)      from its user's presence actor
+//   (deliver_atom, shared_text frame, push_note note)
+//                                          a message frame: kept in order and
+//                                          complete (actors/live_order.hpp)
+//   (recover_atom)                         a node left the ring (the group of
+//                                          actors/fault_notices.hpp): read
+//                                          what may have been lost
 //   (resub_atom [, vector<id64> users])    watched presence actors moved:
 //                                          subscribe again
 //   (revoke_atom)                          its device logged out: 4401

@@ -77,6 +77,7 @@ void issue(session_ptr self, std::uint64_t token) {
           if (it == st.pending.end())
             return; // answered by an earlier attempt
           metrics::get().messages_acked.fetch_add(1);
+          own_sent(self, ack.conversation, ack.seq);
           push(self, wire::ack_frame(it->second.msg.client_id, ack.msg_id,
                                      ack.conversation, ack.seq, ack.ts));
           st.pending.erase(it);

@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "actors/context.hpp"
 #include "actors/conversation_messages.hpp"
 #include "actors/deadlines.hpp"
+#include "actors/delivery_messages.hpp"
+#include "actors/live_order.hpp"
 #include "actors/store_messages.hpp"
 #include "wire/frame.hpp"
 #include "wire/ws_link.hpp"
@@ -97,6 +100,10 @@ struct session_state {
   std::int64_t last_active_ms = unix_now_ms();
   std::int64_t last_touch_ms = 0;
 
+  // What this device was sent live, per conversation; from authentication.
+  std::optional<live_order> live;
+  int recovery_failures = 0;
+
   // Users this session watches, with their presence actors (null while
   // the subscription is being set up).
   std::unordered_map<id64, caf::actor> watching;
@@ -143,6 +150,20 @@ void with_conversation(session_ptr self, id64 conv, F fn) {
         release_frames(self);
       });
 }
+
+// --- actors/session_live.cpp
+
+// From authentication: frames are kept in order, and fault notices heard.
+void start_live(session_ptr self);
+
+// A message frame from the user's presence actor.
+void deliver_live(session_ptr self, const wire::shared_text& frame, const push_note& note);
+
+// This device's own message (its ack): never sent back to it.
+void own_sent(session_ptr self, id64 conversation, std::int64_t seq);
+
+// Frames may have been lost upstream: read what this device is missing.
+void recover_live(session_ptr self);
 
 // --- actors/session_sends.cpp
 

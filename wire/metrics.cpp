@@ -95,6 +95,14 @@ std::string metrics::render() const {
        cluster_rehomed);
   line(out, "parley_cluster_ring_changes_total", "counter",
        "Membership changes that gave this node a new ring.", cluster_ring_changes);
+  line(out, "parley_live_gaps_total", "counter",
+       "Gaps in a connected device's message frames, filled from PostgreSQL.", live_gaps);
+  line(out, "parley_live_recoveries_total", "counter",
+       "Reads of what connected devices may have lost when a node left the ring.",
+       live_recoveries);
+  line(out, "parley_live_refilled_total", "counter",
+       "Message frames those reads found and sent (before removing repeats).",
+       live_refilled);
   // parley-bench's connect scenario reads memory per connection from here
   // when it cannot read /proc/PID of the server.
   line(out, "process_resident_memory_bytes", "gauge", "Resident memory of parleyd.",

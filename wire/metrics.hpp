@@ -36,6 +36,9 @@ struct metrics {
   std::atomic<std::uint64_t> cluster_remote_sends{0};  // requests routed to another node
   std::atomic<std::uint64_t> cluster_rehomed{0};       // actors moved off this node
   std::atomic<std::uint64_t> cluster_ring_changes{0};
+  std::atomic<std::uint64_t> live_gaps{0};       // gaps in a device's live frames
+  std::atomic<std::uint64_t> live_recoveries{0}; // reads after a fault
+  std::atomic<std::uint64_t> live_refilled{0};   // frames those reads sent
 
   static metrics& get();
   // Prometheus text exposition format.
