@@ -3,10 +3,12 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <functional>
 
 #include "actors/atoms.hpp"
 #include "actors/errors.hpp"
 #include "actors/group_rules.hpp"
+#include "wire/json_out.hpp"
 
 namespace parley::test {
 
@@ -31,6 +33,21 @@ std::int64_t last_seq(const memory_store_state& st, id64 conv) {
     if (slot.first == conv)
       last = std::max(last, slot.second);
   return last;
+}
+
+// What a live device may have lost (store_queries::live_gap and
+// live_recovery), with every message visible to every member.
+sync_page live_read(const memory_store_state& st, id64 device,
+                    std::function<bool(const wire::stored_message&)> wanted) {
+  sync_page page;
+  for (auto& [slot, m] : st.messages) {
+    if (m.from_device == device || !wanted(m))
+      continue;
+    page.frames.push_back(wire::message_frame(m));
+    page.conversations.push_back(m.conversation);
+    page.seqs.push_back(m.seq);
+  }
+  return page;
 }
 
 } // namespace
@@ -80,6 +97,24 @@ caf::behavior memory_store(memory_store_actor* self) {
       return std::move(*result);
     },
     [=](cursor_atom, const receipt_update&) { return true; },
+    [=](gap_atom, id64, id64 device, id64 conv, std::int64_t after, std::int64_t before,
+        std::int64_t min_ts) {
+      self->state.log.push_back("gap " + std::to_string(conv) + ":" + std::to_string(after)
+                                + "-" + std::to_string(before));
+      return live_read(self->state, device, [=](const wire::stored_message& m) {
+        return m.conversation == conv && m.seq > after && m.seq < before && m.ts >= min_ts;
+      });
+    },
+    [=](recover_atom, id64, id64 device, const std::vector<id64>& convs,
+        const std::vector<std::int64_t>& after, std::int64_t since_ms) {
+      self->state.log.push_back("recover");
+      return live_read(self->state, device, [=](const wire::stored_message& m) {
+        for (std::size_t i = 0; i < convs.size(); ++i)
+          if (convs[i] == m.conversation)
+            return m.seq > after[i];
+        return m.ts >= since_ms;
+      });
+    },
     [=](auth_atom, const std::string& token) -> caf::result<identity> {
       auto& tokens = self->state.tokens;
       if (auto it = tokens.find(token); it != tokens.end())

@@ -2,7 +2,10 @@
 #include "fixture.hpp"
 
 #include "actors/conversation.hpp"
+#include "actors/delivery_messages.hpp"
+#include "actors/fault_notices.hpp"
 #include "actors/session.hpp"
+#include "wire/json_out.hpp"
 #include "wire/ws_link.hpp"
 
 using namespace parley;
@@ -15,6 +18,7 @@ struct directory_stub_state {
   context_ptr ctx;
   std::map<id64, caf::actor> conversations;
   caf::actor presence;
+  caf::actor session; // the one that attached
   int conversation_lookups = 0;
   bool kill_next = false; // the next conversation dies before it sees a send
   static inline const char* name = "directory_stub";
@@ -33,7 +37,8 @@ caf::behavior directory_stub(caf::stateful_actor<directory_stub_state>* self,
     return caf::behavior{[](offline_atom, id64, std::int64_t) {}};
   });
   return {
-    [=](online_atom, id64, id64, const caf::actor&, const session_link&) {
+    [=](online_atom, id64, id64, const caf::actor& session) {
+      self->state.session = session;
       return self->state.presence;
     },
     [=](direct_atom, id64 user, id64 peer) -> caf::result<id64> {
@@ -85,6 +90,30 @@ struct session_fixture : fixture {
 
   directory_stub_state& dir() {
     return deref<caf::stateful_actor<directory_stub_state>>(directory).state;
+  }
+
+  // A message of user 2's device 20 in conversation 1000, stored, and
+  // what its conversation actor would send to this session's presence.
+  std::pair<wire::shared_text, push_note> stored_message(std::int64_t seq,
+                                                         std::int64_t prev_ts) {
+    wire::stored_message m{9000 + static_cast<id64>(seq), 1000, seq, 2, 20, unix_now_ms(),
+                           wire::shared_text{"body " + std::to_string(seq)}};
+    stored().messages[{1000, seq}] = m;
+    return {wire::shared_text{wire::message_frame(m)},
+            push_note{1000, m.msg_id, seq, 2, m.ts, prev_ts}};
+  }
+
+  void deliver(const std::pair<wire::shared_text, push_note>& message) {
+    self->send(dir().session, deliver_atom::value, message.first, message.second);
+  }
+
+  // The bodies of the message frames the client got, in order.
+  std::vector<std::string> bodies() {
+    std::vector<std::string> out;
+    for (auto& f : link->shared)
+      if (auto at = f.str().find("\"body\":\""); at != std::string::npos)
+        out.push_back(f.str().substr(at + 8, f.str().find('"', at + 8) - at - 8));
+    return out;
   }
 
   // The frames the client got whose text contains `part`.
@@ -141,6 +170,51 @@ CAF_TEST(a frame before auth is answered and a bad token closes the session) {
   run_messages();
   CAF_CHECK_EQUAL(received("\"code\":\"unauthorized\"").size(), 1u);
   CAF_CHECK_EQUAL(link->closed_with, wire::close_code::unauthorized);
+}
+
+CAF_TEST(a message frame after a gap waits until the gap is read from the store) {
+  stored().conversations[1000] = make_conversation("direct", {1, 2});
+  handlers.on_frame(R"({"type":"auth","token":"t1"})");
+  run_messages();
+  auto first = stored_message(1, 0);
+  auto lost = stored_message(2, first.second.ts);
+  auto third = stored_message(3, lost.second.ts);
+  deliver(first);
+  deliver(third); // the frame of seq 2 died on the way
+  deliver(third);
+  run_messages();
+  CAF_CHECK_EQUAL(bodies(), (std::vector<std::string>{"body 1", "body 2", "body 3"}));
+  auto& log = stored().log;
+  CAF_CHECK(std::find(log.begin(), log.end(), "gap 1000:1-3") != log.end());
+  deliver(lost); // late: a repeat
+  run_messages();
+  CAF_CHECK_EQUAL(bodies().size(), 3u);
+}
+
+CAF_TEST(a fault notice sends what was committed after the last frame) {
+  stored().conversations[1000] = make_conversation("direct", {1, 2});
+  handlers.on_frame(R"({"type":"auth","token":"t1"})");
+  run_messages();
+  auto first = stored_message(1, 0);
+  deliver(first);
+  run_messages();
+  auto lost = stored_message(2, first.second.ts); // its only frame died
+  self->send(fault_notices(sys), recover_atom::value);
+  run_messages();
+  CAF_CHECK_EQUAL(bodies(), (std::vector<std::string>{"body 1", "body 2"}));
+  deliver(lost);
+  run_messages();
+  CAF_CHECK_EQUAL(bodies().size(), 2u);
+}
+
+CAF_TEST(the first frame of a conversation whose predecessor was live is checked) {
+  stored().conversations[1000] = make_conversation("direct", {1, 2});
+  handlers.on_frame(R"({"type":"auth","token":"t1"})");
+  run_messages();
+  auto lost = stored_message(1, 0);
+  deliver(stored_message(2, lost.second.ts));
+  run_messages();
+  CAF_CHECK_EQUAL(bodies(), (std::vector<std::string>{"body 1", "body 2"}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -62,3 +62,14 @@ TEST_CASE("keys are grouped by their home node", "[placement]") {
   }
   CHECK(total == keys.size());
 }
+
+TEST_CASE("a ring that drops a peer, or gets it back restarted, loses what it held",
+          "[placement]") {
+  placement<int> place{1};
+  CHECK_FALSE(place.loses_peer({{1, 0}, {2, 102}})); // a node joining loses nothing
+  place.set_members({{1, 0}, {2, 102}, {3, 103}});
+  CHECK_FALSE(place.loses_peer({{1, 0}, {2, 102}, {3, 103}}));
+  CHECK_FALSE(place.loses_peer({{1, 0}, {2, 102}, {3, 103}, {4, 104}}));
+  CHECK(place.loses_peer({{1, 0}, {3, 103}}));
+  CHECK(place.loses_peer({{1, 0}, {2, 202}, {3, 103}})); // node 2 restarted
+}
