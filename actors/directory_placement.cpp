@@ -120,9 +120,14 @@ void apply_ring(directory_ptr self, const std::vector<node_info>& live) {
   spdlog::info("cluster: ring of {} node(s); {} actor(s) moving away", st.place.size(),
                moved);
   // Frames in flight through the lost node died with it: this node's
-  // connected devices read what they may have missed.
+  // connected devices read what they may have missed. And every change
+  // makes them attach to their presence actors again: a node that drops
+  // this one for a moment (it froze, or the network did) detaches its
+  // sessions, which cannot tell.
+  auto notices = fault_notices(self->system());
   if (lost_peer)
-    self->send(fault_notices(self->system()), recover_atom::value);
+    self->send(notices, recover_atom::value);
+  self->send(notices, ring_atom::value);
 }
 
 } // namespace parley::dir

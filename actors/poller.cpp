@@ -311,6 +311,7 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
     // Messages are read from PostgreSQL when answering: a waiting poll reads.
     [=](deliver_atom, const wire::shared_text&, const push_note&) { wake(self); },
     [=](recover_atom) { wake(self); },
+    [=](ring_atom) { attach_presence(self); },
     [=](expire_atom, std::uint64_t token) {
       auto& st = self->state;
       if (token != st.wait_token || !st.waiting)

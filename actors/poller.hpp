@@ -14,6 +14,7 @@
 //   (poll_atom, string after, int64 timeout_ms) -> string   a batch (JSON)
 //   (deliver_atom, shared_text frame[, push_note])          from presence
 //   (recover_atom)                      a node left the ring: read again
+//   (ring_atom)                         the ring changed: attach again
 //   (subscribe_atom, vector<id64> users, bool on) -> bool   watch presence
 //   (resub_atom[, vector<id64> users])                      see presence_watch.hpp
 //   (revoke_atom)                                           logged out: end

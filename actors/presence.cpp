@@ -133,8 +133,12 @@ void seen(presence_state& st, std::int64_t ts) {
   st.last_seen = std::max(st.last_seen, ts);
 }
 
+// Attaching again (after a ring change) changes nothing.
 void attach(presence_ptr self, id64 device, const caf::actor& session) {
   auto& st = self->state;
+  for (auto& s : st.sessions)
+    if (s.session == session)
+      return;
   self->monitor(session);
   bool was_offline = st.sessions.empty();
   st.sessions.push_back({device, session});

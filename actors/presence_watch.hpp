@@ -37,7 +37,8 @@ void attach(Self self, Attached attached) {
                 st.me.device_id, caf::actor{self})
     .then(
       [=](caf::actor& presence) {
-        self->monitor(presence);
+        if (presence != self->state.presence) // attaching again: monitored already
+          self->monitor(presence);
         self->state.presence = presence;
         attached();
       },

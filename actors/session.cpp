@@ -351,6 +351,10 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
       deliver_live(self, frame, note);
     },
     [=](recover_atom) { recover_live(self); },
+    [=](ring_atom) {
+      if (self->state.authenticated)
+        attach_presence(self);
+    },
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },
     [=](deadline_atom) { fail_overdue_sends(self); },

@@ -14,6 +14,7 @@
 //   (recover_atom)                         a node left the ring (the group of
 //                                          actors/fault_notices.hpp): read
 //                                          what may have been lost
+//   (ring_atom)                            the ring changed: attach again
 //   (resub_atom [, vector<id64> users])    watched presence actors moved:
 //                                          subscribe again
 //   (revoke_atom)                          its device logged out: 4401

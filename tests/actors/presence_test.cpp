@@ -67,4 +67,15 @@ CAF_TEST(the sending device does not get its own message back) {
   CAF_CHECK_EQUAL(laptop->shared.size(), 1u);
 }
 
+CAF_TEST(a session that attaches again gets each frame once) {
+  auto session = sys.spawn(socket_session, phone);
+  stop_at_end.push_back(session);
+  self->send(presence, online_atom::value, id64{12}, session);
+  self->send(presence, online_atom::value, id64{12}, session); // after a ring change
+  run_messages();
+  self->send(presence, deliver_atom::value, id64{0}, wire::shared_text{"once"});
+  run_messages();
+  CAF_CHECK_EQUAL(phone->shared.size(), 2u); // the fixture's phone session, and this one
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
