@@ -11,7 +11,10 @@ SIGCONT; a PostgreSQL restart. Then every device does a last sync and the
 checker proves that every acked message is stored exactly once, that every
 member device got every message of its conversations, that all devices
 agree on every message's seq, and that nobody got a message of a
-conversation they are not in. A failure prints the seed to replay it:
+conversation they are not in. It also checks what a user sees while it
+happens: a device whose connection stayed up (on a node that was neither
+killed nor frozen) got every message acked meanwhile live, within 5 s of
+its ack, and never out of seq order. A failure prints the seed to replay it:
 
     tests/fault/fault_suite.py --seed N [--duration S] [--soak]
 """
@@ -33,6 +36,7 @@ import websockets  # noqa: E402
 from harness import Parleyd, Postgres, free_port, http, new_user  # noqa: E402
 
 FAILURE_TIMEOUT_MS = 1500
+LIVE_WITHIN = 5.0   # seconds from an ack to its arrival at a connected device
 ACTOR_KINDS = ("session", "presence", "conversation", "store")
 ALL_KINDS = ACTOR_KINDS + ("kill9", "sigstop", "pg_restart")
 
@@ -57,6 +61,7 @@ class Cluster:
                 "--db-wait", "60"])
             self.nodes.append(node)
         self.down = set()   # indexes of nodes killed or frozen right now
+        self.outages = []   # (node index, from, to): killed or frozen
 
     def live(self):
         return [n for i, n in enumerate(self.nodes) if i not in self.down]
@@ -84,13 +89,25 @@ class Device:
         self.longest_wait = 0.0
         self.longest_what = ""
         self.own = collections.defaultdict(set)     # conversation -> seqs it sent
+        self.acked_at = {}                          # msg_id -> when its ack came
+        self.links = []                             # one per connection, see session()
+        self.link = None
         self.next_id = 0
         self.reconnects = 0
         self.errors = collections.Counter()
 
-    def on_message(self, frame):
+    def on_message(self, frame, syncing=False):
         self.received[frame["msg_id"]] += 1
         self.seen[frame["msg_id"]] = (frame["conversation"], frame["seq"])
+        link = self.link
+        if link is None or frame["msg_id"] in link["arrived"]:
+            return
+        link["arrived"][frame["msg_id"]] = time.monotonic()
+        conv, seq = frame["conversation"], frame["seq"]
+        # Live frames arrive in seq order; a sync's pages may go back.
+        if not syncing and seq < link["top"].get(conv, 0):
+            link["disorder"].append(f"{conv}#{seq} after #{link['top'][conv]}")
+        link["top"][conv] = max(link["top"].get(conv, 0), seq)
 
     def on_ack(self, frame):
         cid = frame["id"]
@@ -101,6 +118,7 @@ class Device:
                 self.longest_wait = waited
                 self.longest_what = f"{cid} sent at {first - T0:.1f}s, acked {waited:.1f}s later"
             self.acked[cid] = frame
+            self.acked_at[frame["msg_id"]] = time.monotonic()
             self.own[frame["conversation"]].add(frame["seq"])
 
     def contiguous(self, conv):
@@ -122,7 +140,7 @@ class Device:
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
                 kind = frame["type"]
                 if kind == "message":
-                    self.on_message(frame)
+                    self.on_message(frame, syncing=True)
                     top[frame["conversation"]] = max(top.get(frame["conversation"], 0),
                                                      frame["seq"])
                 elif kind == "ack":
@@ -149,7 +167,11 @@ class Device:
         return ws
 
     async def session(self, cluster, sending_until):
-        ws = await self.connect(self.rng.choice(cluster.live() or cluster.nodes))
+        node = self.rng.choice(cluster.live() or cluster.nodes)
+        ws = await self.connect(node)
+        self.link = {"node": cluster.nodes.index(node), "start": time.monotonic(),
+                     "end": None, "arrived": {}, "top": {}, "disorder": []}
+        self.links.append(self.link)
         try:
             await self.sync_all(ws)
             for cid, (conv, _) in list(self.pending.items()):  # retried, same client id
@@ -193,6 +215,8 @@ class Device:
                                                   "conversation": self.pending[ref][0],
                                                   "body": ref}))
         finally:
+            self.link["end"] = time.monotonic()
+            self.link = None
             await ws.close()
 
     async def run(self, cluster, sending_until, give_up):
@@ -248,16 +272,20 @@ async def inject(kind, cluster, rng, users, conversations, counts):
     elif kind == "kill9":
         i = rng.randrange(len(cluster.nodes))
         cluster.down.add(i)
+        since = time.monotonic()
         cluster.nodes[i].kill9()
         await asyncio.sleep(rng.uniform(1, 3))
         cluster.nodes[i].start(timeout=60)
+        cluster.outages.append((i, since, time.monotonic()))
         cluster.down.discard(i)
     elif kind == "sigstop":
         i = rng.randrange(len(cluster.nodes))
         cluster.down.add(i)
+        since = time.monotonic()
         cluster.nodes[i].proc.send_signal(signal.SIGSTOP)
         await asyncio.sleep(FAILURE_TIMEOUT_MS / 1000 + rng.uniform(0.5, 2))
         cluster.nodes[i].proc.send_signal(signal.SIGCONT)
+        cluster.outages.append((i, since, time.monotonic()))
         cluster.down.discard(i)
     elif kind == "pg_restart":
         cluster.pg.stop(rng.choice(["fast", "immediate"]))
@@ -286,6 +314,42 @@ def client_key(stored_id):
     except ValueError:
         return stored_id
     return value if isinstance(value, str) else stored_id
+
+
+def check_live(devices, members, outages):
+    """Every acked message reached, live and within LIVE_WITHIN of its ack,
+    every member device whose connection was up from before the ack to
+    LIVE_WITHIN after it, on a node that was neither killed nor frozen
+    meanwhile; and no connection saw a conversation's seqs go back."""
+    problems = []
+    acks = [(msg_id, at, d.user["user_id"], conv)
+            for d in devices for cid, frame in d.acked.items()
+            for msg_id, conv in [(frame["msg_id"], frame["conversation"])]
+            for at in [d.acked_at.get(msg_id)] if at is not None]
+    checked = 0
+    for d in devices:
+        me = d.user["user_id"]
+        for link in d.links:
+            end = link["end"]
+            problems += [f"device of {me}: {o}" for o in link["disorder"]]
+            for msg_id, at, sender, conv in acks:
+                if sender == me or me not in members[conv]:
+                    continue
+                if link["start"] > at or end is None or end < at + LIVE_WITHIN:
+                    continue
+                if any(i == link["node"] and start < at + LIVE_WITHIN and stop > at - 0.5
+                       for i, start, stop in outages):
+                    continue
+                checked += 1
+                got = link["arrived"].get(msg_id)
+                if got is None or got - at > LIVE_WITHIN:
+                    late = "never" if got is None else f"{got - at:.1f}s after its ack"
+                    problems.append(f"device of {me} (connected to node {link['node'] + 1}) "
+                                    f"got {msg_id} ({conv}, acked at {at - T0:.1f}s) "
+                                    f"live {late}")
+    log(f"live check: {checked} deliveries to connected devices checked; outages: "
+        + ", ".join(f"node {i + 1} {a - T0:.1f}-{b - T0:.1f}s" for i, a, b in outages))
+    return problems
 
 
 def check(pg, devices, members, counts):
@@ -379,8 +443,9 @@ async def run_suite(args, rng):
                                for d in devices))
         await faults
         await wait_all_up(cluster)
+        live = check_live(devices, members, cluster.outages)
         await asyncio.gather(*(d.final_sync(cluster) for d in devices))
-        return check(pg, devices, members, counts)
+        return live + check(pg, devices, members, counts)
     finally:
         cluster.stop()
         pg.close()
