@@ -1,6 +1,7 @@
 #include "actors/live_order.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace parley {
 
@@ -55,7 +56,7 @@ void live_order::advance(id64 conversation, conv_state& c, live_frame frame,
   if (suspect_first(c, frame)) {
     c.filling = true;
     step.gaps.push_back({conversation, 0, frame.seq, started_ms_ - slack_ms_});
-    c.held.push_front(std::move(frame));
+    c.held.insert(c.held.begin(), std::move(frame));
     return;
   }
   if (seen_before(c, frame.seq))
@@ -68,15 +69,18 @@ void live_order::advance(id64 conversation, conv_state& c, live_frame frame,
   }
   c.filling = true;
   step.gaps.push_back({conversation, c.floor, frame.seq, 0});
-  c.held.push_front(std::move(frame));
+  c.held.insert(c.held.begin(), std::move(frame));
 }
 
 void live_order::release_held(id64 conversation, conv_state& c, live_step& step) {
-  while (!c.held.empty() && !c.filling && !(recovering_ && !c.known)) {
-    auto frame = std::move(c.held.front());
-    c.held.pop_front();
-    advance(conversation, c, std::move(frame), step);
-  }
+  auto held = std::move(c.held);
+  c.held.clear();
+  std::size_t next = 0;
+  for (; next < held.size() && !c.filling && !(recovering_ && !c.known); ++next)
+    advance(conversation, c, std::move(held[next]), step);
+  // The rest waits again, behind the frame a new gap holds, if any.
+  c.held.insert(c.held.end(), std::make_move_iterator(held.begin() + next),
+                std::make_move_iterator(held.end()));
 }
 
 live_step live_order::offer(id64 conversation, live_frame frame) {

@@ -35,6 +35,13 @@ std::vector<live_frame> frames_of(sync_page& page) {
 
 void run(session_ptr self, live_step step);
 
+live_order& live(session_ptr self) {
+  auto& st = self->state;
+  if (!st.live)
+    st.live.emplace(st.live_started_ms, live_slack_ms, live_window_ms);
+  return *st.live;
+}
+
 void fill(session_ptr self, live_gap gap) {
   auto& st = self->state;
   metrics::get().live_gaps.fetch_add(1, std::memory_order_relaxed);
@@ -43,13 +50,13 @@ void fill(session_ptr self, live_gap gap) {
     .then(
       [=](sync_page& page) {
         metrics::get().live_refilled.fetch_add(page.frames.size(), std::memory_order_relaxed);
-        run(self, self->state.live->filled(gap, frames_of(page)));
+        run(self, live(self).filled(gap, frames_of(page)));
       },
       [=](caf::error& err) {
         // What stays missing comes with the device's next sync.
         spdlog::warn("device {}: gap in conversation {} not filled: {}",
                      self->state.me.device_id, gap.conversation, self->system().render(err));
-        run(self, self->state.live->unfilled(gap));
+        run(self, live(self).unfilled(gap));
       });
 }
 
@@ -73,7 +80,7 @@ void read_recovery(session_ptr self, live_recovery read) {
         metrics::get().live_refilled.fetch_add(page.frames.size(), std::memory_order_relaxed);
         std::optional<live_recovery> next;
         auto conversations = page.conversations;
-        run(self, st.live->recovered(conversations, frames_of(page), next, unix_now_ms()));
+        run(self, live(self).recovered(conversations, frames_of(page), next, unix_now_ms()));
         if (next)
           read_recovery(self, std::move(*next));
       },
@@ -82,7 +89,7 @@ void read_recovery(session_ptr self, live_recovery read) {
         spdlog::warn("device {}: recovery read failed: {}", st.me.device_id,
                      self->system().render(err));
         std::optional<live_recovery> next;
-        run(self, st.live->recovered({}, {}, next, unix_now_ms()));
+        run(self, live(self).recovered({}, {}, next, unix_now_ms()));
         if (next)
           read_recovery(self, std::move(*next));
         else if (++st.recovery_failures <= max_recovery_failures)
@@ -93,28 +100,24 @@ void read_recovery(session_ptr self, live_recovery read) {
 } // namespace
 
 void start_live(session_ptr self) {
-  auto& st = self->state;
-  st.live.emplace(unix_now_ms(), live_slack_ms, live_window_ms);
+  self->state.live_started_ms = unix_now_ms();
   self->join(fault_notices(self->system()));
 }
 
+// Only an authenticated session is attached, so `live_started_ms` is set
+// whenever one of these runs.
 void deliver_live(session_ptr self, const wire::shared_text& frame, const push_note& note) {
-  auto& st = self->state;
-  if (!st.live)
-    return; // not authenticated: it cannot be attached yet
-  run(self, st.live->offer(note.conversation, {frame, note.seq, note.prev_ts}));
+  run(self, live(self).offer(note.conversation, {frame, note.seq, note.prev_ts}));
 }
 
 void own_sent(session_ptr self, id64 conversation, std::int64_t seq) {
-  if (auto& live = self->state.live)
-    live->own(conversation, seq);
+  live(self).own(conversation, seq);
 }
 
 void recover_live(session_ptr self) {
-  auto& st = self->state;
-  if (!st.live)
-    return;
-  if (auto read = st.live->begin_recovery(unix_now_ms()))
+  if (self->state.live_started_ms == 0)
+    return; // not authenticated yet
+  if (auto read = live(self).begin_recovery(unix_now_ms()))
     read_recovery(self, std::move(*read));
 }
 

@@ -100,7 +100,10 @@ struct session_state {
   std::int64_t last_active_ms = unix_now_ms();
   std::int64_t last_touch_ms = 0;
 
-  // What this device was sent live, per conversation; from authentication.
+  // What this device was sent live, per conversation: from its first
+  // message frame, ack or fault notice after authentication (an idle
+  // connection holds none of it).
+  std::int64_t live_started_ms = 0;
   std::optional<live_order> live;
   int recovery_failures = 0;
 
