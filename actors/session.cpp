@@ -351,9 +351,19 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
       deliver_live(self, frame, note);
     },
     [=](recover_atom) { recover_live(self); },
+    // The ring changed: attach again and read what may have been missed
+    // while detached; once more a second later, when a node that was
+    // dropped for a moment has been taken back by every other.
     [=](ring_atom) {
-      if (self->state.authenticated)
-        attach_presence(self);
+      if (!self->state.authenticated)
+        return;
+      attach_presence(self);
+      recover_live(self);
+      self->delayed_send(self, seconds(1), ring_atom::value, true);
+    },
+    [=](ring_atom, bool) {
+      attach_presence(self);
+      recover_live(self);
     },
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },

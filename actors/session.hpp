@@ -14,7 +14,9 @@
 //   (recover_atom)                         a node left the ring (the group of
 //                                          actors/fault_notices.hpp): read
 //                                          what may have been lost
-//   (ring_atom)                            the ring changed: attach again
+//   (ring_atom)                            the ring changed: attach again and
+//                                          read what was missed (again a
+//                                          second later, to itself, with a bool)
 //   (resub_atom [, vector<id64> users])    watched presence actors moved:
 //                                          subscribe again
 //   (revoke_atom)                          its device logged out: 4401
