@@ -255,6 +255,14 @@ void attach_presence(session_ptr self) {
   });
 }
 
+// Frames upstream may have been lost, and this session detached: read what
+// it missed (holding what comes from a new presence actor behind), then
+// attach (again).
+void rejoin(session_ptr self) {
+  recover_live(self);
+  attach_presence(self);
+}
+
 void authenticate(session_ptr self, const wire::auth_frame& f) {
   auto& st = self->state;
   st.authenticating = true;
@@ -298,11 +306,8 @@ void on_frame(session_ptr self, const std::string& text) {
 void on_down(session_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
   if (st.presence && dm.source == st.presence.address()) {
-    // Frames it held died with it: read them (holding what comes from its
-    // successor behind), then attach there.
-    st.presence = nullptr;
-    recover_live(self);
-    attach_presence(self);
+    st.presence = nullptr; // the frames it held died with it
+    rejoin(self);
   }
   if (presence_watch::rewatch_dead(self, dm.source))
     return;
@@ -351,20 +356,16 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
       deliver_live(self, frame, note);
     },
     [=](recover_atom) { recover_live(self); },
-    // The ring changed: attach again and read what may have been missed
-    // while detached; once more a second later, when a node that was
-    // dropped for a moment has been taken back by every other.
+    // The ring changed: this session may have been detached. Once more a
+    // second later, when a node that was dropped for a moment has been
+    // taken back by every other.
     [=](ring_atom) {
       if (!self->state.authenticated)
         return;
-      attach_presence(self);
-      recover_live(self);
+      rejoin(self);
       self->delayed_send(self, seconds(1), ring_atom::value, true);
     },
-    [=](ring_atom, bool) {
-      attach_presence(self);
-      recover_live(self);
-    },
+    [=](ring_atom, bool) { rejoin(self); },
     [=](online_atom) { attach_presence(self); },
     [=](idle_atom) { check_idle(self); },
     [=](deadline_atom) { fail_overdue_sends(self); },

@@ -79,8 +79,9 @@ void read_recovery(session_ptr self, live_recovery read) {
         st.recovery_failures = 0;
         metrics::get().live_refilled.fetch_add(page.frames.size(), std::memory_order_relaxed);
         std::optional<live_recovery> next;
-        auto conversations = page.conversations;
-        run(self, live(self).recovered(conversations, frames_of(page), next, unix_now_ms()));
+        // frames_of moves the frames out, never the conversations
+        run(self, live(self).recovered(page.conversations, frames_of(page), next,
+                                       unix_now_ms()));
         if (next)
           read_recovery(self, std::move(*next));
       },

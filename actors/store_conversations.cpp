@@ -21,6 +21,12 @@ namespace {
 
 constexpr std::size_t sync_page_bytes = 2 * 1024 * 1024;
 
+void add_to_page(sync_page& page, const storage::stored_message& m) {
+  page.frames.push_back(wire::message_frame(m));
+  page.conversations.push_back(m.conversation);
+  page.seqs.push_back(m.seq);
+}
+
 } // namespace
 
 caf::result<std::vector<wire::conversation_summary>> store_queries::conversations(id64 user) {
@@ -159,9 +165,7 @@ caf::result<sync_page> store_queries::sync(id64 user, id64 device, id64 conv,
       page.more = true;
       break;
     }
-    page.frames.push_back(wire::message_frame(m));
-    page.conversations.push_back(m.conversation);
-    page.seqs.push_back(m.seq);
+    add_to_page(page, m);
     bytes += page.frames.back().size();
   }
   return page;
@@ -176,11 +180,8 @@ constexpr int live_recent_per_conversation = 200;
 sync_page live_page(const std::vector<storage::stored_message>& msgs) {
   sync_page page;
   page.more = msgs.size() >= static_cast<std::size_t>(live_read_limit);
-  for (auto& m : msgs) {
-    page.frames.push_back(wire::message_frame(m));
-    page.conversations.push_back(m.conversation);
-    page.seqs.push_back(m.seq);
-  }
+  for (auto& m : msgs)
+    add_to_page(page, m);
   return page;
 }
 
