@@ -45,6 +45,21 @@ std::string parse_seeds(const std::string& text,
   return {};
 }
 
+namespace {
+
+// An origin as browsers send it: scheme and authority, nothing more.
+bool is_origin(const std::string& text) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (text.compare(0, scheme.size(), scheme) != 0)
+      continue;
+    auto authority = std::string_view{text}.substr(scheme.size());
+    return !authority.empty() && authority.find_first_of("/?#@ ") == std::string_view::npos;
+  }
+  return false;
+}
+
+} // namespace
+
 std::variant<parleyd_config, config_exit>
 parse_parleyd_config(const std::vector<std::string>& args) {
   parleyd_config cfg;
@@ -150,6 +165,11 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   app.add_option("--admin-token", cfg.admin_token,
                  "bearer token for GET /v1/cluster (unset: that endpoint is off)")
     ->envname("PARLEY_ADMIN_TOKEN");
+  app.add_option("--allowed-origin", cfg.allowed_origins,
+                 "a browser origin (https://HOST[:PORT]) that may use this node besides its "
+                 "own; repeatable")
+    ->envname("PARLEY_ALLOWED_ORIGINS")
+    ->delimiter(',');
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -175,6 +195,10 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   if (!cfg.seeds.empty() && cluster_listen.empty())
     return config_exit{2, "parleyd: --seeds needs --cluster-listen (the address other "
                           "nodes reach this one at)"};
+  for (auto& origin : cfg.allowed_origins)
+    if (!is_origin(origin))
+      return config_exit{2, "parleyd: --allowed-origin must be http(s)://HOST[:PORT] with no "
+                            "path, got '" + origin + "'"};
   if (cfg.db_url.empty())
     return config_exit{2, "parleyd: no database: pass --db URL or set DATABASE_URL"};
   return cfg;

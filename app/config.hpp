@@ -44,6 +44,8 @@ struct parleyd_config {
   unsigned failure_timeout_ms = 3000;
   // GET /v1/cluster needs `Authorization: Bearer <this>`; empty: disabled.
   std::string admin_token;
+  // Browser origins allowed besides parleyd's own (--allowed-origin).
+  std::vector<std::string> allowed_origins;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`

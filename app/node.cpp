@@ -216,6 +216,7 @@ int run_node(const parleyd_config& cfg) {
   lc.io_threads = cfg.io_threads;
   lc.upload_dir = upload_dir;
   lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
+  lc.origins.allowed = cfg.allowed_origins;
   net::listener server{
     lc, net::make_rest_api(system, ctx, directory, queries, membership),
     [&system, ctx, directory, queries](std::shared_ptr<wire::ws_link> link) {

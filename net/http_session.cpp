@@ -15,6 +15,7 @@
 #include "net/file_range_body.hpp"
 #include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
+#include "wire/origin.hpp"
 #include "wire/sha256.hpp"
 #include "net/ws_connection.hpp"
 #include "wire/credentials.hpp"
@@ -121,7 +122,13 @@ private:
       return reject_malformed(ec);
     wire::metrics::get().http_requests.fetch_add(1);
     auto& req = header_->get();
-    if (beast::websocket::is_upgrade(req)) {
+    bool upgrade = beast::websocket::is_upgrade(req);
+    auto view = [](beast::string_view v) { return std::string_view{v.data(), v.size()}; };
+    if ((upgrade || wire::changes_state(view(req.method_string())))
+        && !wire::origin_allowed(ctx_.cfg.origins, view(req[http::field::origin]),
+                                 view(req[http::field::host])))
+      return refuse_body(403, "bad_origin", "requests from this Origin are not accepted");
+    if (upgrade) {
       if (req.target() != "/v1/ws") {
         keep_alive_ = false;
         return write(error_response(404, "not_found", "no websocket at this path"));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "net/http_types.hpp"
+#include "wire/origin.hpp"
 #include "wire/ws_link.hpp"
 
 namespace parley::net {
@@ -45,6 +46,8 @@ struct listener_config {
   // Media uploads (POST /v1/media) are streamed into this directory.
   std::string upload_dir = "var/media/tmp";
   std::uint64_t max_upload_bytes = 64ull * 1024 * 1024;
+  // Browser pages of other origins may not change state (403 bad_origin).
+  wire::origin_policy origins;
 };
 
 class listener {

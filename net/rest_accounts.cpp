@@ -6,7 +6,7 @@
 namespace parley::net {
 
 void rest_handlers::create_user(const http_request& req, responder respond) {
-  auto body = json_object(req, respond);
+  auto body = json_object(req.body, respond);
   if (!body)
     return;
   auto& doc = *body;
@@ -31,7 +31,7 @@ void rest_handlers::create_user(const http_request& req, responder respond) {
 }
 
 void rest_handlers::login(const http_request& req, responder respond) {
-  auto body = json_object(req, respond);
+  auto body = json_object(req.body, respond);
   if (!body)
     return;
   auto& doc = *body;

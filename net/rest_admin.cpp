@@ -72,7 +72,7 @@ std::string rest_handlers::cluster_json(const cluster_view& view) {
 // Test hook (only with --enable-fault-injection):
 // {"kind": "conversation"|"store"|"presence"|"session", "key": ID}.
 void rest_handlers::fault(const http_request& req, responder respond) {
-  auto body = json_object(req, respond);
+  auto body = json_object(req.body, respond);
   if (!body)
     return;
   auto& doc = *body;

@@ -39,7 +39,7 @@ void rest_handlers::handle(http_request req, responder respond) {
     return only(m, "GET", respond, [&] { find_user(req, s[3], respond); });
   if (is({"v1", "conversations"})) {
     if (m == "POST")
-      return create_group(req, respond);
+      return create_group(std::move(req), respond);
     return only(m, "GET", respond, [&] { conversations(req, respond); });
   }
   if (is({"v1", "conversations", "*"}))
@@ -47,18 +47,18 @@ void rest_handlers::handle(http_request req, responder respond) {
   if (is({"v1", "conversations", "*", "messages"}))
     return only(m, "GET", respond, [&] { history(req, s[2], t.query, respond); });
   if (is({"v1", "conversations", "*", "members"}))
-    return only(m, "POST", respond, [&] { add_members(req, s[2], respond); });
+    return only(m, "POST", respond, [&] { add_members(std::move(req), s[2], respond); });
   if (is({"v1", "conversations", "*", "members", "*"}))
     return only(m, "DELETE", respond,
                 [&] { remove_member(req, s[2], s[4], respond); });
   if (is({"v1", "conversations", "*", "receipts"}))
     return only(m, "GET", respond, [&] { receipts(req, s[2], t.query, respond); });
   if (is({"v1", "messages"}))
-    return only(m, "POST", respond, [&] { post_message(req, respond); });
+    return only(m, "POST", respond, [&] { post_message(std::move(req), respond); });
   if (is({"v1", "presence", "subscribe"}))
-    return only(m, "POST", respond, [&] { watch_presence(req, true, respond); });
+    return only(m, "POST", respond, [&] { watch_presence(std::move(req), true, respond); });
   if (is({"v1", "presence", "unsubscribe"}))
-    return only(m, "POST", respond, [&] { watch_presence(req, false, respond); });
+    return only(m, "POST", respond, [&] { watch_presence(std::move(req), false, respond); });
   if (is({"v1", "poll"}))
     return only(m, "GET", respond, [&] { poll(req, t.query, respond); });
   if (is({"v1", "blocks"}))
@@ -68,10 +68,10 @@ void rest_handlers::handle(http_request req, responder respond) {
                   [&](bool put) { set_block(req, s[2], put, respond); });
   if (is({"v1", "devices", "current", "push"}))
     return either(m, "PUT", "DELETE", respond,
-                  [&](bool put) { set_push_token(req, put, respond); });
+                  [&](bool put) { set_push_token(std::move(req), put, respond); });
   if (is({"v1", "me", "privacy"})) {
     if (m == "PUT")
-      return set_privacy(req, respond);
+      return set_privacy(std::move(req), respond);
     return only(m, "GET", respond, [&] { get_privacy(req, respond); });
   }
   if (is({"v1", "media"}))

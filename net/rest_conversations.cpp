@@ -65,11 +65,14 @@ http_response rest_handlers::change_response(const ack_info& ack, const char* fi
                               .dump());
 }
 
-void rest_handlers::create_group(const http_request& req, responder respond) {
-  auto body = json_object(req, respond);
-  if (!body)
-    return;
-  auto& doc = *body;
+void rest_handlers::create_group(http_request req, responder respond) {
+  authorized_json(std::move(req), respond, [=](const identity& who, const json& doc) {
+    create_group_as(who, doc, respond);
+  });
+}
+
+void rest_handlers::create_group_as(const identity& who, const json& doc,
+                                    const responder& respond) {
   if (!doc.contains("title"))
     return respond(error_response(400, "missing_field", "field 'title' is required"));
   auto title = string_field(doc, "title");
@@ -79,41 +82,38 @@ void rest_handlers::create_group(const http_request& req, responder respond) {
   auto ids = id_array_field(doc, "members");
   if (auto* err = std::get_if<http_response>(&ids))
     return respond(*err);
-  auto listed = std::get<std::vector<id64>>(ids);
-  authorized(req, respond, [=](const identity& who) {
-    // Listing yourself is allowed: you are a member (and admin) anyway.
-    auto members = listed;
-    members.erase(std::remove(members.begin(), members.end(), who.user_id),
-                  members.end());
-    if (members.empty())
-      return respond(error_response(400, "no_members",
-                                    "a group needs at least one member besides you"));
-    if (members.size() + 1 > ctx_->max_group_size)
-      return respond(error_response(
-        400, "too_many_members",
-        "a group has at most " + std::to_string(ctx_->max_group_size) + " members"));
-    group_spec spec{who.user_id, *title, members};
-    ask<wire::stored_message>(
-      queries_, ctx_->request_timeout, respond,
-      [=](const wire::stored_message& created) {
-        auto everyone = members;
-        everyone.insert(everyone.begin(), who.user_id);
-        caf::anon_send(directory_, fanout_atom::value, everyone, id64{0},
-                       wire::message_frame(created));
-        caf::anon_send(directory_, contacts_atom::value, everyone);
-        respond(json_response(
-          201, json{{"conversation_id", id_to_string(created.conversation)},
-                    {"kind", "group"},
-                    {"title", *title},
-                    {"created_by", id_to_string(who.user_id)},
-                    {"created_at", created.ts},
-                    {"members", wire::ids_json(everyone)},
-                    {"admins", json::array({id_to_string(who.user_id)})},
-                    {"last_seq", created.seq}}
-                 .dump()));
-      },
-      group_atom::value, spec);
-  });
+  auto members = std::get<std::vector<id64>>(ids);
+  // Listing yourself is allowed: you are a member (and admin) anyway.
+  members.erase(std::remove(members.begin(), members.end(), who.user_id),
+                members.end());
+  if (members.empty())
+    return respond(error_response(400, "no_members",
+                                  "a group needs at least one member besides you"));
+  if (members.size() + 1 > ctx_->max_group_size)
+    return respond(error_response(
+      400, "too_many_members",
+      "a group has at most " + std::to_string(ctx_->max_group_size) + " members"));
+  group_spec spec{who.user_id, *title, members};
+  ask<wire::stored_message>(
+    queries_, ctx_->request_timeout, respond,
+    [=](const wire::stored_message& created) {
+      auto everyone = members;
+      everyone.insert(everyone.begin(), who.user_id);
+      caf::anon_send(directory_, fanout_atom::value, everyone, id64{0},
+                     wire::message_frame(created));
+      caf::anon_send(directory_, contacts_atom::value, everyone);
+      respond(json_response(
+        201, json{{"conversation_id", id_to_string(created.conversation)},
+                  {"kind", "group"},
+                  {"title", *title},
+                  {"created_by", id_to_string(who.user_id)},
+                  {"created_at", created.ts},
+                  {"members", wire::ids_json(everyone)},
+                  {"admins", json::array({id_to_string(who.user_id)})},
+                  {"last_seq", created.seq}}
+               .dump()));
+    },
+    group_atom::value, spec);
 }
 
 void rest_handlers::conversation(const http_request& req, const std::string& conv_text,
@@ -128,15 +128,18 @@ void rest_handlers::conversation(const http_request& req, const std::string& con
   });
 }
 
-void rest_handlers::add_members(const http_request& req, const std::string& conv_text,
-                 responder respond) {
+void rest_handlers::add_members(http_request req, const std::string& conv_text,
+                                responder respond) {
   auto conv = path_id(conv_text);
   if (!conv)
     return respond(bad_conversation_id());
-  auto body = json_object(req, respond);
-  if (!body)
-    return;
-  auto& doc = *body;
+  authorized_json(std::move(req), respond, [=](const identity& who, const json& doc) {
+    add_members_as(who, *conv, doc, respond);
+  });
+}
+
+void rest_handlers::add_members_as(const identity& who, id64 conv, const json& doc,
+                                   const responder& respond) {
   std::vector<id64> users;
   // {"members": [...]}, or the alias {"users": [...]}, or one {"user_id"}.
   const char* list = doc.contains("users") && !doc.contains("members") ? "users" : "members";
@@ -155,22 +158,20 @@ void rest_handlers::add_members(const http_request& req, const std::string& conv
   }
   if (users.empty())
     return respond(error_response(400, "no_members", "name at least one user to add"));
-  authorized(req, respond, [=](const identity& who) {
-    // Unknown users first (users are never deleted, so this holds), then
-    // the conversation decides: admin rights, membership, size limit.
-    ask<std::vector<id64>>(
-      queries_, ctx_->request_timeout, respond,
-      [=](const std::vector<id64>& missing) {
-        if (!missing.empty())
-          return respond(error_response(404, "no_such_user",
-                                        "no such user: " + id_to_string(missing[0])));
-        ask_conversation<ack_info>(
-          *conv, respond,
-          [=](const ack_info& ack) { respond(change_response(ack, "added", users)); },
-          members_atom::value, membership_change{who.user_id, true, users});
-      },
-      exists_atom::value, users);
-  });
+  // Unknown users first (users are never deleted, so this holds), then
+  // the conversation decides: admin rights, membership, size limit.
+  ask<std::vector<id64>>(
+    queries_, ctx_->request_timeout, respond,
+    [=](const std::vector<id64>& missing) {
+      if (!missing.empty())
+        return respond(error_response(404, "no_such_user",
+                                      "no such user: " + id_to_string(missing[0])));
+      ask_conversation<ack_info>(
+        conv, respond,
+        [=](const ack_info& ack) { respond(change_response(ack, "added", users)); },
+        members_atom::value, membership_change{who.user_id, true, users});
+    },
+    exists_atom::value, users);
 }
 
 void rest_handlers::remove_member(const http_request& req, const std::string& conv_text,

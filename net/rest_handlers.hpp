@@ -122,15 +122,35 @@ private:
       directory_);
   }
 
-  // POST /v1/messages: the websocket `send`, validated by the same parser,
-  // answered with the same ack only after the commit, idempotent on `id`.
-  //
-  // A JSON body checked as the websocket frame of type `type` would be:
-  // the frame, or nullopt once the error has been answered.
+  // Checks the bearer token, then parses the JSON body (once, depth
+  // limited) and calls `ok(identity, json)`: nothing a stranger sends is
+  // parsed. The body moves into the check, it is not copied.
+  template <class OnOk>
+  void authorized_json(http_request req, responder respond, OnOk ok) {
+    auto body = std::make_shared<const std::string>(std::move(req.body));
+    authorized(req, respond, [=](const identity& who) {
+      if (auto doc = json_object(*body, respond))
+        ok(who, *doc);
+    });
+  }
+
+  // As authorized_json, for a body checked as the websocket frame of type
+  // `type` would be (POST /v1/messages is the `send` frame, validated by the
+  // same parser): `ok(identity, frame)`.
+  template <class Frame, class OnOk>
+  void authorized_frame(http_request req, const char* type, responder respond, OnOk ok) {
+    auto body = std::make_shared<const std::string>(std::move(req.body));
+    authorized(req, respond, [=](const identity& who) {
+      if (auto frame = body_as_frame<Frame>(*body, type, respond))
+        ok(who, std::move(*frame));
+    });
+  }
+
+  // The frame, or nullopt once the error has been answered.
   template <class Frame>
-  std::optional<Frame> body_as_frame(const http_request& req, const char* type,
-                                     const responder& respond) {
-    auto body = json_object(req, respond);
+  static std::optional<Frame> body_as_frame(const std::string& text, const char* type,
+                                            const responder& respond) {
+    auto body = json_object(text, respond);
     if (!body)
       return std::nullopt;
     (*body)["type"] = type;
@@ -173,13 +193,16 @@ private:
   static http_response change_response(const ack_info& ack, const char* field,
                                        const std::vector<id64>& users);
 
-  void create_group(const http_request& req, responder respond);
+  void create_group(http_request req, responder respond);
+  void create_group_as(const identity& who, const json& doc, const responder& respond);
 
   void conversation(const http_request& req, const std::string& conv_text,
                     responder respond);
 
-  void add_members(const http_request& req, const std::string& conv_text,
+  void add_members(http_request req, const std::string& conv_text,
                    responder respond);
+  void add_members_as(const identity& who, id64 conv, const json& doc,
+                      const responder& respond);
 
   void remove_member(const http_request& req, const std::string& conv_text,
                      const std::string& user_text, responder respond);
@@ -188,7 +211,7 @@ private:
                 const std::string& query, responder respond);
 
   // --- messages and long-poll (net/rest_messages.cpp) ----------------------
-  void post_message(const http_request& req, responder respond);
+  void post_message(http_request req, responder respond);
 
   // GET /v1/poll?timeout=S&after=CURSOR: see actors/poller.hpp.
   void poll(const http_request& req, const std::string& query, responder respond);
@@ -196,21 +219,21 @@ private:
   // --- presence, privacy and blocks (net/rest_presence.cpp) ----------------
   // POST /v1/presence/(un)subscribe {"users": [...]}: the websocket frames
   // for a long-polling device; the presence frames come in its polls.
-  void watch_presence(const http_request& req, bool on, responder respond);
+  void watch_presence(http_request req, bool on, responder respond);
 
   void set_block(const http_request& req, const std::string& user_text, bool on,
                  responder respond);
 
   void list_blocks(const http_request& req, responder respond);
 
-  void set_privacy(const http_request& req, responder respond);
+  void set_privacy(http_request req, responder respond);
 
   void get_privacy(const http_request& req, responder respond);
 
   // --- push tokens (net/rest_push.cpp) -------------------------------------
   // PUT {"token": T} registers this device's push token (replacing any);
   // DELETE removes it. Logged-out devices' tokens are never used.
-  void set_push_token(const http_request& req, bool put, responder respond);
+  void set_push_token(http_request req, bool put, responder respond);
 
   // --- media (net/rest_media.cpp) ------------------------------------------
   // Deletes an uploaded file unless it was kept, whatever way the request

@@ -1,5 +1,7 @@
 // POST /v1/media (streamed to a temp file by net/http_session.cpp, kept
 // content-addressed under the media directory) and GET/HEAD /v1/media/{id}.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -95,6 +97,26 @@ void rest_handlers::download(const http_request& req, const std::string& media_i
   });
 }
 
+namespace {
+
+// Media are what users upload, served from the API's own origin: a browser
+// must never sniff them into a page, run their scripts, or show anything
+// but pictures, sound and video in place.
+void add_untrusted_content_headers(std::vector<std::pair<std::string, std::string>>& headers,
+                                   const std::string& content_type) {
+  headers.push_back({"X-Content-Type-Options", "nosniff"});
+  headers.push_back({"Content-Security-Policy", "sandbox"});
+  auto shown_in_place = [&](std::string_view kind) {
+    return content_type.size() > kind.size()
+           && std::equal(kind.begin(), kind.end(), content_type.begin(),
+                         [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+  };
+  if (!shown_in_place("image/") && !shown_in_place("audio/") && !shown_in_place("video/"))
+    headers.push_back({"Content-Disposition", "attachment"});
+}
+
+} // namespace
+
 http_response rest_handlers::media_response(const media_info& info, const std::string& range_header,
                              const std::string& if_none_match, bool head) {
   auto size = static_cast<std::uint64_t>(info.size);
@@ -103,6 +125,7 @@ http_response rest_handlers::media_response(const media_info& info, const std::s
   r.content_type = info.content_type;
   r.headers = {{"ETag", etag}, {"Accept-Ranges", "bytes"},
                {"Cache-Control", "private, max-age=31536000, immutable"}};
+  add_untrusted_content_headers(r.headers, info.content_type);
   if (if_none_match == etag || if_none_match == "*") {
     r.status = 304;
     return r;

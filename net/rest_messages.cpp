@@ -4,13 +4,10 @@
 
 namespace parley::net {
 
-void rest_handlers::post_message(const http_request& req, responder respond) {
-  auto frame = body_as_frame<wire::send_frame>(req, "send", respond);
-  if (!frame)
-    return;
-  auto f = std::move(*frame);
-  auto body = wire::shared_text{std::move(f.body)};
-  authorized(req, respond, [=](const identity& who) {
+void rest_handlers::post_message(http_request req, responder respond) {
+  authorized_frame<wire::send_frame>(std::move(req), "send", respond, [=](const identity& who,
+                                                                         wire::send_frame f) {
+    auto body = wire::shared_text{std::move(f.body)};
     auto send_to = [=](id64 conv) {
       ask_conversation<ack_info>(
         conv, respond,

@@ -6,18 +6,13 @@ namespace parley::net {
 
 // POST /v1/presence/(un)subscribe {"users": [...]}: the websocket frames
 // for a long-polling device; the presence frames come in its polls.
-void rest_handlers::watch_presence(const http_request& req, bool on, responder respond) {
-  auto frame = body_as_frame<wire::watch_frame>(
-    req, on ? "presence.subscribe" : "presence.unsubscribe", respond);
-  if (!frame)
-    return;
-  auto users = frame->users;
-  authorized(req, respond, [=](const identity& who) {
-    ask<bool>(
-      directory_, ctx_->request_timeout * 2, respond,
-      no_content(respond),
-      poll_atom::value, who, subscribe_atom::value, users, on);
-  });
+void rest_handlers::watch_presence(http_request req, bool on, responder respond) {
+  authorized_frame<wire::watch_frame>(
+    std::move(req), on ? "presence.subscribe" : "presence.unsubscribe", respond,
+    [=](const identity& who, const wire::watch_frame& frame) {
+      ask<bool>(directory_, ctx_->request_timeout * 2, respond, no_content(respond),
+                poll_atom::value, who, subscribe_atom::value, frame.users, on);
+    });
 }
 
 void rest_handlers::set_block(const http_request& req, const std::string& user_text, bool on,
@@ -47,18 +42,14 @@ void rest_handlers::list_blocks(const http_request& req, responder respond) {
   });
 }
 
-void rest_handlers::set_privacy(const http_request& req, responder respond) {
-  auto body = json_object(req, respond);
-  if (!body)
-    return;
-  auto& doc = *body;
-  if (!doc.contains("last_seen"))
-    return respond(error_response(400, "missing_field", "field 'last_seen' is required"));
-  auto setting = string_field(doc, "last_seen");
-  if (!setting || (*setting != "everyone" && *setting != "contacts" && *setting != "nobody"))
-    return respond(error_response(
-      400, "invalid_field", "'last_seen' must be \"everyone\", \"contacts\" or \"nobody\""));
-  authorized(req, respond, [=](const identity& who) {
+void rest_handlers::set_privacy(http_request req, responder respond) {
+  authorized_json(std::move(req), respond, [=](const identity& who, const json& doc) {
+    if (!doc.contains("last_seen"))
+      return respond(error_response(400, "missing_field", "field 'last_seen' is required"));
+    auto setting = string_field(doc, "last_seen");
+    if (!setting || (*setting != "everyone" && *setting != "contacts" && *setting != "nobody"))
+      return respond(error_response(
+        400, "invalid_field", "'last_seen' must be \"everyone\", \"contacts\" or \"nobody\""));
     ask<bool>(
       queries_, ctx_->request_timeout, respond,
       [=](bool) {

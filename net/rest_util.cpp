@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "actors/errors.hpp"
+#include "wire/json_depth.hpp"
 
 namespace parley::net {
 
@@ -60,10 +61,12 @@ std::optional<std::int64_t> to_int(const std::string& s) {
   return v;
 }
 
-// The JSON object in a request body; nullopt once `respond` has been given
-// the error.
-std::optional<json> json_object(const http_request& req, const responder& respond) {
-  auto doc = json::parse(req.body, nullptr, false);
+std::optional<json> json_object(const std::string& body, const responder& respond) {
+  if (wire::json_nesting_exceeds(body)) {
+    respond(error_response(400, "too_deep", "request body nests deeper than 32 levels"));
+    return std::nullopt;
+  }
+  auto doc = json::parse(body, nullptr, false);
   if (doc.is_discarded()) {
     respond(error_response(400, "invalid_json", "request body is not valid JSON"));
     return std::nullopt;

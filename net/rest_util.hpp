@@ -34,9 +34,10 @@ std::optional<std::string> query_param(const std::string& query, const std::stri
 
 std::optional<std::int64_t> to_int(const std::string& s);
 
-// The JSON object in a request body; nullopt once `respond` has been given
-// the error.
-std::optional<json> json_object(const http_request& req, const responder& respond);
+// The JSON object in a request body, parsed once after a depth check
+// (deeper than 32 levels: 400 `too_deep`); nullopt once `respond` has
+// been given the error.
+std::optional<json> json_object(const std::string& body, const responder& respond);
 
 // The ids of an array field of id strings, or the error response to send.
 // Duplicates are refused: they are almost always a client bug.

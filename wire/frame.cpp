@@ -1,4 +1,5 @@
 #include "wire/frame.hpp"
+#include "wire/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -202,6 +203,8 @@ parse_result parse_frame(std::string_view text) {
 parse_result parse_frame_with_dom(std::string_view text) {
   if (text.size() > max_frame_bytes)
     return frame_error{"frame_too_large", "frame exceeds 1048576 bytes", {}};
+  if (json_nesting_exceeds(text))
+    return frame_error{"too_deep", "JSON nests deeper than 32 levels", {}};
   auto doc = json::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded())
     return frame_error{"invalid_json", "frame is not valid JSON", {}};

@@ -1,6 +1,7 @@
 """Integration test harness: a throwaway PostgreSQL, real parleyd processes
 and real websocket clients. Nothing here is mocked."""
 import asyncio
+import http.client as httpclient
 import itertools
 import json
 import os
@@ -176,6 +177,17 @@ def http(base, method, path, body=None, token=None, raw=None, headers=None):
         return status, json.loads(text) if text else None
     except ValueError:
         return status, text
+
+
+def raw_request(node, method, path, body=None, headers=None):
+    """One request on its own connection, headers exactly as given:
+    (response, body bytes)."""
+    conn = httpclient.HTTPConnection("127.0.0.1", node.port, timeout=60)
+    conn.request(method, path, body=body, headers=headers or {})
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp, data
 
 
 def metric(base, name):

@@ -11,16 +11,7 @@ import time
 
 import pytest
 
-from harness import Client, Parleyd, http, metric, new_user, run
-
-
-def raw_request(node, method, path, body=None, headers=None):
-    conn = httpclient.HTTPConnection("127.0.0.1", node.port, timeout=60)
-    conn.request(method, path, body=body, headers=headers or {})
-    resp = conn.getresponse()
-    data = resp.read()
-    conn.close()
-    return resp, data
+from harness import Client, Parleyd, http, metric, new_user, raw_request, run
 
 
 def upload(node, token, data, content_type="application/octet-stream"):
