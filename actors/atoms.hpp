@@ -11,6 +11,7 @@ using login_atom = caf::atom_constant<caf::atom("login")>;
 using auth_atom = caf::atom_constant<caf::atom("auth")>;
 using revoke_atom = caf::atom_constant<caf::atom("revoke")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using failed_atom = caf::atom_constant<caf::atom("failed")>; // a login that failed
 using convs_atom = caf::atom_constant<caf::atom("convs")>;
 using history_atom = caf::atom_constant<caf::atom("history")>;
 using direct_atom = caf::atom_constant<caf::atom("direct")>;
@@ -74,6 +75,9 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using ring_atom = caf::atom_constant<caf::atom("ring")>;
 using cluster_atom = caf::atom_constant<caf::atom("cluster")>;
 using dial_atom = caf::atom_constant<caf::atom("dial")>;
+// Membership tells its directory which CAF nodes are members (those it
+// dialled or admitted), before any of them can relay a request here.
+using trust_atom = caf::atom_constant<caf::atom("trust")>;
 using rehome_atom = caf::atom_constant<caf::atom("rehome")>;
 using relayed_atom = caf::atom_constant<caf::atom("relayed")>;
 using presence_atom = caf::atom_constant<caf::atom("presence")>;

@@ -89,7 +89,14 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
     [=](retry_atom, std::uint64_t token) { resolve(self, token); },
 
     // --- this node only ---------------------------------------------------------------
-    [=](ring_atom, const std::vector<node_info>& live) { apply_ring(self, live); },
+    [=](ring_atom, const std::vector<node_info>& live) {
+      if (from_here(self))
+        apply_ring(self, live);
+    },
+    [=](trust_atom, const caf::node_id& node) {
+      if (from_here(self))
+        self->state.member_nodes.insert(node);
+    },
     // A presence actor's stored state goes through its user's write store,
     // so a reload sees every last-seen write queued before it.
     [=](presload_atom, id64 user) {

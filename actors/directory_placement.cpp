@@ -25,7 +25,10 @@ caf::actor home_directory(const directory_state& st, id64 key) {
 
 // Errors after which a lookup is worth asking again: the ring is moving.
 bool ring_moving(const caf::error& err) {
-  return err == make_error(errc::not_owner) || err == caf::sec::request_receiver_down
+  // A home that has not admitted this node yet (or dropped it a moment
+  // ago) refuses it as a stranger until the two views agree again.
+  return err == make_error(errc::not_owner) || err == make_error(errc::not_cluster_member)
+         || err == caf::sec::request_receiver_down
          || err == caf::sec::remote_linking_failed;
 }
 

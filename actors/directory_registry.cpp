@@ -120,6 +120,10 @@ caf::response_promise drain(directory_ptr self) {
 
 caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64 key) {
   auto& st = self->state;
+  // Each node decides for itself: a node started without the flag kills
+  // nothing, whoever asks.
+  if (!st.ctx->fault_injection)
+    return make_error(errc::fault_injection_off);
   auto kill = [&](const caf::actor& who) {
     spdlog::warn("fault injection: killing {} for {}", kind, key);
     self->send_exit(who, caf::exit_reason::kill);

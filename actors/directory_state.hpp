@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,12 +52,23 @@ struct directory_state {
   // Placement: which node is home to each user and conversation, and the
   // other live nodes' directories.
   placement<caf::actor> place;
+  // The CAF nodes membership has dialled or admitted: only they may relay
+  // requests here (actors/directory_peers.cpp). Never shrinks: a member
+  // declared down a moment early may still finish what it relays.
+  std::set<caf::node_id> member_nodes;
   std::unordered_map<std::uint64_t, pending_lookup> lookups;
   std::uint64_t next_lookup = 1;
   static inline const char* name = "directory";
 };
 
 using directory_ptr = caf::stateful_actor<directory_state>*;
+
+// Sent by an actor of this node (membership, for the ring and the members
+// it trusts): never taken from the network.
+inline bool from_here(directory_ptr self) {
+  auto& sender = self->current_sender();
+  return sender && sender->node() == self->node();
+}
 
 // --- registry and store supervision, faults (actors/directory_registry.cpp)
 

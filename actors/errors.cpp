@@ -16,7 +16,7 @@ constexpr caf::atom_value category = caf::atom("parley");
 // code, HTTP status and default message, in one place for the websocket and
 // REST paths. Several errors share a wire code: a client only needs to know
 // that it may retry.
-constexpr std::array<error_info, 24> table{{
+constexpr std::array<error_info, 30> table{{
   {errc{0}, "none", "internal", 500, "internal error"},
   {errc::unavailable, "unavailable", "unavailable", 503,
    "the database is unreachable, retry later"},
@@ -56,8 +56,20 @@ constexpr std::array<error_info, 24> table{{
   {errc::duplicate_node, "duplicate_node", "duplicate_node_id", 503,
    "a live node already has this node id"},
   {errc::not_owner, "not_owner", "unavailable", 503, "the cluster is moving this actor, retry"},
+  {errc::not_cluster_member, "not_cluster_member", "forbidden", 403,
+   "only admitted cluster members may ask this"},
+  {errc::too_many_attempts, "too_many_attempts", "too_many_attempts", 429,
+   "too many attempts: wait and try again"},
+  {errc::too_many_devices, "too_many_devices", "too_many_devices", 409,
+   "this account has the most devices allowed: remove one first"},
+  {errc::no_such_device, "no_such_device", "no_such_device", 404,
+   "no such device on this account"},
+  {errc::overloaded, "overloaded", "unavailable", 503,
+   "the server is busy: retry in a moment"},
+  {errc::fault_injection_off, "fault_injection_off", "not_found", 404,
+   "fault injection is not enabled on the node that holds this actor"},
 }};
-static_assert(table.size() == static_cast<std::size_t>(errc::not_owner) + 1,
+static_assert(table.size() == static_cast<std::size_t>(errc::fault_injection_off) + 1,
               "every errc needs a row");
 
 constexpr bool rows_in_order() {

@@ -34,6 +34,12 @@ enum class errc : std::uint8_t {
   too_many_subscriptions, // a device watching more users than allowed
   duplicate_node,       // a node joined with an id a live node already has
   not_owner,            // the ring moved this key to another node: ask again
+  not_cluster_member,   // a cluster request from a node this one has not admitted
+  too_many_attempts,    // login or sign-up throttled: wait Retry-After
+  too_many_devices,     // the user has --max-devices-per-user devices already
+  no_such_device,       // not one of the caller's devices
+  overloaded,           // a bounded pool is full (Argon2): shed, retry later
+  fault_injection_off,  // the fault hook of a node started without the flag
 };
 
 // One row of the table.

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -92,6 +93,7 @@ bool admit(membership_ptr self, const node_info& info) {
                  to_string({info.host, info.port}));
   p.info = info;
   p.up = true;
+  self->send(st.me.directory, trust_atom::value, info.directory.node());
   p.since_ms = unix_now_ms();
   ++p.joins;
   self->monitor(info.membership);
@@ -143,7 +145,22 @@ caf::error check_unique(const membership_state& st, const node_info& info) {
   return {};
 }
 
+// A join speaks for the node it comes from only: its membership and
+// directory handles must live on the sender's node, so no member can pass
+// another's actors off as its own.
+bool speaks_for_itself(membership_ptr self, const node_info& info) {
+  auto& sender = self->current_sender();
+  return sender && info.membership && info.directory
+         && info.membership.node() == sender->node()
+         && info.directory.node() == sender->node();
+}
+
 caf::result<std::vector<node_info>> on_join(membership_ptr self, const node_info& info) {
+  if (!speaks_for_itself(self, info)) {
+    spdlog::error("cluster: refused a join for node {} whose handles are not its sender's",
+                  info.node_id);
+    return make_error(errc::not_cluster_member);
+  }
   if (auto err = check_unique(self->state, info))
     return err;
   if (admit(self, info))
@@ -177,16 +194,20 @@ void dial(membership_ptr self, const endpoint& ep, bool seed) {
     }
     done();
   };
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.cfg.tls ? self->system().openssl_manager().actor_handle()
+                       : self->system().middleman().actor_handle();
   self->request(mm, timeout, caf::connect_atom::value, ep.first, ep.second)
     .then(
-      [=](const caf::node_id&, caf::strong_actor_ptr& ptr,
+      [=](const caf::node_id& node, caf::strong_actor_ptr& ptr,
           const std::set<std::string>&) mutable {
         auto remote = caf::actor_cast<caf::actor>(ptr);
         if (!remote) {
           caf::error err = caf::sec::no_actor_published_at_port;
           return failed(err);
         }
+        // The node at a member's address (through the cluster's TLS, when
+        // configured): it may relay requests as soon as it has our join.
+        self->send(self->state.me.directory, trust_atom::value, node);
         self->request(remote, timeout, join_atom::value, self->state.me)
           .then(
             [=](std::vector<node_info>& view) {

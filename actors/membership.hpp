@@ -87,6 +87,9 @@ struct membership_config {
   std::uint16_t port = 0;
   std::vector<std::pair<std::string, std::uint16_t>> seeds;
   std::chrono::milliseconds failure_timeout{3000};
+  // Peers are dialled through CAF's OpenSSL module (mutual TLS, the
+  // certificates configured in the actor system); else in clear text.
+  bool tls = false;
 };
 
 caf::actor spawn_membership(caf::actor_system& sys, membership_config cfg,

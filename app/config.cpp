@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdlib>
 
@@ -58,7 +60,30 @@ bool is_origin(const std::string& text) {
   return false;
 }
 
+// Why the cluster flags cannot run as given, or "".
+std::string cluster_tls_problem(const parleyd_config& cfg) {
+  int given = !cfg.cluster_tls_cert.empty() + !cfg.cluster_tls_key.empty()
+              + !cfg.cluster_ca.empty();
+  if (given != 0 && given != 3)
+    return "--cluster-tls-cert, --cluster-tls-key and --cluster-ca go together: give all three";
+  if (given == 3 && cfg.cluster_insecure)
+    return "--cluster-insecure contradicts the --cluster-tls-* flags: drop one";
+  if (given == 0 && !cfg.cluster_host.empty() && !is_loopback_host(cfg.cluster_host)
+      && !cfg.cluster_insecure)
+    return "--cluster-listen " + cfg.cluster_host
+           + " is not loopback: give --cluster-tls-cert, --cluster-tls-key and --cluster-ca "
+             "(or --cluster-insecure for tests)";
+  return {};
+}
+
 } // namespace
+
+bool is_loopback_host(const std::string& host) {
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, host.c_str(), v4) == 1)
+    return v4[0] == 127;
+  return host == "localhost" || host == "::1";
+}
 
 std::variant<parleyd_config, config_exit>
 parse_parleyd_config(const std::vector<std::string>& args) {
@@ -162,6 +187,17 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "a peer silent this long is declared dead")
     ->check(CLI::Range(300u, 600000u))
     ->capture_default_str();
+  app.add_option("--cluster-tls-cert", cfg.cluster_tls_cert,
+                 "PEM certificate (chain allowed) this node shows its peers")
+    ->envname("PARLEY_CLUSTER_TLS_CERT");
+  app.add_option("--cluster-tls-key", cfg.cluster_tls_key, "PEM private key of that certificate")
+    ->envname("PARLEY_CLUSTER_TLS_KEY");
+  app.add_option("--cluster-ca", cfg.cluster_ca,
+                 "PEM CA certificate(s) that every peer's certificate must be signed by")
+    ->envname("PARLEY_CLUSTER_CA");
+  app.add_flag("--cluster-insecure", cfg.cluster_insecure,
+               "allow clear-text cluster traffic on a non-loopback --cluster-listen "
+               "(tests in network namespaces only)");
   app.add_option("--admin-token", cfg.admin_token,
                  "bearer token for GET /v1/cluster (unset: that endpoint is off)")
     ->envname("PARLEY_ADMIN_TOKEN");
@@ -169,6 +205,27 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "a browser origin (https://HOST[:PORT]) that may use this node besides its "
                  "own; repeatable")
     ->envname("PARLEY_ALLOWED_ORIGINS")
+    ->delimiter(',');
+  app.add_option("--login-failures-per-user", cfg.login_failures_per_user,
+                 "failed logins a username may have per 15 minutes before 429 (0: unlimited)")
+    ->envname("PARLEY_LOGIN_FAILURES_PER_USER")
+    ->capture_default_str();
+  app.add_option("--login-attempts-per-ip", cfg.login_attempts_per_ip,
+                 "login attempts per source address per minute (0: unlimited)")
+    ->envname("PARLEY_LOGIN_ATTEMPTS_PER_IP")
+    ->capture_default_str();
+  app.add_option("--signups-per-ip", cfg.signups_per_ip,
+                 "accounts a source address may create per hour (0: unlimited)")
+    ->envname("PARLEY_SIGNUPS_PER_IP")
+    ->capture_default_str();
+  app.add_option("--lookups-per-ip", cfg.lookups_per_ip,
+                 "username lookups per source address per minute (0: unlimited)")
+    ->envname("PARLEY_LOOKUPS_PER_IP")
+    ->capture_default_str();
+  app.add_option("--trusted-proxy", cfg.trusted_proxies,
+                 "address of a reverse proxy whose X-Forwarded-For names the client; "
+                 "repeatable")
+    ->envname("PARLEY_TRUSTED_PROXIES")
     ->delimiter(',');
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -189,6 +246,8 @@ parse_parleyd_config(const std::vector<std::string>& args) {
       && !parse_host_port(cluster_listen, cfg.cluster_host, cfg.cluster_port))
     return config_exit{2, "parleyd: --cluster-listen must be HOST:PORT, got '"
                             + cluster_listen + "'"};
+  if (auto reason = cluster_tls_problem(cfg); !reason.empty())
+    return config_exit{2, "parleyd: " + reason};
   if (auto bad = parse_seeds(seeds, cfg.seeds); !bad.empty())
     return config_exit{2, "parleyd: --seeds must be HOST:PORT[,HOST:PORT...], got '" + bad
                             + "'"};

@@ -42,10 +42,24 @@ struct parleyd_config {
   std::vector<std::pair<std::string, unsigned short>> seeds;
   // A peer silent this long is declared dead (heartbeats every third of it).
   unsigned failure_timeout_ms = 3000;
+  // Mutual TLS between nodes: this node's certificate chain and key, and
+  // the CA every peer's certificate must be signed by (all three or none).
+  std::string cluster_tls_cert;
+  std::string cluster_tls_key;
+  std::string cluster_ca;
+  // Clear-text cluster traffic on a non-loopback address (tests in network
+  // namespaces only).
+  bool cluster_insecure = false;
   // GET /v1/cluster needs `Authorization: Bearer <this>`; empty: disabled.
   std::string admin_token;
   // Browser origins allowed besides parleyd's own (--allowed-origin).
   std::vector<std::string> allowed_origins;
+  // Throttles (0: unlimited) and the proxies whose X-Forwarded-For counts.
+  unsigned login_failures_per_user = 5;  // per 15 minutes
+  unsigned login_attempts_per_ip = 30;   // per minute
+  unsigned signups_per_ip = 20;          // per hour
+  unsigned lookups_per_ip = 120;         // per minute
+  std::vector<std::string> trusted_proxies;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`
@@ -57,6 +71,9 @@ struct config_exit {
 
 std::variant<parleyd_config, config_exit>
 parse_parleyd_config(const std::vector<std::string>& args);
+
+// 127.0.0.0/8, ::1 and localhost.
+bool is_loopback_host(const std::string& host);
 
 // "host:port" → (host, port); false on anything else.
 bool parse_host_port(const std::string& text, std::string& host, unsigned short& port);

@@ -1,7 +1,9 @@
 #include "app/node.hpp"
+#include "app/tls_files.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
@@ -18,6 +20,7 @@
 #include "actors/type_registry.hpp"
 #include "actors/session.hpp"
 #include "actors/store.hpp"
+#include "actors/throttle.hpp"
 #include "net/listener.hpp"
 #include "net/rest_api.hpp"
 #include "net/webhook.hpp"
@@ -94,6 +97,20 @@ void flush_last_seen(caf::actor_system& system, const caf::actor& directory) {
              });
 }
 
+bool cluster_tls(const parleyd_config& cfg) {
+  return !cfg.cluster_tls_cert.empty();
+}
+
+// Mutual TLS through CAF's OpenSSL module. Certificate, key and CA are all
+// set, so it never falls back to anonymous TLS: a peer must show a
+// certificate the CA signed, and so must this node.
+void configure_cluster_tls(caf::actor_system_config& caf_cfg, const parleyd_config& cfg) {
+  caf_cfg.load<caf::openssl::manager>();
+  caf_cfg.openssl_certificate = cfg.cluster_tls_cert;
+  caf_cfg.openssl_key = cfg.cluster_tls_key;
+  caf_cfg.openssl_cafile = cfg.cluster_ca;
+}
+
 membership_config cluster_settings(const parleyd_config& cfg) {
   membership_config mc;
   mc.node_id = cfg.node_id;
@@ -101,6 +118,7 @@ membership_config cluster_settings(const parleyd_config& cfg) {
   mc.port = cfg.cluster_port;
   mc.seeds = cfg.seeds;
   mc.failure_timeout = milliseconds(cfg.failure_timeout_ms);
+  mc.tls = cluster_tls(cfg);
   return mc;
 }
 
@@ -111,14 +129,18 @@ bool join_cluster(caf::actor_system& system, const parleyd_config& cfg,
                   const caf::actor& membership) {
   if (cfg.cluster_host.empty())
     return true;
-  auto port = system.middleman().publish(membership, cfg.cluster_port,
-                                         cfg.cluster_host.c_str(), true);
+  auto port = cluster_tls(cfg)
+                ? caf::openssl::publish(membership, cfg.cluster_port, cfg.cluster_host.c_str(),
+                                        true)
+                : system.middleman().publish(membership, cfg.cluster_port,
+                                             cfg.cluster_host.c_str(), true);
   if (!port) {
     spdlog::error("cannot listen for the cluster on {}:{}: {}", cfg.cluster_host,
                   cfg.cluster_port, system.render(port.error()));
     return false;
   }
-  spdlog::info("cluster: node {} listening on {}:{}", cfg.node_id, cfg.cluster_host, *port);
+  spdlog::info("cluster: node {} listening on {}:{} ({})", cfg.node_id, cfg.cluster_host,
+               *port, cluster_tls(cfg) ? "mutual TLS" : "clear text");
   if (cfg.seeds.empty())
     return true;
   caf::scoped_actor self{system};
@@ -160,6 +182,16 @@ int run_node(const parleyd_config& cfg) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (cluster_tls(cfg)) {
+    auto problem = tls_files_problem(cfg.cluster_tls_cert, cfg.cluster_tls_key, cfg.cluster_ca);
+    if (!problem.empty()) {
+      spdlog::error("cluster TLS: {}", problem);
+      return 1;
+    }
+  }
+  if (cfg.fault_injection)
+    spdlog::warn("fault injection is ON (--enable-fault-injection): anyone who can reach "
+                 "this node may kill its actors; never use it in production");
   auto upload_dir = cfg.media_dir + "/tmp";
   std::error_code dir_error;
   std::filesystem::create_directories(upload_dir, dir_error);
@@ -181,6 +213,8 @@ int run_node(const parleyd_config& cfg) {
   caf_cfg.set("logger.verbosity", caf::atom("quiet"));
   register_cluster_types(caf_cfg);
   caf_cfg.load<caf::io::middleman>();
+  if (cluster_tls(cfg))
+    configure_cluster_tls(caf_cfg, cfg);
   // A peer that stops talking (frozen, partitioned) is dropped after the
   // failure timeout; heartbeats keep a quiet but live link from timing out.
   caf_cfg.set("middleman.heartbeat-interval",
@@ -198,9 +232,11 @@ int run_node(const parleyd_config& cfg) {
   auto collector = spawn_media_collector(system, ctx, queries);
   auto directory = spawn_directory(system, ctx, queries, notifier, spawn_store);
   auto membership = spawn_membership(system, cluster_settings(cfg), directory);
+  auto throttle = spawn_throttle(system, {cfg.login_failures_per_user, cfg.login_attempts_per_ip,
+                                          cfg.signups_per_ip, cfg.lookups_per_ip});
   // Everything the node spawned, in the order it is stopped.
   auto stop_actors = [&] {
-    for (auto& a : {membership, directory, notifier, collector, queries})
+    for (auto& a : {membership, directory, notifier, collector, queries, throttle})
       if (a)
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
@@ -217,8 +253,9 @@ int run_node(const parleyd_config& cfg) {
   lc.upload_dir = upload_dir;
   lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
   lc.origins.allowed = cfg.allowed_origins;
+  lc.trusted_proxies = cfg.trusted_proxies;
   net::listener server{
-    lc, net::make_rest_api(system, ctx, directory, queries, membership),
+    lc, net::make_rest_api(system, ctx, directory, queries, membership, throttle),
     [&system, ctx, directory, queries](std::shared_ptr<wire::ws_link> link) {
       return start_session(system, ctx, directory, queries, std::move(link));
     }};

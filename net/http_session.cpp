@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "net/file_range_body.hpp"
+#include "wire/client_address.hpp"
 #include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
 #include "wire/origin.hpp"
@@ -188,6 +189,12 @@ private:
     out.content_type = std::string{req[http::field::content_type]};
     out.range = std::string{req[http::field::range]};
     out.if_none_match = std::string{req[http::field::if_none_match]};
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    auto forwarded = req["X-Forwarded-For"];
+    out.source = wire::client_address(ec ? std::string{} : peer.address().to_string(),
+                                      {forwarded.data(), forwarded.size()},
+                                      ctx_.cfg.trusted_proxies);
     return out;
   }
 

@@ -26,6 +26,9 @@ struct http_request {
   std::string content_type;
   std::string range;
   std::string if_none_match;
+  // Where it came from: the peer's address, or the X-Forwarded-For entry
+  // of a trusted proxy (wire/client_address.hpp).
+  std::string source;
   std::string body;
   std::optional<uploaded_file> upload;
 };

@@ -48,6 +48,8 @@ struct listener_config {
   std::uint64_t max_upload_bytes = 64ull * 1024 * 1024;
   // Browser pages of other origins may not change state (403 bad_origin).
   wire::origin_policy origins;
+  // Proxies whose X-Forwarded-For names the client (--trusted-proxy).
+  std::vector<std::string> trusted_proxies;
 };
 
 class listener {

@@ -1,7 +1,10 @@
 // POST /v1/users, POST /v1/sessions, DELETE /v1/sessions/current,
 // GET /v1/users/by-name/{name}.
+#include "actors/errors.hpp"
 #include "net/rest_handlers.hpp"
 #include "wire/credentials.hpp"
+
+#include <algorithm>
 
 namespace parley::net {
 
@@ -22,12 +25,26 @@ void rest_handlers::create_user(const http_request& req, responder respond) {
                                   "field 'password' must be a string"));
   if (auto weakness = credentials::password_weakness(*password))
     return respond(error_response(400, "weak_password", *weakness));
-  ask<id64>(
-    queries_, ctx_->request_timeout, respond,
-    [=](id64 user_id) {
-      respond(json_response(201, json{{"user_id", id_to_string(user_id)}}.dump()));
+  auto name = *username, secret = *password;
+  unless_throttled(
+    respond,
+    [=] {
+      ask<id64>(
+        queries_, ctx_->request_timeout, respond,
+        [=](id64 user_id) {
+          respond(json_response(201, json{{"user_id", id_to_string(user_id)}}.dump()));
+        },
+        signup_atom::value, name, secret);
     },
-    signup_atom::value, *username, *password);
+    signup_atom::value, req.source);
+}
+
+http_response rest_handlers::too_many_attempts(std::int64_t wait_ms) {
+  auto seconds = std::max<std::int64_t>(1, (wait_ms + 999) / 1000);
+  auto r = error_response(429, "too_many_attempts",
+                          "too many attempts: retry in " + std::to_string(seconds) + " s");
+  r.headers.push_back({"Retry-After", std::to_string(seconds)});
+  return r;
 }
 
 void rest_handlers::login(const http_request& req, responder respond) {
@@ -58,15 +75,27 @@ void rest_handlers::login(const http_request& req, responder respond) {
                                     "'device_id' must be an id as a decimal string"));
     lr.device_id = *id;
   }
-  ask<login_result>(
-    queries_, ctx_->request_timeout, respond,
-    [=](const login_result& r) {
-      respond(json_response(200, json{{"token", r.token},
-                                      {"user_id", id_to_string(r.user_id)},
-                                      {"device_id", id_to_string(r.device_id)}}
-                                   .dump()));
+  // Throttled before Argon2 runs; only a wrong password counts against
+  // the username (a database outage does not lock anyone out).
+  unless_throttled(
+    respond,
+    [=] {
+      ask_or<login_result>(
+        queries_, ctx_->request_timeout,
+        [=](const login_result& r) {
+          respond(json_response(200, json{{"token", r.token},
+                                          {"user_id", id_to_string(r.user_id)},
+                                          {"device_id", id_to_string(r.device_id)}}
+                                       .dump()));
+        },
+        [=](const caf::error& err) {
+          if (err == parley::make_error(parley::errc::bad_credentials))
+            caf::anon_send(throttle_, failed_atom::value, lr.username);
+          respond(failure_response(err));
+        },
+        login_atom::value, lr);
     },
-    login_atom::value, lr);
+    login_atom::value, lr.username, req.source);
 }
 
 // Revokes the token, then ends the device's live websockets (they get
@@ -83,10 +112,18 @@ void rest_handlers::logout(const http_request& req, responder respond) {
   });
 }
 
+// Lookups are throttled per source address: they tell which usernames
+// exist, so an unthrottled lookup would be a directory of every account.
 void rest_handlers::find_user(const http_request& req, std::string username, responder respond) {
-  authorized(req, respond, [=](const identity&) {
-    ask<wire::user_ref>(queries_, ctx_->request_timeout, respond,
-                        written_ok(respond, wire::user_body), lookup_atom::value, username);
+  authorized(req, respond, [=, source = req.source](const identity&) {
+    unless_throttled(
+      respond,
+      [=] {
+        ask<wire::user_ref>(queries_, ctx_->request_timeout, respond,
+                            written_ok(respond, wire::user_body), lookup_atom::value,
+                            username);
+      },
+      lookup_atom::value, source);
   });
 }
 

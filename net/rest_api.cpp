@@ -86,9 +86,10 @@ void rest_handlers::handle(http_request req, responder respond) {
 
 rest_handler make_rest_api(caf::actor_system& sys, context_ptr ctx,
                            caf::actor directory, caf::actor queries,
-                           caf::actor membership) {
+                           caf::actor membership, caf::actor throttle) {
   auto api = std::make_shared<rest_handlers>(sys, std::move(ctx), std::move(directory),
-                                             std::move(queries), std::move(membership));
+                                             std::move(queries), std::move(membership),
+                                             std::move(throttle));
   return [api](http_request req, responder respond) {
     api->handle(std::move(req), std::move(respond));
   };

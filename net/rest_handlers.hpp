@@ -32,9 +32,10 @@ namespace parley::net {
 class rest_handlers {
 public:
   rest_handlers(caf::actor_system& sys, context_ptr ctx, caf::actor directory,
-                caf::actor queries, caf::actor membership)
+                caf::actor queries, caf::actor membership, caf::actor throttle)
     : sys_(sys), ctx_(std::move(ctx)), directory_(std::move(directory)),
-      queries_(std::move(queries)), membership_(std::move(membership)) {
+      queries_(std::move(queries)), membership_(std::move(membership)),
+      throttle_(std::move(throttle)) {
   }
 
   // The router (net/rest_api.cpp).
@@ -62,20 +63,45 @@ private:
     fn(method == first);
   }
 
-  // Asks `dest` and calls `ok(result)`; failures become error responses.
-  template <class Result, class OnOk, class... Ts>
-  void ask(const caf::actor& dest, milliseconds timeout, responder respond, OnOk ok,
-           Ts... xs) {
+  // Asks `dest` and calls `ok(result)`, or `failed(error)`.
+  template <class Result, class OnOk, class OnError, class... Ts>
+  void ask_or(const caf::actor& dest, milliseconds timeout, OnOk ok, OnError failed,
+              Ts... xs) {
     // (The target is passed as a spawn argument: CAF 0.17 binds a null
     // reference when a function actor is spawned with no arguments.)
     sys_.spawn(
       [=](caf::event_based_actor* self, const caf::actor& target) {
         self->request(target, timeout, xs...)
           .then([=](Result& result) { ok(result); },
-                [=](caf::error& err) { respond(failure_response(err)); });
+                [=](caf::error& err) { failed(err); });
       },
       dest);
   }
+
+  // Asks `dest` and calls `ok(result)`; failures become error responses.
+  template <class Result, class OnOk, class... Ts>
+  void ask(const caf::actor& dest, milliseconds timeout, responder respond, OnOk ok,
+           Ts... xs) {
+    ask_or<Result>(
+      dest, timeout, ok, [=](const caf::error& err) { respond(failure_response(err)); },
+      xs...);
+  }
+
+  // Asks the throttle (actors/throttle.hpp) and calls `go()`, or answers
+  // 429 `too_many_attempts` with Retry-After.
+  template <class Go, class... Ts>
+  void unless_throttled(responder respond, Go go, Ts... xs) {
+    ask<std::int64_t>(
+      throttle_, ctx_->request_timeout, respond,
+      [=](std::int64_t wait_ms) {
+        if (wait_ms <= 0)
+          return go();
+        respond(too_many_attempts(wait_ms));
+      },
+      xs...);
+  }
+
+  static http_response too_many_attempts(std::int64_t wait_ms);
 
   // For answers already written as JSON (a long poll's): 200 with that body.
   static auto json_ok(responder respond) {
@@ -276,6 +302,7 @@ private:
   caf::actor directory_;
   caf::actor queries_;
   caf::actor membership_;
+  caf::actor throttle_;
 };
 
 } // namespace parley::net

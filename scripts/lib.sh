@@ -8,7 +8,7 @@ BUILD_DIR=${PARLEY_BUILD_DIR:-$PARLEY_ROOT/build}
 # Debian 12 packages Parley needs to build, run and test.
 PARLEY_PACKAGES=(
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev pkg-config procps
-  iproute2
+  iproute2 openssl
   libcaf-dev libboost-dev libboost-system-dev libpqxx-dev libssl-dev
   nlohmann-json3-dev catch2 libargon2-dev libspdlog-dev libcli11-dev
   postgresql-15 postgresql-client-15
@@ -110,7 +110,8 @@ stop_private_pg() {
 # private PostgreSQL under $PARLEY_ROOT/var/pg-bench, a fresh database, one
 # node on a free port logging to $1/parleyd.log. Cheap password hashing
 # (only the set-up of thousands of users pays it) and no per-connection
-# frame limit in the way of the offered rate. Arguments after the folder
+# frame limit in the way of the offered rate, and no sign-up or login
+# throttle (every simulated user comes from 127.0.0.1). Arguments after the folder
 # are NAME=VALUE settings for parleyd's environment. Sets PID and PORT;
 # the EXIT trap stops the node and drops the database.
 start_bench_parleyd() {
@@ -124,7 +125,8 @@ start_bench_parleyd() {
     "$BENCH_DB_NAME"
   db_url="postgresql://$(pg_superuser)@127.0.0.1:$BENCH_PG_PORT/$BENCH_DB_NAME"
   PORT=$(free_port)
-  env "$@" "${PARLEYD:-$BUILD_DIR/parleyd}" --listen "127.0.0.1:$PORT" --db "$db_url" \
+  env PARLEY_SIGNUPS_PER_IP=0 PARLEY_LOGIN_ATTEMPTS_PER_IP=0 PARLEY_LOOKUPS_PER_IP=0 "$@" \
+    "${PARLEYD:-$BUILD_DIR/parleyd}" --listen "127.0.0.1:$PORT" --db "$db_url" \
     --node-id 1 --media-dir "$out/media" --argon2-memory-kib 1024 --argon2-time-cost 1 \
     --rate 1000000 --rate-burst 1000000 --log-level warn >"$out/parleyd.log" 2>&1 &
   PID=$!

@@ -93,6 +93,9 @@ std::string metrics::render() const {
   line(out, "parley_cluster_rehomed_actors_total", "counter",
        "Conversation and presence actors that left this node after a ring change.",
        cluster_rehomed);
+  line(out, "parley_cluster_refused_total", "counter",
+       "Relayed requests refused because their node is not an admitted member.",
+       cluster_refused);
   line(out, "parley_cluster_ring_changes_total", "counter",
        "Membership changes that gave this node a new ring.", cluster_ring_changes);
   line(out, "parley_live_gaps_total", "counter",

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import websockets  # noqa: E402
 
-from harness import Parleyd, Postgres, free_port, http, new_user  # noqa: E402
+from harness import Parleyd, Postgres, cluster_tls_args, free_port, http, new_user  # noqa: E402
 
 FAILURE_TIMEOUT_MS = 1500
 LIVE_WITHIN = 5.0   # seconds from an ack to its arrival at a connected device
@@ -58,7 +58,7 @@ class Cluster:
             node = Parleyd(pg.url, node_id=i + 1, extra=[
                 "--cluster-listen", f"127.0.0.1:{port}", "--seeds", seeds,
                 "--failure-timeout-ms", str(FAILURE_TIMEOUT_MS), "--enable-fault-injection",
-                "--db-wait", "60"])
+                "--db-wait", "60"] + cluster_tls_args(i + 1))
             self.nodes.append(node)
         self.down = set()   # indexes of nodes killed or frozen right now
         self.outages = []   # (node index, from, to): killed or frozen

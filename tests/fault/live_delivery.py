@@ -29,7 +29,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import websockets  # noqa: E402
 
-from harness import Parleyd, Postgres, free_port, http, metric, new_user  # noqa: E402
+from harness import (Parleyd, Postgres, cluster_tls_args, free_port, http, metric,  # noqa: E402
+                     new_user)
 
 FAILURE_TIMEOUT_MS = 1500
 RATE = 20              # messages per second per sender
@@ -49,7 +50,8 @@ class Cluster:
         seeds = ",".join(f"127.0.0.1:{p}" for p in ports)
         self.nodes = [Parleyd(pg.url, node_id=i + 1, extra=[
             "--cluster-listen", f"127.0.0.1:{port}", "--seeds", seeds,
-            "--failure-timeout-ms", str(FAILURE_TIMEOUT_MS), "--db-wait", "60"])
+            "--failure-timeout-ms", str(FAILURE_TIMEOUT_MS), "--db-wait", "60"]
+            + cluster_tls_args(i + 1))
             for i, port in enumerate(ports)]
 
     async def settled(self, timeout=30):

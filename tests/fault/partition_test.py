@@ -18,7 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from harness import (Client, Parleyd, Postgres, free_port, http, new_user,  # noqa: E402
+from harness import (Client, Parleyd, Postgres, cluster_tls_args, free_port, http, new_user,  # noqa: E402
                      wait_for)
 
 SKIP = 77
@@ -109,12 +109,13 @@ def main():
         ports = [free_port() for _ in range(3)]
         common = ["--failure-timeout-ms", str(TIMEOUT_MS), "--admin-token", ADMIN]
         seeds = f"{HOST_IP}:{ports[0]},{HOST_IP}:{ports[1]}"
-        nodes = [Parleyd(pg.url, node_id=i + 1, extra=common + [
+        nodes = [Parleyd(pg.url, node_id=i + 1, extra=common + cluster_tls_args(i + 1) + [
             "--cluster-listen", f"{HOST_IP}:{ports[i]}", "--seeds", seeds]) for i in range(2)]
         ns_db = pg.url.replace("127.0.0.1", HOST_IP)
         nodes.append(Parleyd(ns_db, node_id=3, host=NS_IP,
                              prefix=["ip", "netns", "exec", NS],
-                             extra=common + ["--cluster-listen", f"{NS_IP}:{ports[2]}",
+                             extra=common + cluster_tls_args(3)
+                             + ["--cluster-listen", f"{NS_IP}:{ports[2]}",
                                              "--seeds", seeds]))
         all_up = lambda: all(set(cluster_states(n).values()) <= {"self", "up"}
                              and len(cluster_states(n)) == 3 for n in nodes)

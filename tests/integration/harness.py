@@ -24,6 +24,44 @@ PG_BIN = "/usr/lib/postgresql/15/bin"
 IS_ROOT = os.geteuid() == 0
 
 
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+_pki_dirs = {}
+
+
+def cluster_pki(name="cluster", nodes=8):
+    """A throwaway CA and node certificates (scripts/make-cluster-certs),
+    made once per name and test process: the directory."""
+    if name not in _pki_dirs:
+        d = tempfile.mkdtemp(prefix=f"parley-pki-{name}-")
+        subprocess.run([os.path.join(ROOT, "scripts/make-cluster-certs"), d, str(nodes)],
+                       check=True)
+        _pki_dirs[name] = d
+    return _pki_dirs[name]
+
+
+def cluster_tls_args(node_id, pki=None):
+    """The flags that put node `node_id` on the cluster's mutual TLS."""
+    d = pki or cluster_pki()
+    return ["--cluster-tls-cert", f"{d}/node-{node_id}.pem",
+            "--cluster-tls-key", f"{d}/node-{node_id}.key", "--cluster-ca", f"{d}/ca.pem"]
+
+
+CLUSTER_ADMIN = "admin-secret-for-tests"
+
+
+def cluster_node(pg, node_id, cluster_port, seeds, extra=(), failure_timeout_ms=1500):
+    """A parleyd that is node `node_id` of a loopback cluster over mutual
+    TLS, joining through the cluster ports `seeds`."""
+    args = ["--cluster-listen", f"127.0.0.1:{cluster_port}", "--failure-timeout-ms",
+            str(failure_timeout_ms), "--admin-token", CLUSTER_ADMIN]
+    args += cluster_tls_args(node_id)  # as in production: mutual TLS between nodes
+    if seeds:
+        args += ["--seeds", ",".join(f"127.0.0.1:{p}" for p in seeds)]
+    node = Parleyd(pg.url, node_id=node_id, extra=args + list(extra))
+    node.cluster_port = cluster_port
+    return node
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,7 +155,14 @@ class Parleyd:
         args = self.prefix + [PARLEYD, "--listen", f"{self.host}:{self.port}", "--db", self.db_url,
                 "--node-id", str(self.node_id), "--argon2-memory-kib", "1024",
                 "--argon2-time-cost", "1", "--media-dir", self.media_dir] + self.extra
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        # Every test user signs up and logs in from 127.0.0.1: the per-address
+        # throttles are off unless a test sets them (the per-username one
+        # stays at its default).
+        env = dict(os.environ)
+        for name in ("PARLEY_SIGNUPS_PER_IP", "PARLEY_LOGIN_ATTEMPTS_PER_IP",
+                     "PARLEY_LOOKUPS_PER_IP"):
+            env.setdefault(name, "0")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

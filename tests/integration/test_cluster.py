@@ -7,20 +7,15 @@ import time
 
 import pytest
 
-from harness import Client, Parleyd, free_port, http, metric, new_user, run, wait_for
+from harness import CLUSTER_ADMIN, Client, Parleyd, cluster_node, free_port, http, metric, new_user, run, wait_for
 
-ADMIN = "admin-secret-for-tests"
+ADMIN = CLUSTER_ADMIN
 TIMEOUT_MS = 1500
 
 
 def start_node(pg, node_id, cluster_port, seeds, extra=()):
-    args = ["--cluster-listen", f"127.0.0.1:{cluster_port}", "--failure-timeout-ms",
-            str(TIMEOUT_MS), "--admin-token", ADMIN, "--enable-fault-injection"]
-    if seeds:
-        args += ["--seeds", ",".join(f"127.0.0.1:{p}" for p in seeds)]
-    node = Parleyd(pg.url, node_id=node_id, extra=args + list(extra))
-    node.cluster_port = cluster_port
-    return node
+    return cluster_node(pg, node_id, cluster_port, seeds,
+                        ["--enable-fault-injection"] + list(extra), TIMEOUT_MS)
 
 
 def cluster_view(node):

@@ -111,3 +111,40 @@ TEST_CASE("cluster flags are parsed and checked") {
   CHECK(std::holds_alternative<config_exit>(
     parse({"--db", "x", "--failure-timeout-ms", "10"})));
 }
+
+TEST_CASE("the cluster runs in clear text only on loopback or when told to") {
+  ::unsetenv("DATABASE_URL");
+  auto refused = [](std::vector<std::string> args) {
+    auto r = parse(args);
+    return std::holds_alternative<config_exit>(r) ? std::get<config_exit>(r).text
+                                                  : std::string{};
+  };
+  CHECK(refused({"--db", "x", "--cluster-listen", "127.0.0.2:9102"}).empty());
+  CHECK(refused({"--db", "x", "--cluster-listen", "[::1]:9102"}).empty());
+  CHECK(refused({"--db", "x", "--cluster-listen", "localhost:9102"}).empty());
+  for (auto* host : {"0.0.0.0:9102", "10.0.0.5:9102", "127.evil.example:9102", "[::]:9102"})
+    CHECK(refused({"--db", "x", "--cluster-listen", host}).find("is not loopback")
+          != std::string::npos);
+  CHECK(refused({"--db", "x", "--cluster-listen", "10.0.0.5:9102", "--cluster-insecure"})
+          .empty());
+  CHECK(refused({"--db", "x", "--cluster-listen", "10.0.0.5:9102", "--cluster-tls-cert", "c",
+                 "--cluster-tls-key", "k", "--cluster-ca", "a"})
+          .empty());
+  CHECK(refused({"--db", "x", "--cluster-listen", "10.0.0.5:9102", "--cluster-tls-cert", "c"})
+          .find("go together")
+        != std::string::npos);
+  CHECK(refused({"--db", "x", "--cluster-listen", "10.0.0.5:9102", "--cluster-insecure",
+                 "--cluster-tls-cert", "c", "--cluster-tls-key", "k", "--cluster-ca", "a"})
+          .find("contradicts")
+        != std::string::npos);
+}
+
+TEST_CASE("allowed origins must be bare origins") {
+  ::unsetenv("DATABASE_URL");
+  auto ok = parse({"--db", "x", "--allowed-origin", "https://a.example",
+                   "--allowed-origin", "http://b.example:8080"});
+  REQUIRE(std::holds_alternative<parleyd_config>(ok));
+  CHECK(std::get<parleyd_config>(ok).allowed_origins.size() == 2);
+  for (auto* bad : {"a.example", "https://a.example/", "https://a.example/path", "ftp://a"})
+    CHECK(std::holds_alternative<config_exit>(parse({"--db", "x", "--allowed-origin", bad})));
+}

@@ -34,3 +34,16 @@ TEST_CASE("only reads are not state-changing") {
   CHECK(changes_state("DELETE"));
   CHECK(changes_state("PATCH"));
 }
+
+#include "wire/client_address.hpp"
+
+using parley::wire::client_address;
+
+TEST_CASE("X-Forwarded-For counts only from a trusted proxy, and only its last entry") {
+  std::vector<std::string> proxies{"127.0.0.1"};
+  CHECK(client_address("10.0.0.9", "1.2.3.4", proxies) == "10.0.0.9");
+  CHECK(client_address("127.0.0.1", "", proxies) == "127.0.0.1");
+  CHECK(client_address("127.0.0.1", "203.0.113.7", proxies) == "203.0.113.7");
+  CHECK(client_address("127.0.0.1", "6.6.6.6, 203.0.113.7", proxies) == "203.0.113.7");
+  CHECK(client_address("127.0.0.1", "6.6.6.6,  ", proxies) == "127.0.0.1");
+}
