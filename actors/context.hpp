@@ -2,6 +2,7 @@
 // Immutable settings every actor of a node may read. The one shared mutable
 // object is the id generator, which is lock-free and thread-safe by design
 // (a node-wide clock, not actor state).
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -36,6 +37,13 @@ struct node_context {
   std::int64_t media_quota_bytes = std::int64_t{1} << 30; // per user, all uploads
   // A session silent for this long is a half-open connection: closed.
   std::chrono::seconds idle_timeout{60};
+  // A token unused this long stops working (renewed by use, at most once
+  // per token_renewal); a user has at most max_devices signed in.
+  std::chrono::milliseconds token_ttl{std::chrono::hours(24 * 90)};
+  std::size_t max_devices = 16;
+  std::chrono::milliseconds token_renewal() const {
+    return std::min<std::chrono::milliseconds>(token_ttl / 10, std::chrono::hours(1));
+  }
   // Last seen is written back at most this often per user (and on shutdown).
   std::chrono::milliseconds last_seen_flush{5000};
   std::size_t max_subscriptions = 1000;     // presence subscriptions per session

@@ -53,6 +53,11 @@ caf::result<login_result> store_queries::login(const login_request& req) {
   auto token = credentials::new_token();
   auto device = conn_.run([&](pqxx::work& tx) -> id64 {
     auto device_id = req.device_id;
+    auto signed_in = storage::live_devices(tx, user_id, valid_after());
+    bool already_in = std::any_of(signed_in.begin(), signed_in.end(),
+                                  [&](auto& d) { return d.device_id == device_id; });
+    if (!already_in && signed_in.size() >= ctx_->max_devices)
+      return -1;
     if (device_id == 0) {
       device_id = ctx_->ids->next();
       storage::create_device(tx, device_id, user_id, req.device_name);
@@ -66,6 +71,8 @@ caf::result<login_result> store_queries::login(const login_request& req) {
     return device.error();
   if (*device == 0)
     return make_error(errc::bad_credentials);
+  if (*device < 0)
+    return make_error(errc::too_many_devices);
   return login_result{token, user_id, *device};
 }
 
@@ -74,7 +81,8 @@ caf::result<identity> store_queries::authenticate(const std::string& token) {
     return make_error(errc::unauthorized);
   // Every connection starts here: one statement, no transaction around it.
   auto owner = conn_.find<pqxx::nontransaction>(errc::unauthorized, [&](auto& tx) {
-    return storage::token_owner_of(tx, credentials::token_digest(token));
+    return storage::token_owner_of(tx, credentials::token_digest(token), valid_after(),
+                                   unix_now_ms() - ctx_->token_renewal().count());
   });
   if (!owner)
     return owner.error();
@@ -84,6 +92,37 @@ caf::result<identity> store_queries::authenticate(const std::string& token) {
 caf::result<bool> store_queries::revoke(const std::string& token) {
   return conn_.run([&](pqxx::work& tx) {
     return storage::revoke_token(tx, credentials::token_digest(token));
+  });
+}
+
+std::int64_t store_queries::valid_after() const {
+  return unix_now_ms() - ctx_->token_ttl.count();
+}
+
+caf::result<std::vector<wire::device_row>> store_queries::devices(id64 user) {
+  return conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::live_devices(tx, user, valid_after()); });
+}
+
+caf::result<bool> store_queries::remove_device(id64 user, id64 device) {
+  auto removed = conn_.run([&](pqxx::work& tx) { return storage::remove_device(tx, user, device); });
+  if (!removed)
+    return removed.error();
+  if (!*removed)
+    return make_error(errc::no_such_device);
+  return true;
+}
+
+caf::result<std::vector<id64>> store_queries::change_password(const password_change& req) {
+  auto creds = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::credentials_of(tx, req.who.user_id); });
+  if (!creds)
+    return creds.error();
+  if (!*creds || !credentials::verify_password(req.old_password, (*creds)->password_hash))
+    return make_error(errc::bad_credentials);
+  auto hash = credentials::hash_password(req.new_password, ctx_->argon2);
+  return conn_.run([&](pqxx::work& tx) {
+    return storage::set_password(tx, req.who.user_id, req.who.device_id, hash);
   });
 }
 

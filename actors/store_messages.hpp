@@ -32,6 +32,13 @@ struct identity {
   id64 device_id = 0;
 };
 
+// POST /v1/me/password from `who`: every other device is signed out.
+struct password_change {
+  identity who;
+  std::string old_password;
+  std::string new_password;
+};
+
 struct media_info {
   std::string media_id;
   id64 owner = 0;
@@ -72,6 +79,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, login_request& x) {
   return f(caf::meta::type_name("login_request"), x.username, x.password,
            x.device_name, x.device_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, password_change& x) {
+  return f(caf::meta::type_name("password_change"), x.who, x.old_password, x.new_password);
 }
 
 template <class Inspector>

@@ -32,6 +32,13 @@ public:
 
   caf::result<bool> revoke(const std::string& token);
 
+  caf::result<std::vector<wire::device_row>> devices(id64 user);
+
+  caf::result<bool> remove_device(id64 user, id64 device);
+
+  // The devices signed out by the change.
+  caf::result<std::vector<id64>> change_password(const password_change& req);
+
   caf::result<wire::user_ref> lookup(const std::string& username);
 
   caf::result<bool> set_push_token(id64 device, const std::string& token);
@@ -111,6 +118,9 @@ public:
   caf::result<bool> blob_in_use(const std::string& sha256);
 
 private:
+  // Tokens last used before this (unix ms) have expired.
+  std::int64_t valid_after() const;
+
   store_connection& conn_;
   context_ptr ctx_;
 };

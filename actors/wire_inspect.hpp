@@ -36,6 +36,12 @@ typename Inspector::result_type inspect(Inspector& f, user_ref& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, device_row& x) {
+  return f(caf::meta::type_name("device_row"), x.device_id, x.name, x.created_at,
+           x.last_seen);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, block_row& x) {
   return f(caf::meta::type_name("block_row"), x.user_id, x.username, x.since);
 }

@@ -222,6 +222,15 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "username lookups per source address per minute (0: unlimited)")
     ->envname("PARLEY_LOOKUPS_PER_IP")
     ->capture_default_str();
+  app.add_option("--token-ttl-days", cfg.token_ttl_days,
+                 "a login token unused this many days stops working (fractions allowed; "
+                 "every use renews it)")
+    ->check(CLI::Range(1.0 / 86400, 3650.0))
+    ->capture_default_str();
+  app.add_option("--max-devices-per-user", cfg.max_devices_per_user,
+                 "devices a user may have signed in at once")
+    ->check(CLI::Range(1u, 1000u))
+    ->capture_default_str();
   app.add_option("--trusted-proxy", cfg.trusted_proxies,
                  "address of a reverse proxy whose X-Forwarded-For names the client; "
                  "repeatable")

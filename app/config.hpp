@@ -60,6 +60,8 @@ struct parleyd_config {
   unsigned signups_per_ip = 20;          // per hour
   unsigned lookups_per_ip = 120;         // per minute
   std::vector<std::string> trusted_proxies;
+  double token_ttl_days = 90;       // unused this long, a token expires
+  unsigned max_devices_per_user = 16;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`

@@ -75,6 +75,8 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->media_dir = cfg.media_dir;
   ctx->media_quota_bytes = std::int64_t{cfg.media_quota_mib} * 1024 * 1024;
   ctx->idle_timeout = seconds(cfg.idle_timeout_seconds);
+  ctx->token_ttl = milliseconds(static_cast<std::int64_t>(cfg.token_ttl_days * 86400e3));
+  ctx->max_devices = cfg.max_devices_per_user;
   ctx->last_seen_flush = milliseconds(cfg.last_seen_flush_ms);
   ctx->max_group_size = cfg.max_group_size;
   ctx->push_webhook = cfg.push_webhook;

@@ -66,6 +66,12 @@ void rest_handlers::handle(http_request req, responder respond) {
   if (is({"v1", "blocks", "*"}))
     return either(m, "PUT", "DELETE", respond,
                   [&](bool put) { set_block(req, s[2], put, respond); });
+  if (is({"v1", "devices"}))
+    return only(m, "GET", respond, [&] { list_devices(req, respond); });
+  if (is({"v1", "devices", "*"}) && s[2] != "current")
+    return only(m, "DELETE", respond, [&] { remove_device(req, s[2], respond); });
+  if (is({"v1", "me", "password"}))
+    return only(m, "POST", respond, [&] { change_password(std::move(req), respond); });
   if (is({"v1", "devices", "current", "push"}))
     return either(m, "PUT", "DELETE", respond,
                   [&](bool put) { set_push_token(std::move(req), put, respond); });

@@ -208,6 +208,14 @@ private:
 
   void find_user(const http_request& req, std::string username, responder respond);
 
+  // --- devices and password (net/rest_devices.cpp) --------------------------
+  void list_devices(const http_request& req, responder respond);
+
+  void remove_device(const http_request& req, const std::string& device_text,
+                     responder respond);
+
+  void change_password(http_request req, responder respond);
+
   // --- conversations and groups (net/rest_conversations.cpp) ---------------
   void conversations(const http_request& req, responder respond);
 

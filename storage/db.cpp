@@ -27,13 +27,36 @@ constexpr statement statements[] = {
    "INSERT INTO devices (device_id, user_id, name, created_at)"
    " VALUES ($1, $2, $3, $4)"},
   {"device_of_user",
-   "SELECT 1 FROM devices WHERE device_id = $1 AND user_id = $2"},
+   "SELECT 1 FROM devices WHERE device_id = $1 AND user_id = $2 AND removed_at IS NULL"},
   {"store_token",
-   "INSERT INTO tokens (token_hash, device_id, user_id, created_at)"
-   " VALUES ($1, $2, $3, $4)"},
+   "INSERT INTO tokens (token_hash, device_id, user_id, created_at, last_used_at)"
+   " VALUES ($1, $2, $3, $4, $4)"},
+  // A live token ($2: the oldest last use still valid), renewed at most
+  // once per renewal period ($4: renew if last used before it) so that
+  // most authentications write nothing.
   {"authenticate",
-   "SELECT user_id, device_id FROM tokens"
-   " WHERE token_hash = $1 AND revoked_at IS NULL"},
+   "WITH live AS (SELECT user_id, device_id FROM tokens"
+   " WHERE token_hash = $1 AND revoked_at IS NULL AND last_used_at > $2),"
+   " renewed AS (UPDATE tokens SET last_used_at = $3 WHERE token_hash = $1"
+   " AND revoked_at IS NULL AND last_used_at > $2 AND last_used_at < $4)"
+   " SELECT user_id, device_id FROM live"},
+  // Signed-in devices: not removed, with a live token ($2 as above).
+  {"live_devices",
+   "SELECT d.device_id, d.name, d.created_at, max(t.last_used_at) FROM devices d"
+   " JOIN tokens t ON t.device_id = d.device_id AND t.revoked_at IS NULL"
+   " AND t.last_used_at > $2"
+   " WHERE d.user_id = $1 AND d.removed_at IS NULL"
+   " GROUP BY d.device_id ORDER BY d.device_id"},
+  {"remove_device",
+   "UPDATE devices SET removed_at = $3, push_token = NULL"
+   " WHERE device_id = $1 AND user_id = $2 AND removed_at IS NULL RETURNING 1"},
+  {"revoke_device_tokens",
+   "UPDATE tokens SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL"},
+  {"password_of", "SELECT password_hash, username FROM users WHERE user_id = $1"},
+  {"set_password", "UPDATE users SET password_hash = $2 WHERE user_id = $1"},
+  {"revoke_other_tokens",
+   "UPDATE tokens SET revoked_at = $3"
+   " WHERE user_id = $1 AND device_id <> $2 AND revoked_at IS NULL RETURNING device_id"},
   {"revoke_token",
    "UPDATE tokens SET revoked_at = $2"
    " WHERE token_hash = $1 AND revoked_at IS NULL"},

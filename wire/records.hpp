@@ -23,6 +23,14 @@ struct block_row {
   std::int64_t since = 0;
 };
 
+// A signed-in device of a user (GET /v1/devices).
+struct device_row {
+  id64 device_id = 0;
+  std::string name;
+  std::int64_t created_at = 0;
+  std::int64_t last_seen = 0; // its token's last use, renewed at most hourly
+};
+
 struct group_member {
   id64 user_id = 0;
   bool admin = false;

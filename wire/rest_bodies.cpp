@@ -75,6 +75,17 @@ std::string receipts_body(const receipt_summary& r) {
     .dump();
 }
 
+std::string devices_body(const std::vector<device_row>& devices, id64 current) {
+  auto out = json::array();
+  for (auto& d : devices)
+    out.push_back({{"device_id", id_to_string(d.device_id)},
+                   {"name", d.name},
+                   {"created_at", d.created_at},
+                   {"last_seen", d.last_seen},
+                   {"current", d.device_id == current}});
+  return json{{"devices", std::move(out)}}.dump();
+}
+
 std::string blocks_body(const std::vector<block_row>& blocks) {
   auto out = json::array();
   for (auto& b : blocks)

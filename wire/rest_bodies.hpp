@@ -26,6 +26,9 @@ std::string receipts_body(const receipt_summary& r);
 // {"blocks": [{user_id, username, since}]}
 std::string blocks_body(const std::vector<block_row>& blocks);
 
+// {"devices": [{device_id, name, created_at, last_seen, current}]}
+std::string devices_body(const std::vector<device_row>& devices, id64 current);
+
 // A long poll's answer: {"cursor", "events": [frames, as they are]}.
 std::string poll_body(const std::string& cursor, const std::vector<std::string>& frames);
 

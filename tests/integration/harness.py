@@ -367,6 +367,14 @@ class Client:
             return e.code
         raise AssertionError(f"expected the connection to close, got {frame}")
 
+    async def close_code(self, timeout=10.0):
+        """Skips frames until the server closes; its close code."""
+        try:
+            while True:
+                await self.recv(timeout)
+        except websockets.ConnectionClosed as e:
+            return e.code
+
     async def close(self):
         await self.ws.close()
 

@@ -91,12 +91,7 @@ def test_slow_consumer_is_closed_and_catches_up(node):
         b.ws.max_queue = 1  # let TCP back up as soon as possible
         acks = await stream_bodies(a, bob["user_id"], 600, body)
         conv = acks[0]["conversation"]
-        code = None
-        try:
-            while True:
-                await b.recv(10)
-        except websockets.ConnectionClosed as e:
-            code = e.code
+        code = await b.close_code(10)
         assert code == 1013, code
         b = await Client.connect(node, bob["token"])
         got = await drain_all(b, conv, {x["seq"] for x in acks}, timeout=60)

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from harness import PASSWORD, Parleyd, http, new_user, register, unique_name
+from harness import (PASSWORD, Client, Parleyd, http, login, new_user, register, run,
+                     unique_name)
 
 
 def login_as(node, name, password, headers=None):
@@ -91,5 +92,112 @@ def test_username_lookups_are_limited(pg):
         statuses = [http(n.base, "GET", f"/v1/users/by-name/{unique_name('who')}",
                          token=me["token"])[0] for _ in range(6)]
         assert statuses == [404] * 5 + [429], statuses
+    finally:
+        n.stop()
+
+
+# --- tokens and devices ----------------------------------------------------------
+
+def test_an_unused_token_expires_and_use_renews_it(pg):
+    ttl = 3.0  # seconds, as a fraction of a day
+    n = Parleyd(pg.url, extra=["--token-ttl-days", str(ttl / 86400)])
+    try:
+        kept, dropped = new_user(n.base), new_user(n.base)
+        for _ in range(5):  # used every 0.8 s: never idle for the TTL
+            time.sleep(0.8)
+            assert http(n.base, "GET", "/v1/conversations", token=kept["token"])[0] == 200
+        status, body = http(n.base, "GET", "/v1/conversations", token=dropped["token"])
+        assert status == 401 and body["code"] == "unauthorized", (status, body)
+
+        async def refused():
+            c = await Client.connect(n, auth=False)
+            await c.send({"type": "auth", "token": dropped["token"]})
+            err = await c.expect("error")
+            assert err["code"] == "unauthorized"
+            assert await c.expect_close() == 4401
+
+        run(refused())
+    finally:
+        n.stop()
+
+
+def test_devices_are_listed_and_another_one_is_revoked_live(guarded):
+    name, user_id = register(guarded.base)
+    phone = login(guarded.base, name)
+    laptop = http(guarded.base, "POST", "/v1/sessions",
+                  {"username": name, "password": PASSWORD, "device_name": "laptop"})[1]
+    status, body = http(guarded.base, "GET", "/v1/devices", token=phone["token"])
+    assert status == 200, body
+    listed = {d["device_id"]: d for d in body["devices"]}
+    assert set(listed) == {phone["device_id"], laptop["device_id"]}
+    assert listed[laptop["device_id"]]["name"] == "laptop"
+    assert listed[phone["device_id"]]["current"] is True
+    assert listed[laptop["device_id"]]["current"] is False
+    for d in listed.values():
+        assert d["created_at"] > 0 and d["last_seen"] >= d["created_at"]
+
+    async def go():
+        open_laptop = await Client.connect(guarded, laptop["token"])
+        status, _ = http(guarded.base, "DELETE", f"/v1/devices/{laptop['device_id']}",
+                         token=phone["token"])
+        assert status == 204
+        assert await open_laptop.first(lambda f: f.get("type") == "error", 5,
+                                       "unauthorized")
+        assert await open_laptop.close_code(5) == 4401  # right after the error
+
+    run(go())
+    assert http(guarded.base, "GET", "/v1/devices", token=laptop["token"])[0] == 401
+    status, body = http(guarded.base, "GET", "/v1/devices", token=phone["token"])
+    assert [d["device_id"] for d in body["devices"]] == [phone["device_id"]]
+    # A removed device cannot be signed in again by its id.
+    status, _ = http(guarded.base, "POST", "/v1/sessions",
+                     {"username": name, "password": PASSWORD,
+                      "device_id": laptop["device_id"]})
+    assert status == 401
+    # Someone else's device is not yours to remove.
+    other = new_user(guarded.base)
+    status, body = http(guarded.base, "DELETE", f"/v1/devices/{phone['device_id']}",
+                        token=other["token"])
+    assert status == 404 and body["code"] == "no_such_device"
+
+
+def test_changing_the_password_signs_out_every_other_device(guarded):
+    name, _ = register(guarded.base)
+    here, there = login(guarded.base, name), login(guarded.base, name)
+    status, body = http(guarded.base, "POST", "/v1/me/password",
+                        {"old_password": "not it at all", "new_password": "a brand new one"},
+                        token=here["token"])
+    assert status == 401, body
+    status, body = http(guarded.base, "POST", "/v1/me/password",
+                        {"old_password": PASSWORD, "new_password": "short"},
+                        token=here["token"])
+    assert status == 400 and body["code"] == "weak_password"
+    status, body = http(guarded.base, "POST", "/v1/me/password",
+                        {"old_password": PASSWORD, "new_password": "a brand new one"},
+                        token=here["token"])
+    assert status == 204, body
+    assert http(guarded.base, "GET", "/v1/devices", token=there["token"])[0] == 401
+    assert http(guarded.base, "GET", "/v1/devices", token=here["token"])[0] == 200
+    assert login_as(guarded, name, PASSWORD)[0] == 401
+    assert login_as(guarded, name, "a brand new one")[0] == 200
+
+
+def test_a_user_has_at_most_max_devices(pg):
+    n = Parleyd(pg.url, extra=["--max-devices-per-user", "3"])
+    try:
+        name, _ = register(n.base)
+        first = login(n.base, name)
+        login(n.base, name), login(n.base, name)
+        status, body = login_as(n, name, PASSWORD)
+        assert status == 409 and body["code"] == "too_many_devices", (status, body)
+        # Signing in again as a device one already has is fine.
+        status, again = http(n.base, "POST", "/v1/sessions",
+                             {"username": name, "password": PASSWORD,
+                              "device_id": first["device_id"]})
+        assert status == 200
+        # Once that device has logged out (both its tokens) there is room.
+        for token in (first["token"], again["token"]):
+            assert http(n.base, "DELETE", "/v1/sessions/current", token=token)[0] == 204
+        assert login_as(n, name, PASSWORD)[0] == 200
     finally:
         n.stop()
