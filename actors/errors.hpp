@@ -40,6 +40,7 @@ enum class errc : std::uint8_t {
   no_such_device,       // not one of the caller's devices
   overloaded,           // a bounded pool is full (Argon2): shed, retry later
   fault_injection_off,  // the fault hook of a node started without the flag
+  too_many_uploads,     // a user's concurrent uploads on this node are capped
 };
 
 // One row of the table.

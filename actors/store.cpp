@@ -77,6 +77,7 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     [=](load_atom, id64 conv) { return queries->load(conv); },
     [=](ping_atom) { return queries->ping(); },
     [=](media_put_atom, const media_info& m) { return queries->media_put(m); },
+    [=](usage_atom, id64 user) { return queries->media_usage(user); },
     [=](media_del_atom, const std::string& id) { return queries->media_delete(id); },
     [=](media_get_atom, const std::string& id) { return queries->media_get(id); },
     [=](gc_atom, std::int64_t before_ms, std::int32_t limit) {

@@ -15,10 +15,17 @@
 
 namespace parley {
 
-// Records an upload if it fits its owner's quota (checked and recorded in
-// one transaction).
+caf::result<std::int64_t> store_queries::media_usage(id64 user) {
+  return conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::media_usage(tx, user); });
+}
+
+// Records an upload if it fits its owner's quota, checked and recorded in
+// one transaction that holds the owner's row: two uploads committing at
+// once (on any nodes) are checked one after the other.
 caf::result<bool> store_queries::media_put(const media_info& m) {
   auto fits = conn_.run([&](pqxx::work& tx) {
+    storage::lock_user(tx, m.owner);
     if (storage::media_usage(tx, m.owner) + m.size > ctx_->media_quota_bytes)
       return false;
     storage::insert_media(tx, {m.media_id, m.owner, m.size, m.sha256, m.content_type});

@@ -104,6 +104,8 @@ public:
   // --- uploads and their collection (actors/store_media.cpp)
   // Records an upload if it fits its owner's quota (checked and recorded in
   // one transaction).
+  caf::result<std::int64_t> media_usage(id64 user);
+
   caf::result<bool> media_put(const media_info& m);
 
   caf::result<bool> media_delete(const std::string& media_id);

@@ -222,6 +222,14 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "username lookups per source address per minute (0: unlimited)")
     ->envname("PARLEY_LOOKUPS_PER_IP")
     ->capture_default_str();
+  app.add_option("--max-connections-per-ip", cfg.max_connections_per_ip,
+                 "open connections one address may hold (0: unlimited)")
+    ->envname("PARLEY_MAX_CONNECTIONS_PER_IP")
+    ->capture_default_str();
+  app.add_option("--max-concurrent-uploads", cfg.max_concurrent_uploads,
+                 "uploads one user may have in flight on this node (more: 429 too_many_uploads)")
+    ->check(CLI::Range(1u, 1000u))
+    ->capture_default_str();
   app.add_option("--token-ttl-days", cfg.token_ttl_days,
                  "a login token unused this many days stops working (fractions allowed; "
                  "every use renews it)")

@@ -60,6 +60,8 @@ struct parleyd_config {
   unsigned signups_per_ip = 20;          // per hour
   unsigned lookups_per_ip = 120;         // per minute
   std::vector<std::string> trusted_proxies;
+  unsigned max_connections_per_ip = 16384;
+  unsigned max_concurrent_uploads = 4; // per user and node
   double token_ttl_days = 90;       // unused this long, a token expires
   unsigned max_devices_per_user = 16;
 };

@@ -21,6 +21,7 @@
 #include "actors/session.hpp"
 #include "actors/store.hpp"
 #include "actors/throttle.hpp"
+#include "actors/upload_ledger.hpp"
 #include "net/listener.hpp"
 #include "net/rest_api.hpp"
 #include "net/webhook.hpp"
@@ -237,8 +238,13 @@ int run_node(const parleyd_config& cfg) {
   auto throttle = spawn_throttle(system, {cfg.login_failures_per_user, cfg.login_attempts_per_ip,
                                           cfg.signups_per_ip, cfg.lookups_per_ip});
   // Everything the node spawned, in the order it is stopped.
+  upload_limits ul;
+  ul.quota_bytes = ctx->media_quota_bytes;
+  ul.max_upload_bytes = std::int64_t{cfg.max_upload_mib} * 1024 * 1024;
+  ul.max_concurrent = cfg.max_concurrent_uploads;
+  auto uploads = spawn_upload_ledger(system, ul, queries);
   auto stop_actors = [&] {
-    for (auto& a : {membership, directory, notifier, collector, queries, throttle})
+    for (auto& a : {membership, directory, notifier, collector, queries, throttle, uploads})
       if (a)
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
@@ -256,8 +262,9 @@ int run_node(const parleyd_config& cfg) {
   lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
   lc.origins.allowed = cfg.allowed_origins;
   lc.trusted_proxies = cfg.trusted_proxies;
+  lc.max_connections_per_ip = cfg.max_connections_per_ip;
   net::listener server{
-    lc, net::make_rest_api(system, ctx, directory, queries, membership, throttle),
+    lc, net::make_rest_api(system, ctx, directory, queries, membership, throttle, uploads),
     [&system, ctx, directory, queries](std::shared_ptr<wire::ws_link> link) {
       return start_session(system, ctx, directory, queries, std::move(link));
     }};

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "net/file_range_body.hpp"
+#include "net/upload_file.hpp"
 #include "wire/client_address.hpp"
 #include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
@@ -30,58 +31,13 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto read_timeout = std::chrono::seconds(30);
-// An upload that sends nothing for this long is cut off.
-constexpr auto upload_stall_timeout = std::chrono::seconds(30);
-
-// A request body on its way to disk, hashed as it goes.
-class upload_file {
-public:
-  explicit upload_file(const std::string& dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    path_ = dir + "/" + credentials::random_hex(16) + ".part";
-    file_ = std::fopen(path_.c_str(), "wb");
-  }
-  ~upload_file() {
-    close();
-    if (!kept_)
-      std::remove(path_.c_str());
-  }
-  upload_file(const upload_file&) = delete;
-  upload_file& operator=(const upload_file&) = delete;
-
-  bool ok() const { return file_ != nullptr; }
-  std::uint64_t size() const { return size_; }
-
-  bool write(const char* data, std::size_t n) {
-    sha_.update(data, n);
-    size_ += n;
-    return std::fwrite(data, 1, n, file_) == n;
-  }
-
-  // Closes the file and hands it over (the caller then owns it on disk).
-  std::optional<uploaded_file> finish() {
-    if (!close())
-      return std::nullopt;
-    kept_ = true;
-    return uploaded_file{path_, size_, sha_.hex_digest()};
-  }
-
-private:
-  bool close() {
-    if (!file_)
-      return true;
-    bool ok = std::fclose(file_) == 0;
-    file_ = nullptr;
-    return ok;
-  }
-
-  std::string path_;
-  std::FILE* file_ = nullptr;
-  wire::sha256_hasher sha_;
-  std::uint64_t size_ = 0;
-  bool kept_ = false;
-};
+// An upload or download that moves nothing for this long is cut off.
+constexpr auto stall_timeout = std::chrono::seconds(30);
+// An upload must average this rate once its first seconds are past, and
+// end within its absolute deadline (a grace plus its size at that rate):
+// a trickle cannot hold a descriptor and a quota reservation for hours.
+constexpr double min_upload_bytes_per_second = 32 * 1024;
+constexpr auto upload_grace = std::chrono::seconds(10);
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
@@ -142,7 +98,7 @@ private:
       start_websocket(stream_.release_socket(), req, ctx_.ws,
                       {ctx_.cfg.max_frame_bytes, ctx_.cfg.max_queued_frames,
                        ctx_.cfg.max_queued_bytes},
-                      ctx_.registry);
+                      ctx_.registry, ctx_.slot);
       return;
     }
     if (req.method() == http::verb::post && req.target() == "/v1/media")
@@ -200,7 +156,7 @@ private:
 
   void dispatch(http_request req) {
     stream_.expires_never(); // the handler may take a while (Argon2, database)
-    ctx_.rest(std::move(req), [self = shared_from_this()](http_response resp) {
+    ctx_.rest.handle(std::move(req), [self = shared_from_this()](http_response resp) {
       asio::post(self->stream_.get_executor(),
                  [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
     });
@@ -226,6 +182,27 @@ private:
     if (declared && *declared == 0)
       return refuse_body(400, "empty_upload", "an upload needs at least one byte");
     pending_request_ = to_request(req);
+    pending_request_->declared_length = declared ? static_cast<std::int64_t>(*declared) : -1;
+    // Nothing of the body is read before the token and the quota say yes.
+    ctx_.rest.admit_upload(*pending_request_, [self = shared_from_this()](upload_admission a) {
+      asio::post(self->stream_.get_executor(),
+                 [self, a = std::move(a)]() mutable { self->on_admitted(std::move(a)); });
+    });
+  }
+
+  void on_admitted(upload_admission admission) {
+    if (admission.refusal) {
+      pending_request_.reset();
+      keep_alive_ = false;
+      linger_ = true;
+      return write(std::move(*admission.refusal));
+    }
+    upload_limit_ = std::min<std::uint64_t>(ctx_.cfg.max_upload_bytes, admission.max_bytes);
+    pending_request_->upload_ticket = std::move(admission.ticket);
+    upload_started_ = std::chrono::steady_clock::now();
+    upload_deadline_ = upload_started_ + upload_grace
+                       + std::chrono::seconds(static_cast<std::int64_t>(
+                         upload_limit_ / min_upload_bytes_per_second));
     upload_ = std::make_unique<upload_file>(ctx_.cfg.upload_dir);
     if (!upload_->ok()) {
       upload_.reset();
@@ -233,6 +210,7 @@ private:
       return refuse_body(507, "storage_full", "the server cannot store uploads now");
     }
     upload_parser_.emplace(std::move(*header_));
+    header_.reset();
     upload_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     read_upload_chunk();
   }
@@ -241,7 +219,8 @@ private:
     auto& body = upload_parser_->get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
-    stream_.expires_after(upload_stall_timeout);
+    auto left = upload_deadline_ - std::chrono::steady_clock::now();
+    stream_.expires_after(std::min<std::chrono::steady_clock::duration>(stall_timeout, left));
     http::async_read_some(stream_, buffer_, *upload_parser_,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                             self->on_upload_chunk(ec);
@@ -253,8 +232,10 @@ private:
       ec = {};
     auto got = chunk_.size() - upload_parser_->get().body().size;
     if (ec) {
-      // Disconnected or stalled mid-upload: the partial file is removed.
+      // Disconnected, stalled or past its deadline: the partial file is
+      // removed and the reservation given back.
       upload_.reset();
+      pending_request_.reset();
       if (is_disconnect(ec))
         return shutdown();
       return reject_malformed(ec);
@@ -263,9 +244,17 @@ private:
       upload_.reset();
       return refuse_body(507, "storage_full", "the server cannot store uploads now");
     }
-    if (upload_->size() > ctx_.cfg.max_upload_bytes) {
+    if (upload_->size() > upload_limit_) {
       upload_.reset();
+      pending_request_.reset();
+      if (upload_limit_ < ctx_.cfg.max_upload_bytes)
+        return refuse_body(413, "quota_exceeded", "this upload would exceed your storage quota");
       return refuse_body(413, "too_large", "upload exceeds the maximum size");
+    }
+    if (too_slow()) {
+      upload_.reset();
+      pending_request_.reset();
+      return refuse_body(408, "too_slow", "the upload is slower than the server accepts");
     }
     if (!upload_parser_->is_done())
       return read_upload_chunk();
@@ -283,6 +272,14 @@ private:
     dispatch(std::move(req));
   }
 
+  bool too_slow() const {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= upload_deadline_)
+      return true;
+    auto elapsed = std::chrono::duration<double>(now - upload_started_ - upload_grace).count();
+    return elapsed > 0 && upload_->size() < elapsed * min_upload_bytes_per_second;
+  }
+
   // --- responses -----------------------------------------------------------
 
   template <class Response>
@@ -296,15 +293,28 @@ private:
     res.keep_alive(keep_alive_);
   }
 
+  // Written piece by piece, each piece with its own stall deadline: a
+  // large download on a slow link goes on as long as it moves.
   template <class Response>
   void send(std::shared_ptr<Response> res) {
-    stream_.expires_after(read_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec || !self->keep_alive_)
-                          return self->shutdown();
-                        self->read();
-                      });
+    using serializer = http::response_serializer<typename Response::body_type>;
+    write_some(res, std::make_shared<serializer>(*res));
+  }
+
+  template <class Response, class Serializer>
+  void write_some(std::shared_ptr<Response> res, std::shared_ptr<Serializer> sr) {
+    stream_.expires_after(stall_timeout);
+    http::async_write_some(stream_, *sr,
+                           [self = shared_from_this(), res, sr](beast::error_code ec,
+                                                                std::size_t) {
+                             if (ec)
+                               return self->shutdown();
+                             if (!sr->is_done())
+                               return self->write_some(res, sr);
+                             if (!self->keep_alive_)
+                               return self->shutdown();
+                             self->read();
+                           });
   }
 
   void write(http_response resp) {
@@ -366,6 +376,8 @@ private:
   std::optional<http::request_parser<http::buffer_body>> upload_parser_;
   std::optional<http_request> pending_request_;
   std::unique_ptr<upload_file> upload_;
+  std::uint64_t upload_limit_ = 0;
+  std::chrono::steady_clock::time_point upload_started_, upload_deadline_;
   std::array<char, 64 * 1024> chunk_;
   bool keep_alive_ = true;
   bool linger_ = false;

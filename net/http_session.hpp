@@ -13,10 +13,13 @@
 namespace parley::net {
 
 struct http_context {
-  rest_handler rest;
+  rest_endpoints rest;
   wire::ws_session_factory ws;
   std::shared_ptr<connection_registry> registry;
   listener_config cfg;
+  // Held for as long as the connection is open, websocket included: its
+  // place in the per-address count (net/listener.cpp).
+  std::shared_ptr<void> slot;
 };
 
 void run_http_session(boost::asio::ip::tcp::socket socket, http_context ctx);

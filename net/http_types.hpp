@@ -31,6 +31,10 @@ struct http_request {
   std::string source;
   std::string body;
   std::optional<uploaded_file> upload;
+  // An upload's reservation of its owner's quota (net/rest_media.cpp):
+  // given back when the last copy of this handle is dropped.
+  std::shared_ptr<void> upload_ticket;
+  std::int64_t declared_length = -1; // Content-Length; -1: chunked
 };
 
 struct http_response {
@@ -52,5 +56,22 @@ http_response error_response(int status, std::string_view code, std::string_view
 
 using responder = std::function<void(http_response)>;
 using rest_handler = std::function<void(http_request, responder)>;
+
+// What the REST layer says of an upload before its body is read: a
+// refusal (401, 413, 429), or how many bytes it may send and the
+// reservation they were counted against.
+struct upload_admission {
+  std::optional<http_response> refusal;
+  std::uint64_t max_bytes = 0;
+  std::shared_ptr<void> ticket;
+};
+using upload_gate =
+  std::function<void(const http_request& head, std::function<void(upload_admission)>)>;
+
+// The REST API's two entry points.
+struct rest_endpoints {
+  rest_handler handle;
+  upload_gate admit_upload;
+};
 
 } // namespace parley::net

@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include "net/http_session.hpp"
+#include "wire/metrics.hpp"
 
 namespace parley::net {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+using wire::metrics;
 
 void connection_registry::add(const std::shared_ptr<wire::ws_link>& link) {
   std::lock_guard<std::mutex> guard{mtx_};
@@ -44,34 +46,114 @@ std::size_t connection_registry::size() const {
   return links_.size();
 }
 
+namespace {
+
+// Open connections per peer address, shared by the Asio threads (no
+// actor involved, hence the mutex). A slot gives its place back when the
+// connection, HTTP or websocket, is gone.
+class address_counts : public std::enable_shared_from_this<address_counts> {
+public:
+  explicit address_counts(unsigned limit) : limit_(limit) {
+  }
+
+  // The connection's slot, or null if `address` has too many already.
+  std::shared_ptr<void> admit(const std::string& address) {
+    if (limit_ == 0)
+      return std::make_shared<int>(0);
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      auto& n = open_[address];
+      if (n >= limit_)
+        return nullptr;
+      ++n;
+    }
+    return std::make_shared<slot>(shared_from_this(), address);
+  }
+
+private:
+  struct slot {
+    slot(std::shared_ptr<address_counts> counts, std::string address)
+      : counts(std::move(counts)), address(std::move(address)) {
+    }
+    ~slot() { counts->release(address); }
+    std::shared_ptr<address_counts> counts;
+    std::string address;
+  };
+
+  void release(const std::string& address) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto it = open_.find(address);
+    if (it != open_.end() && --it->second == 0)
+      open_.erase(it);
+  }
+
+  unsigned limit_;
+  std::mutex mtx_;
+  std::unordered_map<std::string, unsigned> open_;
+};
+
+// Accepting again right after EMFILE or ENFILE would spin the I/O thread:
+// the listen queue still holds the connection no descriptor can take.
+constexpr auto accept_backoff = std::chrono::milliseconds(100);
+
+} // namespace
+
 struct listener::impl {
   listener_config cfg;
-  rest_handler rest;
+  rest_endpoints rest;
   wire::ws_session_factory ws;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::shared_ptr<connection_registry> registry = std::make_shared<connection_registry>();
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::shared_ptr<address_counts> counts;
+  asio::steady_timer retry{ioc};
+  std::chrono::steady_clock::time_point last_warning;
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](boost::system::error_code ec,
                                                          tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open())
         return;
-      if (!ec) {
-        socket.set_option(tcp::no_delay(true), ec);
-        run_http_session(std::move(socket), http_context{rest, ws, registry, cfg});
-      } else {
-        spdlog::warn("accept failed: {}", ec.message());
-      }
+      if (ec)
+        return back_off(ec);
+      serve(std::move(socket));
       accept();
+    });
+  }
+
+  void serve(tcp::socket socket) {
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    auto slot = counts->admit(ec ? std::string{} : peer.address().to_string());
+    if (!slot) {
+      metrics::get().connections_refused.fetch_add(1, std::memory_order_relaxed);
+      socket.close(ec); // over --max-connections-per-ip
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    run_http_session(std::move(socket), http_context{rest, ws, registry, cfg, std::move(slot)});
+  }
+
+  void back_off(const boost::system::error_code& ec) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_warning > std::chrono::seconds(10)) { // a flood logs once per 10 s
+      spdlog::warn("accept failed: {}; retrying every {} ms", ec.message(),
+                   accept_backoff.count());
+      last_warning = now;
+    }
+    retry.expires_after(accept_backoff);
+    retry.async_wait([this](boost::system::error_code wait_ec) {
+      if (!wait_ec)
+        accept();
     });
   }
 };
 
-listener::listener(listener_config cfg, rest_handler rest, wire::ws_session_factory ws)
+listener::listener(listener_config cfg, rest_endpoints rest, wire::ws_session_factory ws)
   : impl_(std::make_unique<impl>()) {
+  impl_->counts = std::make_shared<address_counts>(cfg.max_connections_per_ip);
   impl_->cfg = std::move(cfg);
   impl_->rest = std::move(rest);
   impl_->ws = std::move(ws);
@@ -103,6 +185,7 @@ void listener::stop_accepting() {
   asio::post(impl_->ioc, [&d = *impl_] {
     boost::system::error_code ec;
     d.acceptor.close(ec);
+    d.retry.cancel();
   });
 }
 

@@ -48,13 +48,16 @@ struct listener_config {
   std::uint64_t max_upload_bytes = 64ull * 1024 * 1024;
   // Browser pages of other origins may not change state (403 bad_origin).
   wire::origin_policy origins;
+  // Open connections one peer address may hold (--max-connections-per-ip;
+  // 0: unlimited); more are closed as soon as they are accepted.
+  unsigned max_connections_per_ip = 16384;
   // Proxies whose X-Forwarded-For names the client (--trusted-proxy).
   std::vector<std::string> trusted_proxies;
 };
 
 class listener {
 public:
-  listener(listener_config cfg, rest_handler rest, wire::ws_session_factory ws);
+  listener(listener_config cfg, rest_endpoints rest, wire::ws_session_factory ws);
   ~listener();
 
   // Binds and starts the Asio threads. Throws on bind failure.

@@ -90,15 +90,19 @@ void rest_handlers::handle(http_request req, responder respond) {
   respond(error_response(404, "not_found", "no such endpoint"));
 }
 
-rest_handler make_rest_api(caf::actor_system& sys, context_ptr ctx,
-                           caf::actor directory, caf::actor queries,
-                           caf::actor membership, caf::actor throttle) {
+rest_endpoints make_rest_api(caf::actor_system& sys, context_ptr ctx,
+                             caf::actor directory, caf::actor queries,
+                             caf::actor membership, caf::actor throttle,
+                             caf::actor uploads) {
   auto api = std::make_shared<rest_handlers>(sys, std::move(ctx), std::move(directory),
                                              std::move(queries), std::move(membership),
-                                             std::move(throttle));
-  return [api](http_request req, responder respond) {
-    api->handle(std::move(req), std::move(respond));
-  };
+                                             std::move(throttle), std::move(uploads));
+  return {[api](http_request req, responder respond) {
+            api->handle(std::move(req), std::move(respond));
+          },
+          [api](const http_request& head, std::function<void(upload_admission)> reply) {
+            api->admit_upload(head, std::move(reply));
+          }};
 }
 
 } // namespace parley::net

@@ -10,9 +10,11 @@
 namespace parley::net {
 
 // `membership`: the node's cluster membership actor (GET /v1/cluster);
-// `throttle`: logins, sign-ups and lookups (actors/throttle.hpp).
-rest_handler make_rest_api(caf::actor_system& sys, context_ptr ctx,
-                           caf::actor directory, caf::actor queries,
-                           caf::actor membership, caf::actor throttle);
+// `throttle`: logins, sign-ups and lookups (actors/throttle.hpp);
+// `uploads`: the upload ledger (actors/upload_ledger.hpp).
+rest_endpoints make_rest_api(caf::actor_system& sys, context_ptr ctx,
+                             caf::actor directory, caf::actor queries,
+                             caf::actor membership, caf::actor throttle,
+                             caf::actor uploads);
 
 } // namespace parley::net

@@ -32,11 +32,16 @@ namespace parley::net {
 class rest_handlers {
 public:
   rest_handlers(caf::actor_system& sys, context_ptr ctx, caf::actor directory,
-                caf::actor queries, caf::actor membership, caf::actor throttle)
+                caf::actor queries, caf::actor membership, caf::actor throttle,
+                caf::actor uploads)
     : sys_(sys), ctx_(std::move(ctx)), directory_(std::move(directory)),
       queries_(std::move(queries)), membership_(std::move(membership)),
-      throttle_(std::move(throttle)) {
+      throttle_(std::move(throttle)), uploads_(std::move(uploads)) {
   }
+
+  // Before an upload's body is read: the token, then a reservation of the
+  // owner's quota and of one of their concurrent uploads.
+  void admit_upload(const http_request& head, std::function<void(upload_admission)> reply);
 
   // The router (net/rest_api.cpp).
   void handle(http_request req, responder respond);
@@ -311,6 +316,7 @@ private:
   caf::actor queries_;
   caf::actor membership_;
   caf::actor throttle_;
+  caf::actor uploads_;
 };
 
 } // namespace parley::net

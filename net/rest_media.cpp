@@ -24,6 +24,32 @@ rest_handlers::file_guard::~file_guard() {
     std::remove(path.c_str());
 }
 
+void rest_handlers::admit_upload(const http_request& head,
+                                 std::function<void(upload_admission)> reply) {
+  auto refuse = [reply](http_response r) {
+    upload_admission a;
+    a.refusal = std::move(r);
+    reply(std::move(a));
+  };
+  auto declared = head.declared_length;
+  auto uploads = uploads_;
+  authorized(head, refuse, [=](const identity& who) {
+    ask_or<std::int64_t>(
+      uploads, ctx_->request_timeout,
+      [=](std::int64_t bytes) {
+        upload_admission a;
+        a.max_bytes = static_cast<std::uint64_t>(bytes);
+        // Given back when the upload is stored, refused or abandoned.
+        a.ticket = std::shared_ptr<void>(nullptr, [uploads, user = who.user_id, bytes](void*) {
+          caf::anon_send(uploads, release_atom::value, user, bytes);
+        });
+        reply(std::move(a));
+      },
+      [=](const caf::error& err) { refuse(failure_response(err)); }, reserve_atom::value,
+      who.user_id, declared);
+  });
+}
+
 void rest_handlers::upload(const http_request& req, responder respond) {
   if (!req.upload)
     return respond(error_response(400, "bad_request", "no upload body"));
@@ -34,8 +60,10 @@ void rest_handlers::upload(const http_request& req, responder respond) {
   if (!valid_content_type(content_type))
     return respond(error_response(400, "invalid_content_type",
                                   "Content-Type must be printable ASCII, at most 255"));
-  // The guard lives as long as any answer path does.
-  responder answer = [guard, respond](http_response r) { respond(std::move(r)); };
+  // The guard (and the quota reservation) live as long as any answer path.
+  responder answer = [guard, respond, ticket = req.upload_ticket](http_response r) {
+    respond(std::move(r));
+  };
   auto upload = *req.upload;
   authorized(req, answer, [=](const identity& who) {
     media_info info{credentials::random_hex(16), who.user_id,

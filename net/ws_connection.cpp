@@ -58,8 +58,9 @@ class ws_connection final : public wire::ws_link,
                             public std::enable_shared_from_this<ws_connection> {
 public:
   ws_connection(asio::ip::tcp::socket socket, ws_limits limits,
-                std::shared_ptr<connection_registry> registry)
+                std::shared_ptr<connection_registry> registry, std::shared_ptr<void> slot)
     : socket_(std::move(socket)), limits_(limits), registry_(std::move(registry)),
+      slot_(std::move(slot)),
       reader_(limits.max_frame_bytes, hard_message_limit), peer_(describe_peer(socket_)) {
   }
 
@@ -329,6 +330,7 @@ private:
   asio::ip::tcp::socket socket_;
   ws_limits limits_;
   std::shared_ptr<connection_registry> registry_;
+  std::shared_ptr<void> slot_; // this connection's place in its address's count
   wire::ws_reader reader_;
   std::string peer_;
   wire::ws_handlers handlers_;
@@ -370,9 +372,10 @@ std::optional<http_response> refuse_handshake(
 void start_websocket(asio::ip::tcp::socket socket,
                      const http::request<http::empty_body>& req,
                      const wire::ws_session_factory& factory, ws_limits limits,
-                     std::shared_ptr<connection_registry> registry) {
+                     std::shared_ptr<connection_registry> registry,
+                     std::shared_ptr<void> slot) {
   auto conn = std::make_shared<ws_connection>(std::move(socket), limits,
-                                              std::move(registry));
+                                              std::move(registry), std::move(slot));
   auto key = req[http::field::sec_websocket_key];
   conn->start(std::string_view(key.data(), key.size()), factory);
 }

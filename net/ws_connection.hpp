@@ -35,6 +35,7 @@ std::optional<http_response> refuse_handshake(
 void start_websocket(boost::asio::ip::tcp::socket socket,
                      const boost::beast::http::request<boost::beast::http::empty_body>& req,
                      const wire::ws_session_factory& factory, ws_limits limits,
-                     std::shared_ptr<connection_registry> registry);
+                     std::shared_ptr<connection_registry> registry,
+                     std::shared_ptr<void> slot);
 
 } // namespace parley::net

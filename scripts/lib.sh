@@ -16,6 +16,12 @@ PARLEY_PACKAGES=(
 )
 
 log() { printf '[parley] %s\n' "$*" >&2; }
+
+# Every connection is a descriptor: ask for 65536, or the most the hard
+# limit allows (a soft limit of 1024 would cap the node at ~1000 clients).
+raise_fd_limit() {
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+}
 die() { printf '[parley] error: %s\n' "$*" >&2; exit 1; }
 
 # Installs what is missing of PARLEY_PACKAGES and of any packages named.

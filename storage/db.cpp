@@ -78,6 +78,7 @@ constexpr statement statements[] = {
   {"insert_media",
    "INSERT INTO media (media_id, owner_id, size, sha256, content_type, created_at)"
    " VALUES ($1, $2, $3, $4, $5, $6)"},
+  {"lock_user", "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE"},
   {"media_usage",
    "SELECT coalesce(sum(size), 0) FROM media WHERE owner_id = $1"},
   {"delete_media", "DELETE FROM media WHERE media_id = $1"},

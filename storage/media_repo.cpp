@@ -13,6 +13,10 @@ void delete_media(pqxx::transaction_base& tx, const std::string& media_id) {
   tx.exec_prepared("delete_media", media_id);
 }
 
+void lock_user(pqxx::transaction_base& tx, id64 user) {
+  tx.exec_prepared("lock_user", user);
+}
+
 std::int64_t media_usage(pqxx::transaction_base& tx, id64 owner) {
   return tx.exec_prepared("media_usage", owner)[0][0].as<std::int64_t>();
 }

@@ -22,6 +22,9 @@ struct media_row {
 
 void insert_media(pqxx::transaction_base& tx, const media_row& m);
 void delete_media(pqxx::transaction_base& tx, const std::string& media_id);
+// Holds the user's row until the transaction ends (serialises quota checks).
+void lock_user(pqxx::transaction_base& tx, id64 user);
+
 // Bytes of all of `owner`'s uploads (each counted, even when deduplicated).
 std::int64_t media_usage(pqxx::transaction_base& tx, id64 owner);
 std::optional<media_row> find_media(pqxx::transaction_base& tx,

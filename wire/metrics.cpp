@@ -93,6 +93,9 @@ std::string metrics::render() const {
   line(out, "parley_cluster_rehomed_actors_total", "counter",
        "Conversation and presence actors that left this node after a ring change.",
        cluster_rehomed);
+  line(out, "parley_connections_refused_total", "counter",
+       "Connections closed at accept: their address had --max-connections-per-ip open.",
+       connections_refused);
   line(out, "parley_cluster_refused_total", "counter",
        "Relayed requests refused because their node is not an admitted member.",
        cluster_refused);

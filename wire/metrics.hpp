@@ -36,6 +36,7 @@ struct metrics {
   std::atomic<std::uint64_t> cluster_remote_sends{0};  // requests routed to another node
   std::atomic<std::uint64_t> cluster_rehomed{0};       // actors moved off this node
   std::atomic<std::uint64_t> cluster_refused{0};       // relayed requests from strangers
+  std::atomic<std::uint64_t> connections_refused{0};   // over --max-connections-per-ip
   std::atomic<std::uint64_t> cluster_ring_changes{0};
   std::atomic<std::uint64_t> live_gaps{0};       // gaps in a device's live frames
   std::atomic<std::uint64_t> live_recoveries{0}; // reads after a fault
