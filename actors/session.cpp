@@ -273,6 +273,7 @@ void authenticate(session_ptr self, const wire::auth_frame& f) {
         st.authenticating = false;
         st.authenticated = true;
         st.me = who;
+        st.link->authenticated();
         spdlog::info("ws {}: device {} of user {} authenticated", st.link->peer(),
                      who.device_id, who.user_id);
         start_live(self);

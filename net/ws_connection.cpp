@@ -12,6 +12,7 @@
 #include "net/ws_outbox.hpp"
 #include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
+#include "wire/ws_budget.hpp"
 #include "wire/ws_framing.hpp"
 #include "wire/ws_reader.hpp"
 
@@ -33,6 +34,7 @@ constexpr auto close_timeout = std::chrono::seconds(5);
 constexpr std::size_t read_buffer_bytes = 64 * 1024;
 // Reads per readiness before other connections on the thread get a turn.
 constexpr int reads_per_turn = 4;
+
 
 char* thread_read_buffer() {
   thread_local std::vector<char> buffer(read_buffer_bytes);
@@ -78,6 +80,12 @@ public:
              "Sec-WebSocket-Accept: " + wire::websocket_accept(key) + "\r\n\r\n";
     });
     flush();
+    auth_deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    auth_deadline_->expires_after(wire::ws_budget::stranger_time);
+    auth_deadline_->async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec && !self->budget_.is_authenticated())
+        self->refuse_stranger("authenticate within 10 s");
+    });
     handlers_ = factory(shared_from_this());
     registry_->add(shared_from_this());
     wire::metrics::get().ws_open.fetch_add(1);
@@ -129,6 +137,14 @@ public:
     return peer_;
   }
 
+  void authenticated() override {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->budget_.authenticated();
+      if (self->auth_deadline_)
+        self->auth_deadline_->cancel();
+    });
+  }
+
 private:
   // --- reading ------------------------------------------------------------
 
@@ -140,6 +156,10 @@ private:
   void on_readable(error_code ec) {
     if (ec)
       return close_socket(ec.message());
+    if (lagging()) {
+      reading_paused_ = true; // on_written reads again once the outbox drains
+      return;
+    }
     char* buffer = thread_read_buffer();
     for (int turn = 0; turn < reads_per_turn; ++turn) {
       auto n = socket_.read_some(asio::buffer(buffer, read_buffer_bytes), ec);
@@ -155,8 +175,26 @@ private:
     wait_readable();
   }
 
+  // Reading waits while half the send buffer is full: a client that sends
+  // but does not read the answers stops being read, and its own TCP
+  // window holds what it sends, not the node's memory.
+  bool lagging() const {
+    return outbox_.bytes() > limits_.max_queued_bytes / 2;
+  }
+
+  void refuse_stranger(const char* why) {
+    spdlog::info("ws {}: {} before authenticating, closing", peer_, why);
+    wire::metrics::get().frame_errors.fetch_add(1);
+    start_close(wire::close_code::unauthorized, why);
+    close_when_flushed();
+  }
+
   // False once nothing more should be read.
   bool consume(std::string_view bytes) {
+    if (!budget_.take_bytes(bytes.size())) {
+      refuse_stranger("more than 16 KiB");
+      return false;
+    }
     if (auto violation = reader_.feed(bytes, *this)) {
       spdlog::info("ws {}: protocol violation ({}), closing with {}", peer_,
                    violation->reason, violation->code);
@@ -171,6 +209,8 @@ private:
   // --- ws_read_events -----------------------------------------------------
 
   void on_text(std::string message) override {
+    if (!budget_.take_frame())
+      return refuse_stranger("more than 8 frames");
     if (!close_sent_ && handlers_.on_frame)
       handlers_.on_frame(std::move(message));
   }
@@ -186,8 +226,22 @@ private:
   }
 
   // Pings and pongs prove the peer is there, though it sends no frames.
+  // At most one pong waits to be written (RFC 6455 lets one answer several
+  // pings), and it counts toward the send buffer's limit.
   void on_ping(std::string_view payload) override {
-    if (!close_sent_) {
+    auto verdict = budget_.take_ping(std::chrono::steady_clock::now());
+    if (verdict == wire::ws_budget::ping_verdict::flood) {
+      if (!budget_.is_authenticated())
+        return refuse_stranger("more than 8 frames");
+      spdlog::warn("ws {}: closed for a ping flood", peer_);
+      start_close(wire::close_code::policy, "ping rate exceeded");
+      close_when_flushed();
+      return;
+    }
+    if (verdict == wire::ws_budget::ping_verdict::ignore)
+      return;
+    if (!close_sent_ && !pong_pending_ && admits(payload.size() + 2)) {
+      pong_pending_ = true;
       outbox_.add_control([&](std::string& out) { wire::append_pong_frame(out, payload); });
       flush();
     }
@@ -267,8 +321,13 @@ private:
     // An idle connection keeps no buffer (memory per connection is a
     // figure we are held to).
     outbox_.written();
+    pong_pending_ = false;
     if (ec)
       return close_socket("write failed: " + ec.message());
+    if (reading_paused_ && !lagging() && !socket_closed_ && !peer_closed_) {
+      reading_paused_ = false;
+      wait_readable();
+    }
     wire::metrics::get().frames_out.fetch_add(frames);
     if (!outbox_.empty())
       return flush();
@@ -319,6 +378,8 @@ private:
     socket_.close(ignored);
     if (deadline_)
       deadline_->cancel();
+    if (auth_deadline_)
+      auth_deadline_->cancel();
     registry_->remove(this);
     wire::metrics::get().ws_open.fetch_sub(1);
     spdlog::info("ws {}: closed ({})", peer_, why);
@@ -331,6 +392,10 @@ private:
   ws_limits limits_;
   std::shared_ptr<connection_registry> registry_;
   std::shared_ptr<void> slot_; // this connection's place in its address's count
+  wire::ws_budget budget_;
+  std::unique_ptr<asio::steady_timer> auth_deadline_;
+  bool pong_pending_ = false;
+  bool reading_paused_ = false;
   wire::ws_reader reader_;
   std::string peer_;
   wire::ws_handlers handlers_;
@@ -346,28 +411,6 @@ private:
 };
 
 } // namespace
-
-std::optional<http_response> refuse_handshake(
-  const http::request<http::empty_body>& req) {
-  if (req[http::field::host].empty())
-    return error_response(400, "bad_handshake", "the Host header is missing");
-  auto version = req[http::field::sec_websocket_version];
-  if (version.empty())
-    return error_response(400, "bad_handshake", "Sec-WebSocket-Version is missing");
-  if (version != "13") {
-    auto refusal = error_response(426, "unsupported_version",
-                                  "only websocket version 13 is spoken here");
-    refusal.headers.emplace_back("Sec-WebSocket-Version", "13");
-    return refusal;
-  }
-  auto key = req[http::field::sec_websocket_key];
-  if (key.empty())
-    return error_response(400, "bad_handshake", "Sec-WebSocket-Key is missing");
-  if (!wire::valid_websocket_key(std::string_view(key.data(), key.size())))
-    return error_response(400, "bad_handshake",
-                          "Sec-WebSocket-Key is not 16 bytes in base64");
-  return std::nullopt;
-}
 
 void start_websocket(asio::ip::tcp::socket socket,
                      const http::request<http::empty_body>& req,

@@ -29,6 +29,9 @@ public:
   // stopping and cannot wait for a silent peer); the session is told.
   virtual void abort() = 0;
   virtual const std::string& peer() const = 0;
+  // The session accepted the connection's token: the small budget of an
+  // unauthenticated connection (a few frames, a few KiB, 10 s) is lifted.
+  virtual void authenticated() = 0;
 };
 
 // Called on the connection's strand; must not block.

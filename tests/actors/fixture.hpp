@@ -44,6 +44,9 @@ public:
   }
   void abort() override {
   }
+  void authenticated() override {
+    authed = true;
+  }
   const std::string& peer() const override {
     return peer_;
   }
@@ -51,6 +54,7 @@ public:
   std::vector<std::string> frames;
   std::vector<wire::shared_text> shared; // what was handed over shared
   std::uint16_t closed_with = 0;
+  bool authed = false;
 
 private:
   std::string peer_ = "test";
