@@ -15,6 +15,9 @@ using failed_atom = caf::atom_constant<caf::atom("failed")>; // a login that fai
 using devices_atom = caf::atom_constant<caf::atom("devices")>;
 using unlink_atom = caf::atom_constant<caf::atom("unlink")>;   // remove a device
 using password_atom = caf::atom_constant<caf::atom("password")>;
+using secret_atom = caf::atom_constant<caf::atom("secret")>;   // a user's password hash
+using hash_atom = caf::atom_constant<caf::atom("hash")>;       // actors/hasher.hpp
+using verify_atom = caf::atom_constant<caf::atom("verify")>;
 using convs_atom = caf::atom_constant<caf::atom("convs")>;
 using history_atom = caf::atom_constant<caf::atom("history")>;
 using direct_atom = caf::atom_constant<caf::atom("direct")>;
@@ -40,6 +43,7 @@ using last_seen_atom = caf::atom_constant<caf::atom("lastseen")>;
 using targets_atom = caf::atom_constant<caf::atom("targets")>;
 using block_atom = caf::atom_constant<caf::atom("block")>;
 using blocks_atom = caf::atom_constant<caf::atom("blocks")>;
+using blockers_atom = caf::atom_constant<caf::atom("blockers")>; // who blocks a user
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 // directory

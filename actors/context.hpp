@@ -41,6 +41,8 @@ struct node_context {
   // per token_renewal); a user has at most max_devices signed in.
   std::chrono::milliseconds token_ttl{std::chrono::hours(24 * 90)};
   std::size_t max_devices = 16;
+  bool metrics_elsewhere = false; // /metrics is on --metrics-listen, not the main port
+  std::int64_t max_groups_per_day = 100; // per creator; 0: unlimited
   std::chrono::milliseconds token_renewal() const {
     return std::min<std::chrono::milliseconds>(token_ttl / 10, std::chrono::hours(1));
   }

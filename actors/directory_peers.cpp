@@ -1,6 +1,7 @@
 // The protocol another node's directory speaks to this one: requests for
 // keys this node is home to, relayed because the ring placed them here.
 #include "actors/directory_state.hpp"
+#include "actors/bad_input_log.hpp"
 
 #include "actors/atoms.hpp"
 #include "actors/errors.hpp"
@@ -32,8 +33,8 @@ bool from_member(directory_ptr self) {
                  || self->state.member_nodes.count(sender->node()) > 0))
     return true;
   wire::metrics::get().cluster_refused.fetch_add(1, std::memory_order_relaxed);
-  spdlog::warn("cluster: refused a relayed request from {}, not an admitted member",
-               sender ? caf::to_string(sender->node()) : std::string{"an anonymous sender"});
+  log_bad_input("cluster: refused a relayed request from {}, not an admitted member",
+                sender ? caf::to_string(sender->node()) : std::string{"an anonymous sender"});
   return false;
 }
 

@@ -16,7 +16,7 @@ constexpr caf::atom_value category = caf::atom("parley");
 // code, HTTP status and default message, in one place for the websocket and
 // REST paths. Several errors share a wire code: a client only needs to know
 // that it may retry.
-constexpr std::array<error_info, 31> table{{
+constexpr std::array<error_info, 33> table{{
   {errc{0}, "none", "internal", 500, "internal error"},
   {errc::unavailable, "unavailable", "unavailable", 503,
    "the database is unreachable, retry later"},
@@ -70,8 +70,12 @@ constexpr std::array<error_info, 31> table{{
    "fault injection is not enabled on the node that holds this actor"},
   {errc::too_many_uploads, "too_many_uploads", "too_many_uploads", 429,
    "too many uploads at once: finish one first"},
+  {errc::not_sender, "not_sender", "not_sender", 403,
+   "only the sender of a message sees who received and read it"},
+  {errc::too_many_groups, "too_many_groups", "too_many_groups", 429,
+   "you created the most groups allowed in a day: try again later"},
 }};
-static_assert(table.size() == static_cast<std::size_t>(errc::too_many_uploads) + 1,
+static_assert(table.size() == static_cast<std::size_t>(errc::too_many_groups) + 1,
               "every errc needs a row");
 
 constexpr bool rows_in_order() {

@@ -41,6 +41,8 @@ enum class errc : std::uint8_t {
   overloaded,           // a bounded pool is full (Argon2): shed, retry later
   fault_injection_off,  // the fault hook of a node started without the flag
   too_many_uploads,     // a user's concurrent uploads on this node are capped
+  not_sender,           // per-member receipts are for the message's sender only
+  too_many_groups,      // --max-groups-per-day reached
 };
 
 // One row of the table.

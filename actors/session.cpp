@@ -1,4 +1,5 @@
 #include "actors/session.hpp"
+#include "actors/bad_input_log.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -27,7 +28,7 @@ void push_error(session_ptr self, const std::string& code, const std::string& me
                 const std::string& ref) {
   auto& st = self->state;
   metrics::get().frame_errors.fetch_add(1);
-  spdlog::info("ws {}: device {}: error {}", st.link->peer(), st.me.device_id, code);
+  log_bad_input("ws {}: device {}: error {}", st.link->peer(), st.me.device_id, code);
   push(self, wire::error_frame(code, message, ref));
 }
 

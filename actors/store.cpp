@@ -32,9 +32,11 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
   auto* queries = st.queries.get();
   auto* writes = st.writes.get();
   return {
-    [=](signup_atom, const std::string& username, const std::string& password) {
-      return queries->signup(username, password);
+    [=](signup_atom, const std::string& username, const std::string& password_hash) {
+      return queries->signup(username, password_hash);
     },
+    [=](secret_atom, const std::string& username) { return queries->secret_of(username); },
+    [=](secret_atom, id64 user) { return queries->secret_of(user); },
     [=](login_atom, const login_request& req) { return queries->login(req); },
     [=](auth_atom, const std::string& token) { return queries->authenticate(token); },
     [=](revoke_atom, const std::string& token) { return queries->revoke(token); },
@@ -57,6 +59,9 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
       return queries->set_block(blocker, other, on);
     },
     [=](blocks_atom, id64 user) { return queries->blocks(user); },
+    [=](blockers_atom, id64 user, const std::vector<id64>& among) {
+      return queries->blockers_of(user, among);
+    },
     [=](privacy_atom, id64 user, const std::string& setting) {
       return queries->set_privacy(user, setting);
     },

@@ -6,7 +6,9 @@
 //
 // Interface (actors/store.cpp maps each message to one call):
 //   queries, one per method of store_queries (actors/store_queries.hpp):
-//     signup_atom, login_atom, auth_atom, revoke_atom, lookup_atom,
+//     signup_atom (the password already hashed), secret_atom (a user's
+//     hash, by name or id), login_atom, auth_atom, revoke_atom, lookup_atom,
+//     devices_atom, unlink_atom, password_atom, blockers_atom, usage_atom,
 //     push_token_atom (set, list), ping_atom; convs_atom, history_atom,
 //     direct_atom, exists_atom, group_atom, info_atom, receipts_atom,
 //     sync_atom, load_atom; block_atom, blocks_atom, presload_atom,

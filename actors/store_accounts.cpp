@@ -15,18 +15,8 @@
 
 namespace parley {
 
-namespace {
-
-// Used to spend the same time on unknown usernames as on wrong passwords.
-const std::string& dummy_hash(const credentials::argon2_params& p) {
-  static const std::string hash = credentials::hash_password("not a password", p);
-  return hash;
-}
-
-} // namespace
-
-caf::result<id64> store_queries::signup(const std::string& username, const std::string& password) {
-  auto hash = credentials::hash_password(password, ctx_->argon2);
+caf::result<id64> store_queries::signup(const std::string& username,
+                                        const std::string& hash) {
   auto user_id = ctx_->ids->next();
   auto created = conn_.run([&](pqxx::work& tx) {
     return storage::create_user(tx, user_id, username, hash);
@@ -38,19 +28,34 @@ caf::result<id64> store_queries::signup(const std::string& username, const std::
   return user_id;
 }
 
-caf::result<login_result> store_queries::login(const login_request& req) {
-  auto creds = conn_.run([&](pqxx::work& tx) {
-    return storage::find_credentials(tx, req.username);
-  });
+caf::result<user_secret> store_queries::secret_of(const std::string& username) {
+  auto creds = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::find_credentials(tx, username); });
   if (!creds)
     return creds.error();
-  auto& found = *creds;
-  auto ok = credentials::verify_password(
-    req.password, found ? found->password_hash : dummy_hash(ctx_->argon2));
-  if (!found || !ok)
-    return make_error(errc::bad_credentials);
-  auto user_id = found->user_id;
-  auto token = credentials::new_token();
+  if (!*creds)
+    return user_secret{};
+  return user_secret{(*creds)->user_id, (*creds)->password_hash};
+}
+
+caf::result<user_secret> store_queries::secret_of(id64 user) {
+  auto creds = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::credentials_of(tx, user); });
+  if (!creds)
+    return creds.error();
+  if (!*creds)
+    return user_secret{};
+  return user_secret{(*creds)->user_id, (*creds)->password_hash};
+}
+
+caf::result<login_result> store_queries::login(const login_request& req) {
+  auto user_id = req.user_id;
+  std::string token;
+  try {
+    token = credentials::new_token();
+  } catch (const std::exception&) { // the RNG failed: answered, the store lives on
+    return make_error(errc::internal);
+  }
   auto device = conn_.run([&](pqxx::work& tx) -> id64 {
     auto device_id = req.device_id;
     auto signed_in = storage::live_devices(tx, user_id, valid_after());
@@ -114,15 +119,8 @@ caf::result<bool> store_queries::remove_device(id64 user, id64 device) {
 }
 
 caf::result<std::vector<id64>> store_queries::change_password(const password_change& req) {
-  auto creds = conn_.run<pqxx::read_transaction>(
-    [&](auto& tx) { return storage::credentials_of(tx, req.who.user_id); });
-  if (!creds)
-    return creds.error();
-  if (!*creds || !credentials::verify_password(req.old_password, (*creds)->password_hash))
-    return make_error(errc::bad_credentials);
-  auto hash = credentials::hash_password(req.new_password, ctx_->argon2);
   return conn_.run([&](pqxx::work& tx) {
-    return storage::set_password(tx, req.who.user_id, req.who.device_id, hash);
+    return storage::set_password(tx, req.who.user_id, req.who.device_id, req.new_hash);
   });
 }
 

@@ -68,6 +68,12 @@ caf::result<id64, bool> store_queries::direct(id64 user, id64 peer) {
   return {*conv, *conv == new_id};
 }
 
+caf::result<std::vector<id64>> store_queries::blockers_of(id64 user,
+                                                         const std::vector<id64>& among) {
+  return conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::blockers_of(tx, user, among); });
+}
+
 caf::result<std::vector<id64>> store_queries::missing(const std::vector<id64>& users) {
   return conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return storage::missing_users(tx, users); });
@@ -82,16 +88,22 @@ caf::result<wire::stored_message> store_queries::create_group(const group_spec& 
                                wire::shared_text{wire::system_body(
                                  "created", spec.creator, spec.members, spec.title)},
                                true};
-  auto done = conn_.run([&](pqxx::work& tx) {
+  auto done = conn_.run([&](pqxx::work& tx) -> errc {
+    // Holding the creator's row makes two creations at once count in turn.
+    storage::lock_user(tx, spec.creator);
+    auto day_ago = created.ts - 24 * 3600 * 1000;
+    if (ctx_->max_groups_per_day > 0
+        && storage::groups_created_since(tx, spec.creator, day_ago) >= ctx_->max_groups_per_day)
+      return errc::too_many_groups;
     if (!storage::missing_users(tx, spec.members).empty())
-      return false;
+      return errc::no_such_user;
     storage::create_group(tx, conv, spec.creator, spec.title, spec.members, created);
-    return true;
+    return errc{};
   });
   if (!done)
     return done.error();
-  if (!*done)
-    return make_error(errc::no_such_user);
+  if (*done != errc{})
+    return make_error(*done);
   return created;
 }
 
@@ -122,6 +134,8 @@ caf::result<wire::receipt_summary> store_queries::receipts(id64 user, id64 conv,
     auto sender = storage::message_sender(tx, conv, seq);
     if (!sender || seq < visible->first)
       return make_error(errc::no_such_message);
+    if (*sender != user) // who read what is the sender's to know, as on WhatsApp
+      return make_error(errc::not_sender);
     return answer{*sender, storage::message_receipts(tx, conv, seq, *sender)};
   });
   if (!found)

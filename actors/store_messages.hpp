@@ -14,11 +14,19 @@
 namespace parley {
 
 // --- requests and replies ---------------------------------------------------
+// A login whose password the hasher (actors/hasher.hpp) has checked: the
+// store signs the device in.
 struct login_request {
-  std::string username;
-  std::string password;
+  id64 user_id = 0;
   std::string device_name;
   id64 device_id = 0; // 0: a new device
+};
+
+// What a password is checked against; user_id 0 and an empty hash for a
+// username that does not exist.
+struct user_secret {
+  id64 user_id = 0;
+  std::string password_hash;
 };
 
 struct login_result {
@@ -32,11 +40,11 @@ struct identity {
   id64 device_id = 0;
 };
 
-// POST /v1/me/password from `who`: every other device is signed out.
+// POST /v1/me/password from `who`, the new password already hashed:
+// every other device is signed out.
 struct password_change {
   identity who;
-  std::string old_password;
-  std::string new_password;
+  std::string new_hash;
 };
 
 struct media_info {
@@ -77,13 +85,17 @@ struct presence_view {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, login_request& x) {
-  return f(caf::meta::type_name("login_request"), x.username, x.password,
-           x.device_name, x.device_id);
+  return f(caf::meta::type_name("login_request"), x.user_id, x.device_name, x.device_id);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, password_change& x) {
-  return f(caf::meta::type_name("password_change"), x.who, x.old_password, x.new_password);
+  return f(caf::meta::type_name("password_change"), x.who, x.new_hash);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_secret& x) {
+  return f(caf::meta::type_name("user_secret"), x.user_id, x.password_hash);
 }
 
 template <class Inspector>

@@ -24,7 +24,13 @@ public:
   }
 
   // --- accounts, devices, tokens, push tokens (actors/store_accounts.cpp)
-  caf::result<id64> signup(const std::string& username, const std::string& password);
+  // The password arrives hashed (actors/hasher.hpp): no store ever runs
+  // Argon2.
+  caf::result<id64> signup(const std::string& username, const std::string& password_hash);
+
+  caf::result<user_secret> secret_of(const std::string& username);
+
+  caf::result<user_secret> secret_of(id64 user);
 
   caf::result<login_result> login(const login_request& req);
 
@@ -36,7 +42,7 @@ public:
 
   caf::result<bool> remove_device(id64 user, id64 device);
 
-  // The devices signed out by the change.
+  // Stores the new hash; the devices signed out by the change.
   caf::result<std::vector<id64>> change_password(const password_change& req);
 
   caf::result<wire::user_ref> lookup(const std::string& username);
@@ -56,6 +62,9 @@ public:
 
   // The 1:1 conversation of two users, and whether this call created it.
   caf::result<id64, bool> direct(id64 user, id64 peer);
+
+  // Of `among`, those who block `user` (they cannot be added by them).
+  caf::result<std::vector<id64>> blockers_of(id64 user, const std::vector<id64>& among);
 
   caf::result<std::vector<id64>> missing(const std::vector<id64>& users);
 

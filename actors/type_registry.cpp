@@ -25,6 +25,7 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<wire::device_row>("parley::device_row")
     .add_message_type<std::vector<wire::device_row>>("std::vector<parley::device_row>")
     .add_message_type<password_change>("parley::password_change")
+    .add_message_type<user_secret>("parley::user_secret")
     .add_message_type<wire::block_row>("parley::block_row")
     .add_message_type<std::vector<wire::block_row>>("std::vector<parley::block_row>")
     .add_message_type<wire::conversation_details>("parley::conversation_details")

@@ -4,7 +4,11 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <charconv>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <cstdlib>
 
 #include "wire/url.hpp"
@@ -74,6 +78,20 @@ std::string cluster_tls_problem(const parleyd_config& cfg) {
            + " is not loopback: give --cluster-tls-cert, --cluster-tls-key and --cluster-ca "
              "(or --cluster-insecure for tests)";
   return {};
+}
+
+// The file's content without trailing line breaks and spaces; nullopt if
+// it cannot be read or holds nothing.
+std::optional<std::string> read_secret_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return std::nullopt;
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.pop_back();
+  if (text.empty() || !in.good() && !in.eof())
+    return std::nullopt;
+  return text;
 }
 
 } // namespace
@@ -157,7 +175,7 @@ parse_parleyd_config(const std::vector<std::string>& args) {
     ->check(CLI::Range(2u, 100000u))
     ->capture_default_str();
   app.add_option("--push-webhook", cfg.push_webhook,
-                 "push gateway URL (http://HOST:PORT/PATH) for users with no live device")
+                 "push gateway URL (http(s)://HOST[:PORT][/PATH]) for users with no live device")
     ->envname("PARLEY_PUSH_WEBHOOK");
   app.add_option("--push-window-ms", cfg.push_window_ms,
                  "at most one push per user and conversation in this window")
@@ -235,6 +253,21 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "every use renews it)")
     ->check(CLI::Range(1.0 / 86400, 3650.0))
     ->capture_default_str();
+  std::string metrics_listen;
+  app.add_option("--metrics-listen", metrics_listen,
+                 "HOST:PORT for GET /metrics alone (then the main port does not serve it)")
+    ->envname("PARLEY_METRICS_LISTEN");
+  app.add_option("--hash-workers", cfg.hash_workers,
+                 "threads that run Argon2 for logins, sign-ups and password changes")
+    ->check(CLI::Range(1, 64))
+    ->capture_default_str();
+  app.add_option("--hash-queue", cfg.hash_queue,
+                 "password hashes that may wait for a worker; past it 503 unavailable")
+    ->check(CLI::Range(1, 100000))
+    ->capture_default_str();
+  app.add_option("--max-groups-per-day", cfg.max_groups_per_day,
+                 "groups one user may create in 24 hours (0: unlimited)")
+    ->capture_default_str();
   app.add_option("--max-devices-per-user", cfg.max_devices_per_user,
                  "devices a user may have signed in at once")
     ->check(CLI::Range(1u, 1000u))
@@ -244,6 +277,26 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "repeatable")
     ->envname("PARLEY_TRUSTED_PROXIES")
     ->delimiter(',');
+  // Secrets in files (argv and the environment show in `ps` and /proc).
+  std::string db_file, admin_token_file, push_secret_file;
+  app.add_option("--db-file", db_file, "file holding the PostgreSQL URL (instead of --db)")
+    ->envname("PARLEY_DB_FILE");
+  app.add_option("--admin-token-file", admin_token_file,
+                 "file holding the admin token (instead of --admin-token)")
+    ->envname("PARLEY_ADMIN_TOKEN_FILE");
+  app.add_option("--push-secret-file", push_secret_file,
+                 "file holding the secret that signs push POSTs (X-Parley-Signature)")
+    ->envname("PARLEY_PUSH_SECRET_FILE");
+  struct secret_file {
+    std::string flag;
+    std::string& file;
+    std::string* into;
+  };
+  std::vector<secret_file> secret_files{{"--db-file", db_file, &cfg.db_url},
+                                        {"--admin-token-file", admin_token_file,
+                                         &cfg.admin_token},
+                                        {"--push-secret-file", push_secret_file,
+                                         &cfg.push_secret}};
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);
@@ -257,12 +310,25 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   if (!parse_host_port(listen, cfg.listen_host, cfg.listen_port))
     return config_exit{2, "parleyd: --listen must be HOST:PORT, got '" + listen + "'"};
   if (!cfg.push_webhook.empty() && !wire::parse_http_url(cfg.push_webhook))
-    return config_exit{2, "parleyd: --push-webhook must be an http://HOST[:PORT][/PATH] URL, got '"
-                            + cfg.push_webhook + "'"};
+    return config_exit{2, "parleyd: --push-webhook must be an http(s)://HOST[:PORT][/PATH] URL, "
+                          "got '" + cfg.push_webhook + "'"};
+  for (auto& [flag, file, into] : secret_files) {
+    if (file.empty())
+      continue;
+    auto secret = read_secret_file(file);
+    if (!secret)
+      return config_exit{2, "parleyd: " + flag + ": cannot read a non-empty secret from '"
+                              + file + "'"};
+    *into = std::move(*secret);
+  }
   if (!cluster_listen.empty()
       && !parse_host_port(cluster_listen, cfg.cluster_host, cfg.cluster_port))
     return config_exit{2, "parleyd: --cluster-listen must be HOST:PORT, got '"
                             + cluster_listen + "'"};
+  if (!metrics_listen.empty()
+      && !parse_host_port(metrics_listen, cfg.metrics_host, cfg.metrics_port))
+    return config_exit{2, "parleyd: --metrics-listen must be HOST:PORT, got '" + metrics_listen
+                            + "'"};
   if (auto reason = cluster_tls_problem(cfg); !reason.empty())
     return config_exit{2, "parleyd: " + reason};
   if (auto bad = parse_seeds(seeds, cfg.seeds); !bad.empty())

@@ -31,6 +31,7 @@ struct parleyd_config {
   unsigned last_seen_flush_ms = 5000;
   unsigned max_group_size = 1024;
   std::string push_webhook; // empty: no push notifications
+  std::string push_secret;  // signs each POST (X-Parley-Signature); from a file
   unsigned push_window_ms = 10000;
   unsigned push_timeout_ms = 3000;
   unsigned media_gc_age_seconds = 24 * 3600;
@@ -64,6 +65,14 @@ struct parleyd_config {
   unsigned max_concurrent_uploads = 4; // per user and node
   double token_ttl_days = 90;       // unused this long, a token expires
   unsigned max_devices_per_user = 16;
+  unsigned max_groups_per_day = 100;
+  // GET /metrics on a listener of its own (empty: on the main listener).
+  std::string metrics_host;
+  unsigned short metrics_port = 0;
+  // Argon2 workers, and how many hashes may wait for them before logins
+  // and sign-ups are shed with 503.
+  int hash_workers = 2;
+  int hash_queue = 64;
 };
 
 // A parse that did not produce a config: print `text`, exit with `code`

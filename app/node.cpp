@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "actors/directory.hpp"
+#include "actors/hasher.hpp"
 #include "actors/media_collector.hpp"
 #include "actors/membership.hpp"
 #include "actors/notifier.hpp"
@@ -23,6 +24,7 @@
 #include "actors/throttle.hpp"
 #include "actors/upload_ledger.hpp"
 #include "net/listener.hpp"
+#include "net/metrics_endpoint.hpp"
 #include "net/rest_api.hpp"
 #include "net/webhook.hpp"
 #include "storage/accounts_repo.hpp"
@@ -78,6 +80,8 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->idle_timeout = seconds(cfg.idle_timeout_seconds);
   ctx->token_ttl = milliseconds(static_cast<std::int64_t>(cfg.token_ttl_days * 86400e3));
   ctx->max_devices = cfg.max_devices_per_user;
+  ctx->max_groups_per_day = cfg.max_groups_per_day;
+  ctx->metrics_elsewhere = !cfg.metrics_host.empty();
   ctx->last_seen_flush = milliseconds(cfg.last_seen_flush_ms);
   ctx->max_group_size = cfg.max_group_size;
   ctx->push_webhook = cfg.push_webhook;
@@ -164,6 +168,30 @@ bool join_cluster(caf::actor_system& system, const parleyd_config& cfg,
   return ok;
 }
 
+// GET /metrics on --metrics-listen, or nothing when the flag is not given
+// (or the port cannot be had: then the node does not start).
+std::unique_ptr<net::listener> start_metrics_listener(const parleyd_config& cfg) {
+  if (cfg.metrics_host.empty())
+    return nullptr;
+  net::listener_config mc;
+  mc.host = cfg.metrics_host;
+  mc.port = cfg.metrics_port;
+  mc.websockets = false;
+  auto server = std::make_unique<net::listener>(mc, net::metrics_only_api(),
+                                                [](std::shared_ptr<wire::ws_link>) {
+                                                  return wire::ws_handlers{};
+                                                });
+  try {
+    server->start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen for metrics on {}:{}: {}", cfg.metrics_host,
+                  cfg.metrics_port, e.what());
+    return nullptr;
+  }
+  spdlog::info("metrics on http://{}:{}/metrics", cfg.metrics_host, server->port());
+  return server;
+}
+
 int wait_for_signal() {
   sigset_t set;
   sigemptyset(&set);
@@ -229,7 +257,12 @@ int run_node(const parleyd_config& cfg) {
   auto queries = spawn_query_pool(system, ctx, ctx->query_stores);
   caf::actor notifier;
   if (!ctx->push_webhook.empty()) {
-    notifier = spawn_notifier(system, ctx, queries, net::post_json);
+    notifier = spawn_notifier(system, ctx, queries,
+                              [secret = cfg.push_secret](const wire::http_url& url,
+                                                         const std::string& body,
+                                                         milliseconds deadline) {
+                                return net::post_json(url, body, deadline, secret);
+                              });
     spdlog::info("push notifications go to {}", ctx->push_webhook);
   }
   auto collector = spawn_media_collector(system, ctx, queries);
@@ -243,8 +276,11 @@ int run_node(const parleyd_config& cfg) {
   ul.max_upload_bytes = std::int64_t{cfg.max_upload_mib} * 1024 * 1024;
   ul.max_concurrent = cfg.max_concurrent_uploads;
   auto uploads = spawn_upload_ledger(system, ul, queries);
+  auto hasher = spawn_hasher(system, ctx->argon2, static_cast<std::size_t>(cfg.hash_workers),
+                             static_cast<std::size_t>(cfg.hash_queue));
   auto stop_actors = [&] {
-    for (auto& a : {membership, directory, notifier, collector, queries, throttle, uploads})
+    for (auto& a : {membership, directory, notifier, collector, queries, throttle, uploads,
+                    hasher})
       if (a)
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
@@ -264,7 +300,7 @@ int run_node(const parleyd_config& cfg) {
   lc.trusted_proxies = cfg.trusted_proxies;
   lc.max_connections_per_ip = cfg.max_connections_per_ip;
   net::listener server{
-    lc, net::make_rest_api(system, ctx, directory, queries, membership, throttle, uploads),
+    lc, net::make_rest_api(system, ctx, {directory, queries, membership, throttle, uploads, hasher}),
     [&system, ctx, directory, queries](std::shared_ptr<wire::ws_link> link) {
       return start_session(system, ctx, directory, queries, std::move(link));
     }};
@@ -273,6 +309,12 @@ int run_node(const parleyd_config& cfg) {
   } catch (const std::exception& e) {
     spdlog::error("cannot listen on {}:{}: {}", cfg.listen_host, cfg.listen_port,
                   e.what());
+    stop_actors();
+    return 1;
+  }
+  auto metrics_server = start_metrics_listener(cfg);
+  if (!cfg.metrics_host.empty() && !metrics_server) {
+    server.stop();
     stop_actors();
     return 1;
   }
@@ -289,6 +331,8 @@ int run_node(const parleyd_config& cfg) {
   std::this_thread::sleep_for(milliseconds(200));
   flush_last_seen(system, directory);
   server.stop();
+  if (metrics_server)
+    metrics_server->stop();
   stop_actors();
   spdlog::info("parleyd node {} stopped", cfg.node_id);
   return 0;

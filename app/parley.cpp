@@ -23,13 +23,17 @@ int main(int argc, char** argv) {
 
   auto* reg = app.add_subcommand("register", "create an account");
   reg->add_option("username", username)->required();
-  reg->add_option("password", password, "(visible to other local users: prefer the flag, env or stdin)");
-  reg->add_option("--password", password, "or $PARLEY_PASSWORD, or stdin");
+  reg->add_option("password", password,
+                  "avoid: visible to other local users in the process list; leave it out "
+                  "to be prompted (no echo), or set $PARLEY_PASSWORD");
+  reg->add_option("--password", password, "as visible as the argument: prefer the prompt");
 
   auto* login = app.add_subcommand("login", "log in as a new device");
   login->add_option("username", username)->required();
-  login->add_option("password", password, "(visible to other local users: prefer the flag, env or stdin)");
-  login->add_option("--password", password, "or $PARLEY_PASSWORD, or stdin");
+  login->add_option("password", password,
+                    "avoid: visible to other local users in the process list; leave it out "
+                    "to be prompted (no echo), or set $PARLEY_PASSWORD");
+  login->add_option("--password", password, "as visible as the argument: prefer the prompt");
   login->add_option("--device-name", device_name, "a name for this device");
 
   auto* send = app.add_subcommand("send", "send a message to a user");

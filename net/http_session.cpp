@@ -1,4 +1,5 @@
 #include "net/http_session.hpp"
+#include "actors/bad_input_log.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -67,7 +68,7 @@ private:
   }
 
   void reject_malformed(beast::error_code ec) {
-    spdlog::info("http: malformed request: {}", ec.message());
+    log_bad_input("http: malformed request: {}", ec.message());
     keep_alive_ = false;
     write(error_response(400, "bad_request", "malformed HTTP request"));
   }
@@ -86,7 +87,7 @@ private:
                                  view(req[http::field::host])))
       return refuse_body(403, "bad_origin", "requests from this Origin are not accepted");
     if (upgrade) {
-      if (req.target() != "/v1/ws") {
+      if (req.target() != "/v1/ws" || !ctx_.cfg.websockets) {
         keep_alive_ = false;
         return write(error_response(404, "not_found", "no websocket at this path"));
       }

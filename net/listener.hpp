@@ -51,6 +51,8 @@ struct listener_config {
   // Open connections one peer address may hold (--max-connections-per-ip;
   // 0: unlimited); more are closed as soon as they are accepted.
   unsigned max_connections_per_ip = 16384;
+  // False for the metrics listener: no websocket there.
+  bool websockets = true;
   // Proxies whose X-Forwarded-For names the client (--trusted-proxy).
   std::vector<std::string> trusted_proxies;
 };

@@ -29,12 +29,17 @@ void rest_handlers::create_user(const http_request& req, responder respond) {
   unless_throttled(
     respond,
     [=] {
-      ask<id64>(
-        queries_, ctx_->request_timeout, respond,
-        [=](id64 user_id) {
-          respond(json_response(201, json{{"user_id", id_to_string(user_id)}}.dump()));
+      ask<std::string>(
+        hasher_, hash_timeout, respond,
+        [=](const std::string& hash) {
+          ask<id64>(
+            queries_, ctx_->request_timeout, respond,
+            [=](id64 user_id) {
+              respond(json_response(201, json{{"user_id", id_to_string(user_id)}}.dump()));
+            },
+            signup_atom::value, name, hash);
         },
-        signup_atom::value, name, secret);
+        hash_atom::value, secret);
     },
     signup_atom::value, req.source);
 }
@@ -58,8 +63,6 @@ void rest_handlers::login(const http_request& req, responder respond) {
   if (!username || !password)
     return respond(error_response(400, "missing_field",
                                   "'username' and 'password' must be strings"));
-  lr.username = *username;
-  lr.password = *password;
   if (doc.contains("device_name") && !doc["device_name"].is_null()) {
     auto name = string_field(doc, "device_name");
     if (!name || name->size() > 128)
@@ -75,27 +78,30 @@ void rest_handlers::login(const http_request& req, responder respond) {
                                     "'device_id' must be an id as a decimal string"));
     lr.device_id = *id;
   }
-  // Throttled before Argon2 runs; only a wrong password counts against
-  // the username (a database outage does not lock anyone out).
+  auto name = *username;
+  // Throttled before Argon2 runs. The password is checked by the hasher;
+  // only a wrong one counts against the username (an outage locks nobody
+  // out).
   unless_throttled(
     respond,
     [=] {
-      ask_or<login_result>(
-        queries_, ctx_->request_timeout,
-        [=](const login_result& r) {
-          respond(json_response(200, json{{"token", r.token},
-                                          {"user_id", id_to_string(r.user_id)},
-                                          {"device_id", id_to_string(r.device_id)}}
-                                       .dump()));
+      check_password(
+        secret_atom::value, name, *password, respond, [=](id64 user_id) {
+          auto signed_in = lr;
+          signed_in.user_id = user_id;
+          ask<login_result>(
+            queries_, ctx_->request_timeout, respond,
+            [=](const login_result& r) {
+              respond(json_response(200, json{{"token", r.token},
+                                              {"user_id", id_to_string(r.user_id)},
+                                              {"device_id", id_to_string(r.device_id)}}
+                                           .dump()));
+            },
+            login_atom::value, signed_in);
         },
-        [=](const caf::error& err) {
-          if (err == parley::make_error(parley::errc::bad_credentials))
-            caf::anon_send(throttle_, failed_atom::value, lr.username);
-          respond(failure_response(err));
-        },
-        login_atom::value, lr);
+        name);
     },
-    login_atom::value, lr.username, req.source);
+    login_atom::value, name, req.source);
 }
 
 // Revokes the token, then ends the device's live websockets (they get

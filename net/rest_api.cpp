@@ -23,7 +23,7 @@ void rest_handlers::handle(http_request req, responder respond) {
   };
   if (is({"healthz"}))
     return only(m, "GET", respond, [&] { health(respond); });
-  if (is({"metrics"}))
+  if (is({"metrics"}) && !ctx_->metrics_elsewhere)
     return only(m, "GET", respond, [&] {
       respond(make_response(200, "text/plain; version=0.0.4", wire::metrics::get().render()));
     });
@@ -90,13 +90,8 @@ void rest_handlers::handle(http_request req, responder respond) {
   respond(error_response(404, "not_found", "no such endpoint"));
 }
 
-rest_endpoints make_rest_api(caf::actor_system& sys, context_ptr ctx,
-                             caf::actor directory, caf::actor queries,
-                             caf::actor membership, caf::actor throttle,
-                             caf::actor uploads) {
-  auto api = std::make_shared<rest_handlers>(sys, std::move(ctx), std::move(directory),
-                                             std::move(queries), std::move(membership),
-                                             std::move(throttle), std::move(uploads));
+rest_endpoints make_rest_api(caf::actor_system& sys, context_ptr ctx, rest_actors actors) {
+  auto api = std::make_shared<rest_handlers>(sys, std::move(ctx), std::move(actors));
   return {[api](http_request req, responder respond) {
             api->handle(std::move(req), std::move(respond));
           },

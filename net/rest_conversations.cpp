@@ -65,6 +65,23 @@ http_response rest_handlers::change_response(const ack_info& ack, const char* fi
                               .dump());
 }
 
+// Nobody is put in a group by someone they block (WhatsApp: "couldn't
+// add"): 403 `blocked`, naming no one, so the adder learns only that it
+// did not work.
+template <class Go>
+void rest_handlers::unless_blocked_by(id64 adder, const std::vector<id64>& users,
+                                      const responder& respond, Go go) {
+  ask<std::vector<id64>>(
+    queries_, ctx_->request_timeout, respond,
+    [=](const std::vector<id64>& blockers) {
+      if (!blockers.empty())
+        return respond(error_response(403, "blocked",
+                                      "a user you named cannot be added by you"));
+      go();
+    },
+    blockers_atom::value, adder, users);
+}
+
 void rest_handlers::create_group(http_request req, responder respond) {
   authorized_json(std::move(req), respond, [=](const identity& who, const json& doc) {
     create_group_as(who, doc, respond);
@@ -94,22 +111,26 @@ void rest_handlers::create_group_as(const identity& who, const json& doc,
       400, "too_many_members",
       "a group has at most " + std::to_string(ctx_->max_group_size) + " members"));
   group_spec spec{who.user_id, *title, members};
+  unless_blocked_by(who.user_id, members, respond, [=] { create_group_now(spec, respond); });
+}
+
+void rest_handlers::create_group_now(const group_spec& spec, const responder& respond) {
   ask<wire::stored_message>(
     queries_, ctx_->request_timeout, respond,
     [=](const wire::stored_message& created) {
-      auto everyone = members;
-      everyone.insert(everyone.begin(), who.user_id);
+      auto everyone = spec.members;
+      everyone.insert(everyone.begin(), spec.creator);
       caf::anon_send(directory_, fanout_atom::value, everyone, id64{0},
                      wire::message_frame(created));
       caf::anon_send(directory_, contacts_atom::value, everyone);
       respond(json_response(
         201, json{{"conversation_id", id_to_string(created.conversation)},
                   {"kind", "group"},
-                  {"title", *title},
-                  {"created_by", id_to_string(who.user_id)},
+                  {"title", spec.title},
+                  {"created_by", id_to_string(spec.creator)},
                   {"created_at", created.ts},
                   {"members", wire::ids_json(everyone)},
-                  {"admins", json::array({id_to_string(who.user_id)})},
+                  {"admins", json::array({id_to_string(spec.creator)})},
                   {"last_seq", created.seq}}
                .dump()));
     },
@@ -166,10 +187,12 @@ void rest_handlers::add_members_as(const identity& who, id64 conv, const json& d
       if (!missing.empty())
         return respond(error_response(404, "no_such_user",
                                       "no such user: " + id_to_string(missing[0])));
-      ask_conversation<ack_info>(
-        conv, respond,
-        [=](const ack_info& ack) { respond(change_response(ack, "added", users)); },
-        members_atom::value, membership_change{who.user_id, true, users});
+      unless_blocked_by(who.user_id, users, respond, [=] {
+        ask_conversation<ack_info>(
+          conv, respond,
+          [=](const ack_info& ack) { respond(change_response(ack, "added", users)); },
+          members_atom::value, membership_change{who.user_id, true, users});
+      });
     },
     exists_atom::value, users);
 }

@@ -1,6 +1,5 @@
 // GET /v1/devices, DELETE /v1/devices/{id} and POST /v1/me/password: a
 // user's own devices, and taking them back.
-#include "actors/errors.hpp"
 #include "net/rest_handlers.hpp"
 #include "wire/credentials.hpp"
 
@@ -47,23 +46,27 @@ void rest_handlers::change_password(http_request req, responder respond) {
     if (auto weakness = credentials::password_weakness(*new_password))
       return respond(error_response(400, "weak_password", *weakness));
     auto account = "user:" + id_to_string(who.user_id);
-    password_change change{who, *old_password, *new_password};
+    auto fresh = *new_password;
+    auto store_new = [=](id64) {
+      ask<std::string>(
+        hasher_, hash_timeout, respond,
+        [=](const std::string& hash) {
+          ask<std::vector<id64>>(
+            queries_, ctx_->request_timeout, respond,
+            [=](const std::vector<id64>& signed_out) {
+              for (auto device : signed_out)
+                caf::anon_send(directory_, revoke_atom::value, who.user_id, device);
+              respond(make_response(204, "application/json", ""));
+            },
+            password_atom::value, password_change{who, hash});
+        },
+        hash_atom::value, fresh);
+    };
     unless_throttled(
       respond,
       [=] {
-        ask_or<std::vector<id64>>(
-          queries_, ctx_->request_timeout,
-          [=](const std::vector<id64>& signed_out) {
-            for (auto device : signed_out)
-              caf::anon_send(directory_, revoke_atom::value, who.user_id, device);
-            respond(make_response(204, "application/json", ""));
-          },
-          [=](const caf::error& err) {
-            if (err == parley::make_error(parley::errc::bad_credentials))
-              caf::anon_send(throttle_, failed_atom::value, account);
-            respond(failure_response(err));
-          },
-          password_atom::value, change);
+        check_password(secret_atom::value, who.user_id, *old_password, respond, store_new,
+                       account);
       },
       login_atom::value, account, std::string{"password-change"});
   });

@@ -15,9 +15,11 @@
 
 #include "actors/atoms.hpp"
 #include "actors/context.hpp"
+#include "actors/errors.hpp"
 #include "actors/conversation_messages.hpp"
 #include "actors/store_messages.hpp"
 #include "net/http_types.hpp"
+#include "net/rest_api.hpp"
 #include "net/rest_util.hpp"
 #include "wire/frame.hpp"
 #include "wire/records.hpp"
@@ -31,12 +33,11 @@ namespace parley::net {
 
 class rest_handlers {
 public:
-  rest_handlers(caf::actor_system& sys, context_ptr ctx, caf::actor directory,
-                caf::actor queries, caf::actor membership, caf::actor throttle,
-                caf::actor uploads)
-    : sys_(sys), ctx_(std::move(ctx)), directory_(std::move(directory)),
-      queries_(std::move(queries)), membership_(std::move(membership)),
-      throttle_(std::move(throttle)), uploads_(std::move(uploads)) {
+  rest_handlers(caf::actor_system& sys, context_ptr ctx, rest_actors actors)
+    : sys_(sys), ctx_(std::move(ctx)), directory_(std::move(actors.directory)),
+      queries_(std::move(actors.queries)), membership_(std::move(actors.membership)),
+      throttle_(std::move(actors.throttle)), uploads_(std::move(actors.uploads)),
+      hasher_(std::move(actors.hasher)) {
   }
 
   // Before an upload's body is read: the token, then a reservation of the
@@ -107,6 +108,33 @@ private:
   }
 
   static http_response too_many_attempts(std::int64_t wait_ms);
+
+  // Reads the account's password hash from the store (`who`: a username or
+  // a user id), has the hasher check `password` against it and calls
+  // `ok(user_id)`; a wrong password (or no such account) answers 401
+  // `bad_credentials` and counts against `throttle_key`.
+  template <class Who, class OnOk>
+  void check_password(secret_atom, Who who, std::string password, responder respond, OnOk ok,
+                      std::string throttle_key) {
+    ask<user_secret>(
+      queries_, ctx_->request_timeout, respond,
+      [=](const user_secret& secret) {
+        ask<bool>(
+          hasher_, hash_timeout, respond,
+          [=](bool matches) {
+            if (!matches || secret.user_id == 0) {
+              caf::anon_send(throttle_, failed_atom::value, throttle_key);
+              return respond(failure_response(parley::make_error(parley::errc::bad_credentials)));
+            }
+            ok(secret.user_id);
+          },
+          verify_atom::value, password, secret.password_hash);
+      },
+      secret_atom::value, who);
+  }
+
+  // Argon2 may wait behind others in the hasher's queue.
+  static constexpr milliseconds hash_timeout{10000};
 
   // For answers already written as JSON (a long poll's): 200 with that body.
   static auto json_ok(responder respond) {
@@ -235,6 +263,13 @@ private:
   void create_group(http_request req, responder respond);
   void create_group_as(const identity& who, const json& doc, const responder& respond);
 
+  void create_group_now(const group_spec& spec, const responder& respond);
+
+  // Calls `go()` unless one of `users` blocks `adder` (then 403 `blocked`).
+  template <class Go>
+  void unless_blocked_by(id64 adder, const std::vector<id64>& users, const responder& respond,
+                         Go go);
+
   void conversation(const http_request& req, const std::string& conv_text,
                     responder respond);
 
@@ -317,6 +352,7 @@ private:
   caf::actor membership_;
   caf::actor throttle_;
   caf::actor uploads_;
+  caf::actor hasher_;
 };
 
 } // namespace parley::net

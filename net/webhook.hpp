@@ -1,7 +1,10 @@
 #pragma once
-// One HTTP POST of a JSON document with a hard deadline: used by the push
-// notifier's senders to reach the push gateway. Blocking (call it only from
-// a detached actor); never throws.
+// One HTTP or HTTPS POST of a JSON document with a hard deadline: used by
+// the push notifier's senders to reach the push gateway. HTTPS verifies
+// the gateway's certificate against the system's trust store (OpenSSL's
+// default paths, so $SSL_CERT_FILE is honoured) and its host name. With a
+// secret, the POST is signed (wire/http_post.hpp). Blocking (call it only
+// from a detached actor); never throws.
 #include <chrono>
 #include <string>
 
@@ -11,6 +14,7 @@
 namespace parley::net {
 
 wire::post_result post_json(const wire::http_url& url, const std::string& body,
-                      std::chrono::milliseconds deadline);
+                            std::chrono::milliseconds deadline,
+                            const std::string& secret = {});
 
 } // namespace parley::net

@@ -1,4 +1,5 @@
 #include "net/ws_connection.hpp"
+#include "actors/bad_input_log.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -183,7 +184,7 @@ private:
   }
 
   void refuse_stranger(const char* why) {
-    spdlog::info("ws {}: {} before authenticating, closing", peer_, why);
+    log_bad_input("ws {}: {} before authenticating, closing", peer_, why);
     wire::metrics::get().frame_errors.fetch_add(1);
     start_close(wire::close_code::unauthorized, why);
     close_when_flushed();
@@ -196,7 +197,7 @@ private:
       return false;
     }
     if (auto violation = reader_.feed(bytes, *this)) {
-      spdlog::info("ws {}: protocol violation ({}), closing with {}", peer_,
+      log_bad_input("ws {}: protocol violation ({}), closing with {}", peer_,
                    violation->reason, violation->code);
       wire::metrics::get().frame_errors.fetch_add(1);
       start_close(violation->code, violation->reason);

@@ -28,4 +28,12 @@ std::vector<id64> blockers_among(pqxx::transaction_base& tx, const std::vector<i
   return out;
 }
 
+std::vector<id64> blockers_of(pqxx::transaction_base& tx, id64 user,
+                              const std::vector<id64>& among) {
+  std::vector<id64> out;
+  for (const auto& row : tx.exec_prepared("blockers_of", user, id_array(among)))
+    out.push_back(row[0].as<id64>());
+  return out;
+}
+
 } // namespace parley::storage

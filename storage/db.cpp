@@ -79,6 +79,9 @@ constexpr statement statements[] = {
    "INSERT INTO media (media_id, owner_id, size, sha256, content_type, created_at)"
    " VALUES ($1, $2, $3, $4, $5, $6)"},
   {"lock_user", "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE"},
+  {"groups_created_since",
+   "SELECT count(*) FROM conversations"
+   " WHERE kind = 'group' AND created_by = $1 AND created_at >= $2"},
   {"media_usage",
    "SELECT coalesce(sum(size), 0) FROM media WHERE owner_id = $1"},
   {"delete_media", "DELETE FROM media WHERE media_id = $1"},
@@ -270,6 +273,9 @@ constexpr statement statements[] = {
    "SELECT b.blocked_id, u.username, b.created_at FROM blocks b"
    " JOIN users u ON u.user_id = b.blocked_id WHERE b.blocker_id = $1"
    " ORDER BY b.created_at, b.blocked_id"},
+  {"blockers_of",
+   "SELECT blocker_id FROM blocks WHERE blocked_id = $1 AND blocker_id = ANY($2::bigint[])"
+   " ORDER BY blocker_id"},
   // Of the users in $1, those who block someone else in $1.
   {"blockers_among",
    "SELECT DISTINCT blocker_id FROM blocks"

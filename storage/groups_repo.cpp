@@ -30,6 +30,10 @@ std::vector<id64> missing_users(pqxx::transaction_base& tx, const std::vector<id
   return missing;
 }
 
+std::int64_t groups_created_since(pqxx::transaction_base& tx, id64 creator, std::int64_t since) {
+  return tx.exec_prepared("groups_created_since", creator, since)[0][0].as<std::int64_t>();
+}
+
 void create_group(pqxx::transaction_base& tx, id64 conversation, id64 creator,
                   const std::string& title, const std::vector<id64>& members,
                   const wire::stored_message& created) {

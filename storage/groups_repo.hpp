@@ -22,6 +22,9 @@ std::vector<id64> missing_users(pqxx::transaction_base& tx, const std::vector<id
 
 // Creates the group with `creator` as its admin and `members` as members,
 // all joined at seq 1, which is `created` (a system message).
+// Groups `creator` made at or after `since` (unix ms).
+std::int64_t groups_created_since(pqxx::transaction_base& tx, id64 creator, std::int64_t since);
+
 void create_group(pqxx::transaction_base& tx, id64 conversation, id64 creator,
                   const std::string& title, const std::vector<id64>& members,
                   const wire::stored_message& created);

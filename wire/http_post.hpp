@@ -11,6 +11,9 @@
 
 namespace parley::wire {
 
+// Each POST carries `X-Parley-Signature: sha256=HEX(HMAC-SHA256(secret,
+// body))` when the node has a push secret, so the gateway can tell Parley's
+// requests from anyone else's.
 struct post_result {
   int status = 0;    // the HTTP status, 0 when no answer came
   std::string error; // why no answer came (refused, timed out, ...)

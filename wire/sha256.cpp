@@ -1,6 +1,7 @@
 #include "wire/sha256.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 
@@ -25,6 +26,14 @@ std::string sha256_hasher::hex_digest() {
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx_, digest.data(), &len);
   return credentials::to_hex(digest.data(), len);
+}
+
+std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(), &len);
+  return credentials::to_hex(mac.data(), len);
 }
 
 } // namespace parley::wire

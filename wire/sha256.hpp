@@ -23,4 +23,7 @@ private:
   ::evp_md_ctx_st* ctx_;
 };
 
+// HMAC-SHA256 of `data` under `key`, in lowercase hex (push signatures).
+std::string hmac_sha256_hex(const std::string& key, const std::string& data);
+
 } // namespace parley::wire

@@ -22,11 +22,15 @@ bool valid_port(const std::string& port) {
 } // namespace
 
 std::optional<http_url> parse_http_url(const std::string& url) {
-  static const std::string scheme = "http://";
+  static const std::string plain = "http://", secure = "https://";
+  http_url out;
+  out.tls = url.compare(0, secure.size(), secure) == 0;
+  auto& scheme = out.tls ? secure : plain;
   if (url.compare(0, scheme.size(), scheme) != 0 || !printable_without_spaces(url))
     return std::nullopt;
+  if (out.tls)
+    out.port = "443";
   auto rest = url.substr(scheme.size());
-  http_url out;
   if (auto slash = rest.find('/'); slash != std::string::npos) {
     out.target = rest.substr(slash);
     rest.resize(slash);

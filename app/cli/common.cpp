@@ -1,4 +1,8 @@
 #include "app/cli/common.hpp"
+#include "wire/terminal_text.hpp"
+
+#include <termios.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -77,6 +81,27 @@ json expect(const http_result& r, int status) {
   fail(1, "unexpected HTTP status " + std::to_string(r.status));
 }
 
+namespace {
+
+// Reads one line from stdin; on a terminal without echoing it.
+bool read_secret_line(std::string& line) {
+  termios saved{};
+  bool terminal = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (terminal) {
+    auto quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  bool ok = static_cast<bool>(std::getline(std::cin, line));
+  if (terminal) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << '\n';
+  }
+  return ok;
+}
+
+} // namespace
+
 std::string read_password(const std::string& given) {
   if (!given.empty())
     return given;
@@ -84,8 +109,8 @@ std::string read_password(const std::string& given) {
     return env;
   std::cerr << "password: " << std::flush;
   std::string line;
-  if (!std::getline(std::cin, line) || line.empty())
-    fail(2, "no password given (use --password, PARLEY_PASSWORD or stdin)");
+  if (!read_secret_line(line) || line.empty())
+    fail(2, "no password given (type it at the prompt, or set PARLEY_PASSWORD)");
   return line;
 }
 
@@ -105,7 +130,7 @@ void print(const options& o, const json& j, const std::string& human) {
   if (o.json_output)
     std::cout << j.dump() << std::endl;
   else
-    std::cout << human << std::endl;
+    std::cout << wire::escape_controls(human) << std::endl;
 }
 
 json lookup_user(const server_url& server, const json& creds, const std::string& name) {

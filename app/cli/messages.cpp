@@ -1,4 +1,5 @@
 // parley send, listen and history.
+#include "wire/terminal_text.hpp"
 #include "app/cli/common.hpp"
 
 #include <CLI/CLI.hpp>
@@ -151,8 +152,9 @@ void cmd_history(const options& o, const std::string& with, int limit) {
   auto& msgs = page["messages"];
   for (auto it = msgs.rbegin(); it != msgs.rend(); ++it) {
     auto from = (*it).value("from", "") == creds.value("user_id", "") ? "me" : with;
-    std::cout << "[" << (*it).value("seq", 0) << "] " << from << ": "
-              << shown_body((*it).value("body", "")) << '\n';
+    std::cout << wire::escape_controls("[" + std::to_string((*it).value("seq", 0)) + "] "
+                                       + from + ": " + shown_body((*it).value("body", "")))
+              << '\n';
   }
 }
 

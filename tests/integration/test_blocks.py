@@ -102,3 +102,23 @@ def test_groups_are_not_affected_by_blocks(node):
             await c.close()
 
     run(main())
+
+
+def test_nobody_is_added_to_a_group_by_someone_they_block(node):
+    alice, bob, carol = (new_user(node.base) for _ in range(3))
+    status, _ = http(node.base, "PUT", f"/v1/blocks/{alice['user_id']}", token=bob["token"])
+    assert status == 204
+    status, body = http(node.base, "POST", "/v1/conversations",
+                        {"title": "t", "members": [bob["user_id"], carol["user_id"]]},
+                        token=alice["token"])
+    assert (status, body["code"]) == (403, "blocked"), body
+    status, group = http(node.base, "POST", "/v1/conversations",
+                         {"title": "t", "members": [carol["user_id"]]}, token=alice["token"])
+    assert status == 201
+    status, body = http(node.base, "POST", f"/v1/conversations/{group['conversation_id']}/members",
+                        {"members": [bob["user_id"]]}, token=alice["token"])
+    assert (status, body["code"]) == (403, "blocked"), body
+    # Carol, whom bob does not block, may add him.
+    status, _ = http(node.base, "POST", "/v1/conversations",
+                     {"title": "u", "members": [bob["user_id"]]}, token=carol["token"])
+    assert status == 201

@@ -124,3 +124,27 @@ def test_cli_send_file_and_fetch(node):
     assert r.returncode == 2 and "no such file" in r.stderr
     r = cli(node, tempfile.mkdtemp(), "send-file", bob, path)
     assert r.returncode == 4
+
+
+def test_cli_prints_server_text_with_controls_escaped(node):
+    alice, bob = unique_name("alice"), unique_name("bob")
+    home_a, home_b = tempfile.mkdtemp(), tempfile.mkdtemp()
+    for home, name in ((home_a, alice), (home_b, bob)):
+        assert cli(node, home, "register", name, stdin=PASSWORD + "\n").returncode == 0
+        assert cli(node, home, "login", name, stdin=PASSWORD + "\n").returncode == 0
+    evil = "clear\x1b[2J\x1b]0;owned\x07 title\x9b31m"
+    r = cli(node, home_a, "send", bob, evil)
+    assert r.returncode == 0, r.stderr
+    r = cli(node, home_b, "history", alice)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\x9b" not in r.stdout
+    assert "clear\\x1b[2J\\x1b]0;owned\\x07 title\\u009b31m" in r.stdout, r.stdout
+    # --json keeps the exact text (JSON escapes it for whoever reads it).
+    r = cli(node, home_b, "--json", "history", alice)
+    assert json.loads(r.stdout)["messages"][0]["body"] == evil
+
+
+def test_cli_help_does_not_recommend_the_password_flag(node):
+    r = cli(node, tempfile.mkdtemp(), "login", "--help")
+    assert "prefer the flag" not in r.stdout
+    assert "prompt" in r.stdout

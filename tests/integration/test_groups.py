@@ -272,9 +272,12 @@ def test_per_member_receipts_and_unread_counts(node):
         assert status == 200
         assert (body["delivered"], body["read"], body["pending"]) == \
             ([bob["user_id"]], [bob["user_id"]], [carol["user_id"]])
-        status, body = receipts(bob, 3)
+        status, body = receipts(alice, 3)
         assert sorted(body["delivered"]) == sorted([bob["user_id"], carol["user_id"]])
         assert body["read"] == [bob["user_id"]] and body["from"] == alice["user_id"]
+        # Who read alice's message is alice's to know, not the other members'.
+        status, body = receipts(bob, 3)
+        assert (status, body["code"]) == (403, "not_sender")
         for seq, code in ((99, "no_such_message"),):
             status, body = receipts(alice, seq)
             assert (status, body["code"]) == (404, code)

@@ -21,8 +21,8 @@ class Gateway:
     """A push gateway: records every POST; `answer(payload, attempt)` decides
     the status and how long to take."""
 
-    def __init__(self):
-        self.requests = []  # (monotonic time, payload)
+    def __init__(self, tls=None):
+        self.requests = []  # (monotonic time, payload, raw body, path, headers)
         self.lock = threading.Lock()
         self.answer = lambda payload, attempt: (200, 0)
         gateway = self
@@ -32,7 +32,8 @@ class Gateway:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 payload = json.loads(raw)
                 with gateway.lock:
-                    gateway.requests.append((time.monotonic(), payload, raw, self.path))
+                    gateway.requests.append((time.monotonic(), payload, raw, self.path,
+                                             dict(self.headers)))
                     attempt = sum(1 for r in gateway.requests
                                   if r[1]["msg_id"] == payload["msg_id"]
                                   and r[1]["user_id"] == payload["user_id"])
@@ -50,7 +51,10 @@ class Gateway:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push"
+        if tls:  # an ssl.SSLContext: the gateway speaks HTTPS
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/push"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def for_user(self, user_id):
@@ -105,7 +109,7 @@ def test_bad_webhook_url_refused_at_start(pg):
         r = subprocess.run([PARLEYD, "--db", pg.url, "--listen", f"127.0.0.1:{free_port()}",
                             "--push-webhook", url], capture_output=True, text=True, timeout=30)
         assert r.returncode == 2, (url, r.stderr)
-        assert "--push-webhook must be an http://" in r.stderr + r.stdout
+        assert "--push-webhook must be an http(s)://" in r.stderr + r.stdout
 
 
 def test_push_token_registration_bad_input(pushing):

@@ -201,3 +201,45 @@ def test_a_user_has_at_most_max_devices(pg):
         assert login_as(n, name, PASSWORD)[0] == 200
     finally:
         n.stop()
+
+
+def test_groups_a_user_creates_per_day_are_capped(pg):
+    n = Parleyd(pg.url, extra=["--max-groups-per-day", "2"])
+    try:
+        alice, bob = new_user(n.base), new_user(n.base)
+        statuses = [http(n.base, "POST", "/v1/conversations",
+                         {"title": f"g{i}", "members": [bob["user_id"]]},
+                         token=alice["token"]) for i in range(3)]
+        assert [s for s, _ in statuses] == [201, 201, 429], statuses
+        assert statuses[2][1]["code"] == "too_many_groups"
+        # Someone else's budget is their own.
+        status, _ = http(n.base, "POST", "/v1/conversations",
+                         {"title": "b", "members": [alice["user_id"]]}, token=bob["token"])
+        assert status == 201
+    finally:
+        n.stop()
+
+
+def test_argon2_sheds_load_instead_of_queueing_and_others_are_served(pg):
+    n = Parleyd(pg.url, extra=["--argon2-memory-kib", "65536", "--argon2-time-cost", "3",
+                               "--hash-workers", "1", "--hash-queue", "4",
+                               "--login-failures-per-user", "0"])
+    try:
+        me = new_user(n.base)  # signed up before the storm
+        import concurrent.futures
+        with concurrent.futures.ThreadPoolExecutor(40) as pool:
+            storm = [pool.submit(login_as, n, unique_name("ghost"), "wrong password here")
+                     for _ in range(40)]
+            time.sleep(0.2)
+            started = time.monotonic()
+            status, _ = http(n.base, "GET", "/v1/conversations", token=me["token"])
+            served_in = time.monotonic() - started
+            results = [f.result() for f in storm]
+        assert status == 200 and served_in < 1.0, served_in  # Argon2 is not in its way
+        statuses = sorted(s for s, _ in results)
+        assert set(statuses) <= {401, 503}, statuses
+        shed = [b for s, b in results if s == 503]
+        assert shed and all(b["code"] == "unavailable" for b in shed), statuses
+        assert statuses.count(401) >= 4
+    finally:
+        n.stop()

@@ -179,3 +179,17 @@ def test_media_downloads_cannot_run_as_a_page(secure_node, content_type, inline)
             assert disposition is None, disposition
         else:
             assert disposition == "attachment", disposition
+
+
+def test_metrics_can_move_to_a_port_of_their_own(pg):
+    from harness import free_port
+    port = free_port()
+    n = Parleyd(pg.url, extra=["--metrics-listen", f"127.0.0.1:{port}"])
+    try:
+        assert http(n.base, "GET", "/metrics")[0] == 404
+        status, text = http(f"http://127.0.0.1:{port}", "GET", "/metrics")
+        assert status == 200 and "parley_http_requests_total" in text
+        assert http(f"http://127.0.0.1:{port}", "GET", "/healthz")[0] == 404
+        assert http(n.base, "GET", "/healthz")[0] == 200
+    finally:
+        n.stop()

@@ -40,3 +40,10 @@ TEST_CASE("username and password rules") {
   CHECK(password_weakness("short"));
   CHECK(password_weakness(std::string(1025, 'x')));
 }
+
+#include "wire/sha256.hpp"
+
+TEST_CASE("push signatures are HMAC-SHA256 (RFC 4231, test case 2)") {
+  CHECK(parley::wire::hmac_sha256_hex("Jefe", "what do ya want for nothing?")
+        == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}

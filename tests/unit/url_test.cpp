@@ -16,8 +16,17 @@ TEST_CASE("http URLs parse into host, port and target") {
   CHECK(d->target == "/");
 }
 
-TEST_CASE("anything but a plain http URL is refused") {
-  for (auto bad : {"", "https://x/", "ftp://x", "http://", "http://:80/", "http://x:/",
+TEST_CASE("https URLs default to port 443") {
+  auto u = parse_http_url("https://push.example.org/v1");
+  REQUIRE(u);
+  CHECK(u->tls);
+  CHECK(u->port == "443");
+  CHECK(u->target == "/v1");
+  CHECK_FALSE(parse_http_url("http://x/")->tls);
+}
+
+TEST_CASE("anything but an http or https URL is refused") {
+  for (auto bad : {"", "https://", "https://u:p@x/", "ftp://x", "http://", "http://:80/", "http://x:/",
                    "http://x:0/", "http://x:65536/", "http://x:8a/", "http://a b/",
                    "http://user:pw@x/", "127.0.0.1:80"})
     CHECK_FALSE(parse_http_url(bad));
