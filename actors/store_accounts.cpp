@@ -28,9 +28,12 @@ caf::result<id64> store_queries::signup(const std::string& username,
   return user_id;
 }
 
-caf::result<user_secret> store_queries::secret_of(const std::string& username) {
-  auto creds = conn_.run<pqxx::read_transaction>(
-    [&](auto& tx) { return storage::find_credentials(tx, username); });
+namespace {
+
+// The stored credentials as the hasher checks them: an empty secret for an
+// account that does not exist.
+caf::result<user_secret>
+as_secret(caf::expected<std::optional<storage::user_credentials>> creds) {
   if (!creds)
     return creds.error();
   if (!*creds)
@@ -38,14 +41,16 @@ caf::result<user_secret> store_queries::secret_of(const std::string& username) {
   return user_secret{(*creds)->user_id, (*creds)->password_hash};
 }
 
+} // namespace
+
+caf::result<user_secret> store_queries::secret_of(const std::string& username) {
+  return as_secret(conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::find_credentials(tx, username); }));
+}
+
 caf::result<user_secret> store_queries::secret_of(id64 user) {
-  auto creds = conn_.run<pqxx::read_transaction>(
-    [&](auto& tx) { return storage::credentials_of(tx, user); });
-  if (!creds)
-    return creds.error();
-  if (!*creds)
-    return user_secret{};
-  return user_secret{(*creds)->user_id, (*creds)->password_hash};
+  return as_secret(conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::credentials_of(tx, user); }));
 }
 
 caf::result<login_result> store_queries::login(const login_request& req) {
