@@ -86,7 +86,7 @@ void rest_handlers::login(const http_request& req, responder respond) {
     respond,
     [=] {
       check_password(
-        secret_atom::value, name, *password, respond, [=](id64 user_id) {
+        name, *password, respond, [=](id64 user_id) {
           auto signed_in = lr;
           signed_in.user_id = user_id;
           ask<login_result>(

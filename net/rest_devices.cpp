@@ -65,7 +65,7 @@ void rest_handlers::change_password(http_request req, responder respond) {
     unless_throttled(
       respond,
       [=] {
-        check_password(secret_atom::value, who.user_id, *old_password, respond, store_new,
+        check_password(who.user_id, *old_password, respond, store_new,
                        account);
       },
       login_atom::value, account, std::string{"password-change"});

@@ -114,7 +114,7 @@ private:
   // `ok(user_id)`; a wrong password (or no such account) answers 401
   // `bad_credentials` and counts against `throttle_key`.
   template <class Who, class OnOk>
-  void check_password(secret_atom, Who who, std::string password, responder respond, OnOk ok,
+  void check_password(Who who, std::string password, responder respond, OnOk ok,
                       std::string throttle_key) {
     ask<user_secret>(
       queries_, ctx_->request_timeout, respond,
