@@ -216,6 +216,12 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   app.add_flag("--cluster-insecure", cfg.cluster_insecure,
                "allow clear-text cluster traffic on a non-loopback --cluster-listen "
                "(tests in network namespaces only)");
+  app.add_option("--tls-cert", cfg.tls_cert,
+                 "PEM certificate (chain allowed): the port then speaks only HTTPS and WSS; "
+                 "SIGHUP reloads it")
+    ->envname("PARLEY_TLS_CERT");
+  app.add_option("--tls-key", cfg.tls_key, "PEM private key of --tls-cert")
+    ->envname("PARLEY_TLS_KEY");
   app.add_option("--admin-token", cfg.admin_token,
                  "bearer token for GET /v1/cluster (unset: that endpoint is off)")
     ->envname("PARLEY_ADMIN_TOKEN");
@@ -331,6 +337,8 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                             + "'"};
   if (auto reason = cluster_tls_problem(cfg); !reason.empty())
     return config_exit{2, "parleyd: " + reason};
+  if (cfg.tls_cert.empty() != cfg.tls_key.empty())
+    return config_exit{2, "parleyd: --tls-cert and --tls-key go together: give both"};
   if (auto bad = parse_seeds(seeds, cfg.seeds); !bad.empty())
     return config_exit{2, "parleyd: --seeds must be HOST:PORT[,HOST:PORT...], got '" + bad
                             + "'"};

@@ -51,6 +51,9 @@ struct parleyd_config {
   // Clear-text cluster traffic on a non-loopback address (tests in network
   // namespaces only).
   bool cluster_insecure = false;
+  // TLS on the main listener (both or neither): PEM chain and key.
+  std::string tls_cert;
+  std::string tls_key;
   // GET /v1/cluster needs `Authorization: Bearer <this>`; empty: disabled.
   std::string admin_token;
   // Browser origins allowed besides parleyd's own (--allowed-origin).

@@ -192,24 +192,39 @@ std::unique_ptr<net::listener> start_metrics_listener(const parleyd_config& cfg)
   return server;
 }
 
-int wait_for_signal() {
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+// Waits for SIGTERM or SIGINT; each SIGHUP on the way reloads the TLS pair.
+int wait_for_stop_signal(net::listener& server) {
+  auto set = handled_signals();
+  for (;;) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig != SIGHUP)
+      return sig;
+    if (!server.tls()) {
+      spdlog::info("SIGHUP: no --tls-cert to reload");
+      continue;
+    }
+    if (auto problem = server.reload_tls(); !problem.empty())
+      spdlog::error("SIGHUP: TLS reload failed, the old certificate stays: {}", problem);
+    else
+      spdlog::info("SIGHUP: TLS certificate reloaded; new connections use it");
+  }
 }
 
 } // namespace
 
 int run_node(const parleyd_config& cfg) {
   // Block the signals in every thread; the main thread waits for them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
+  auto set = handled_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -217,6 +232,12 @@ int run_node(const parleyd_config& cfg) {
     auto problem = tls_files_problem(cfg.cluster_tls_cert, cfg.cluster_tls_key, cfg.cluster_ca);
     if (!problem.empty()) {
       spdlog::error("cluster TLS: {}", problem);
+      return 1;
+    }
+  }
+  if (!cfg.tls_cert.empty()) {
+    if (auto problem = tls_files_problem(cfg.tls_cert, cfg.tls_key); !problem.empty()) {
+      spdlog::error("TLS: {}", problem);
       return 1;
     }
   }
@@ -299,6 +320,8 @@ int run_node(const parleyd_config& cfg) {
   lc.origins.allowed = cfg.allowed_origins;
   lc.trusted_proxies = cfg.trusted_proxies;
   lc.max_connections_per_ip = cfg.max_connections_per_ip;
+  lc.tls_cert = cfg.tls_cert;
+  lc.tls_key = cfg.tls_key;
   net::listener server{
     lc, net::make_rest_api(system, ctx, {directory, queries, membership, throttle, uploads, hasher}),
     [&system, ctx, directory, queries](std::shared_ptr<wire::ws_link> link) {
@@ -318,10 +341,10 @@ int run_node(const parleyd_config& cfg) {
     stop_actors();
     return 1;
   }
-  spdlog::info("parleyd node {} ready on http://{}:{} (websocket /v1/ws)",
-               cfg.node_id, cfg.listen_host, server.port());
+  spdlog::info("parleyd node {} ready on {}://{}:{} (websocket /v1/ws)", cfg.node_id,
+               server.tls() ? "https" : "http", cfg.listen_host, server.port());
 
-  auto sig = wait_for_signal();
+  auto sig = wait_for_stop_signal(server);
   spdlog::info("signal {}: draining", sig);
   // Stop taking work, give in-flight sends a moment to commit and be acked,
   // then close the websockets (clients reconnect elsewhere and sync).

@@ -13,9 +13,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "parley " PARLEY_VERSION);
   app.require_subcommand(1);
   app.fallthrough(); // --server and --json may also follow the command
-  app.add_option("--server", o.server, "server URL")
+  app.add_option("--server", o.server, "server URL: http://HOST:PORT or https://HOST[:PORT]")
     ->envname("PARLEY_SERVER")
     ->capture_default_str();
+  app.add_option("--ca-file", o.ca_file,
+                 "PEM CA certificate(s) to verify an https:// server with (default: the "
+                 "system's)")
+    ->envname("PARLEY_CA_FILE");
   app.add_flag("--json", o.json_output, "print JSON, one object per line");
 
   std::string username, password, device_name, peer, text;

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   common_options o;
-  app.add_option("--server", o.server, "parleyd's URL")->capture_default_str();
+  app.add_option("--server", o.server, "parleyd's URL (https:// for TLS)")->capture_default_str();
+  app.add_option("--ca-file", o.ca_file, "PEM CA to verify an https:// server with");
   app.add_option("--threads", o.threads, "client threads (many connections each)")
     ->check(CLI::Range(1, 64))
     ->capture_default_str();
@@ -147,9 +148,11 @@ int main(int argc, char** argv) {
   }
   auto server = client::parse_server_url(o.server);
   if (!server) {
-    std::cerr << "parley-bench: --server must look like http://HOST:PORT\n";
+    std::cerr << "parley-bench: --server must look like http://HOST:PORT or "
+                 "https://HOST[:PORT]\n";
     return 2;
   }
+  server->ca_file = o.ca_file;
   try {
     json result = *connect ? run_connect(o, *server, c)
                   : *pairs ? run_pairs(o, *server, p)

@@ -7,19 +7,13 @@
 
 #include <memory>
 
+#include "wire/openssl_error.hpp"
+
 namespace parley {
 
 namespace {
 
-std::string openssl_reason() {
-  auto code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0)
-    return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(code, buf, sizeof buf);
-  return buf;
-}
+using wire::openssl_reason;
 
 // The leaf certificate of `ctx` verified against the CA file `ca`.
 std::string verify_against(SSL_CTX* ctx, const std::string& ca) {

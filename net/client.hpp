@@ -1,6 +1,7 @@
 #pragma once
-// A small synchronous Parley client (HTTP + websocket, Boost.Beast), used by
-// the `parley` CLI. Network failures throw client_error.
+// A small synchronous Parley client (HTTP + websocket, Boost.Beast, plain
+// or TLS), used by the `parley` CLI. Network failures, a certificate that
+// does not verify included, throw client_error.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,11 +16,14 @@ struct client_error : std::runtime_error {
 };
 
 struct server_url {
+  bool tls = false; // https://: certificates are verified, host name included
   std::string host;
   std::string port;
+  // PEM CA certificates to verify the server with; empty: the system's.
+  std::string ca_file;
 };
 
-// Accepts http://HOST:PORT[/] (the only scheme parleyd serves).
+// Accepts http://HOST[:PORT][/] and https://HOST[:PORT][/].
 std::optional<server_url> parse_server_url(const std::string& url);
 
 struct http_result {

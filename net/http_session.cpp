@@ -2,26 +2,24 @@
 #include "actors/bad_input_log.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <optional>
 
 #include "net/file_range_body.hpp"
+#include "net/tls_accept.hpp"
 #include "net/upload_file.hpp"
+#include "net/ws_connection.hpp"
 #include "wire/client_address.hpp"
-#include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
 #include "wire/origin.hpp"
-#include "wire/sha256.hpp"
-#include "net/ws_connection.hpp"
-#include "wire/credentials.hpp"
+#include "wire/upload_pace.hpp"
 
 namespace parley::net {
 
@@ -34,16 +32,15 @@ namespace {
 constexpr auto read_timeout = std::chrono::seconds(30);
 // An upload or download that moves nothing for this long is cut off.
 constexpr auto stall_timeout = std::chrono::seconds(30);
-// An upload must average this rate once its first seconds are past, and
-// end within its absolute deadline (a grace plus its size at that rate):
-// a trickle cannot hold a descriptor and a quota reservation for hours.
-constexpr double min_upload_bytes_per_second = 32 * 1024;
-constexpr auto upload_grace = std::chrono::seconds(10);
 
-class http_session : public std::enable_shared_from_this<http_session> {
+// Over a plain TCP stream or over TLS (tls_stream); the rest is the same.
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
-  http_session(asio::ip::tcp::socket socket, http_context ctx)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)) {
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+  http_session(Stream stream, http_context ctx, beast::flat_buffer already_read = {})
+    : stream_(std::move(stream)), ctx_(std::move(ctx)), buffer_(std::move(already_read)) {
   }
 
   // Reads the next request's header; the body is read according to it.
@@ -53,15 +50,17 @@ public:
     // Checked per route below. (Not boost::none: Beast 1.74 compares a
     // Content-Length against an empty optional and refuses every body.)
     header_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(read_timeout);
+    lowest().expires_after(read_timeout);
     http::async_read_header(stream_, buffer_, *header_,
-                            [self = shared_from_this()](beast::error_code ec,
+                            [self = this->shared_from_this()](beast::error_code ec,
                                                         std::size_t) {
                               self->on_header(ec);
                             });
   }
 
 private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   bool is_disconnect(const beast::error_code& ec) {
     return ec == http::error::end_of_stream || ec == beast::error::timeout
            || ec == asio::error::connection_reset || ec == asio::error::eof;
@@ -95,8 +94,8 @@ private:
         keep_alive_ = false;
         return write(std::move(*refusal));
       }
-      stream_.expires_never();
-      start_websocket(stream_.release_socket(), req, ctx_.ws,
+      lowest().expires_never();
+      start_websocket(release_for_websocket(), req, ctx_.ws,
                       {ctx_.cfg.max_frame_bytes, ctx_.cfg.max_queued_frames,
                        ctx_.cfg.max_queued_bytes},
                       ctx_.registry, ctx_.slot);
@@ -105,6 +104,13 @@ private:
     if (req.method() == http::verb::post && req.target() == "/v1/media")
       return start_upload();
     read_body();
+  }
+
+  auto release_for_websocket() {
+    if constexpr (is_tls)
+      return std::move(stream_);
+    else
+      return stream_.release_socket();
   }
 
   // --- JSON bodies ---------------------------------------------------------
@@ -118,7 +124,7 @@ private:
     body_.emplace(std::move(*header_));
     body_->body_limit(ctx_.cfg.max_body_bytes);
     http::async_read(stream_, buffer_, *body_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_body(ec);
                      });
   }
@@ -147,7 +153,7 @@ private:
     out.range = std::string{req[http::field::range]};
     out.if_none_match = std::string{req[http::field::if_none_match]};
     beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
+    auto peer = lowest().socket().remote_endpoint(ec);
     auto forwarded = req["X-Forwarded-For"];
     out.source = wire::client_address(ec ? std::string{} : peer.address().to_string(),
                                       {forwarded.data(), forwarded.size()},
@@ -156,8 +162,8 @@ private:
   }
 
   void dispatch(http_request req) {
-    stream_.expires_never(); // the handler may take a while (Argon2, database)
-    ctx_.rest.handle(std::move(req), [self = shared_from_this()](http_response resp) {
+    lowest().expires_never(); // the handler may take a while (Argon2, database)
+    ctx_.rest.handle(std::move(req), [self = this->shared_from_this()](http_response resp) {
       asio::post(self->stream_.get_executor(),
                  [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
     });
@@ -185,7 +191,7 @@ private:
     pending_request_ = to_request(req);
     pending_request_->declared_length = declared ? static_cast<std::int64_t>(*declared) : -1;
     // Nothing of the body is read before the token and the quota say yes.
-    ctx_.rest.admit_upload(*pending_request_, [self = shared_from_this()](upload_admission a) {
+    ctx_.rest.admit_upload(*pending_request_, [self = this->shared_from_this()](upload_admission a) {
       asio::post(self->stream_.get_executor(),
                  [self, a = std::move(a)]() mutable { self->on_admitted(std::move(a)); });
     });
@@ -200,10 +206,7 @@ private:
     }
     upload_limit_ = std::min<std::uint64_t>(ctx_.cfg.max_upload_bytes, admission.max_bytes);
     pending_request_->upload_ticket = std::move(admission.ticket);
-    upload_started_ = std::chrono::steady_clock::now();
-    upload_deadline_ = upload_started_ + upload_grace
-                       + std::chrono::seconds(static_cast<std::int64_t>(
-                         upload_limit_ / min_upload_bytes_per_second));
+    pace_.emplace(std::chrono::steady_clock::now(), upload_limit_);
     upload_ = std::make_unique<upload_file>(ctx_.cfg.upload_dir);
     if (!upload_->ok()) {
       upload_.reset();
@@ -220,10 +223,10 @@ private:
     auto& body = upload_parser_->get().body();
     body.data = chunk_.data();
     body.size = chunk_.size();
-    auto left = upload_deadline_ - std::chrono::steady_clock::now();
-    stream_.expires_after(std::min<std::chrono::steady_clock::duration>(stall_timeout, left));
+    auto left = pace_->deadline() - std::chrono::steady_clock::now();
+    lowest().expires_after(std::min<std::chrono::steady_clock::duration>(stall_timeout, left));
     http::async_read_some(stream_, buffer_, *upload_parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                             self->on_upload_chunk(ec);
                           });
   }
@@ -252,7 +255,7 @@ private:
         return refuse_body(413, "quota_exceeded", "this upload would exceed your storage quota");
       return refuse_body(413, "too_large", "upload exceeds the maximum size");
     }
-    if (too_slow()) {
+    if (pace_->too_slow(upload_->size(), std::chrono::steady_clock::now())) {
       upload_.reset();
       pending_request_.reset();
       return refuse_body(408, "too_slow", "the upload is slower than the server accepts");
@@ -271,14 +274,6 @@ private:
     pending_request_.reset();
     req.upload = std::move(*file);
     dispatch(std::move(req));
-  }
-
-  bool too_slow() const {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= upload_deadline_)
-      return true;
-    auto elapsed = std::chrono::duration<double>(now - upload_started_ - upload_grace).count();
-    return elapsed > 0 && upload_->size() < elapsed * min_upload_bytes_per_second;
   }
 
   // --- responses -----------------------------------------------------------
@@ -304,9 +299,9 @@ private:
 
   template <class Response, class Serializer>
   void write_some(std::shared_ptr<Response> res, std::shared_ptr<Serializer> sr) {
-    stream_.expires_after(stall_timeout);
+    lowest().expires_after(stall_timeout);
     http::async_write_some(stream_, *sr,
-                           [self = shared_from_this(), res, sr](beast::error_code ec,
+                           [self = this->shared_from_this(), res, sr](beast::error_code ec,
                                                                 std::size_t) {
                              if (ec)
                                return self->shutdown();
@@ -347,29 +342,42 @@ private:
   }
 
   void shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     if (linger_)
-      discard_rest();
+      return discard_rest(); // a TLS peer still sending would not read our close_notify
+    if constexpr (is_tls) {
+      lowest().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        self->lowest().close();
+      });
+    } else {
+      beast::error_code ec;
+      lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    }
   }
 
   // Reads and drops what the client still sends (bounded in time), so that
   // closing does not reset the connection before it has read our answer.
   void discard_rest() {
     linger_ = false;
-    stream_.expires_after(std::chrono::seconds(5));
+    if constexpr (!is_tls) {
+      beast::error_code ec;
+      lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    }
+    lowest().expires_after(std::chrono::seconds(5));
     discard_some();
   }
 
   void discard_some() {
     stream_.async_read_some(asio::buffer(chunk_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               if (!ec)
                                 self->discard_some();
+                              else
+                                self->lowest().close();
                             });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   http_context ctx_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> header_;
@@ -378,7 +386,7 @@ private:
   std::optional<http_request> pending_request_;
   std::unique_ptr<upload_file> upload_;
   std::uint64_t upload_limit_ = 0;
-  std::chrono::steady_clock::time_point upload_started_, upload_deadline_;
+  std::optional<wire::upload_pace> pace_;
   std::array<char, 64 * 1024> chunk_;
   bool keep_alive_ = true;
   bool linger_ = false;
@@ -387,7 +395,19 @@ private:
 } // namespace
 
 void run_http_session(asio::ip::tcp::socket socket, http_context ctx) {
-  std::make_shared<http_session>(std::move(socket), std::move(ctx))->read();
+  std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream{std::move(socket)},
+                                                    std::move(ctx))
+    ->read();
+}
+
+void run_https_session(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+                       http_context ctx) {
+  accept_tls(std::move(socket), tls,
+             [ctx = std::move(ctx)](tls_stream stream, beast::flat_buffer already_read) mutable {
+               std::make_shared<http_session<tls_stream>>(std::move(stream), std::move(ctx),
+                                                          std::move(already_read))
+                 ->read();
+             });
 }
 
 } // namespace parley::net

@@ -10,6 +10,10 @@
 #include "wire/ws_link.hpp"
 #include "net/listener.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace parley::net {
 
 struct http_context {
@@ -23,5 +27,11 @@ struct http_context {
 };
 
 void run_http_session(boost::asio::ip::tcp::socket socket, http_context ctx);
+
+// The same over TLS: the handshake first (a client speaking plain HTTP is
+// answered 400 tls_required). The connection's OpenSSL state holds its own
+// reference to `tls`, which a reload may then replace.
+void run_https_session(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls,
+                       http_context ctx);
 
 } // namespace parley::net

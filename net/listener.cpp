@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/http_session.hpp"
+#include "net/tls_identity.hpp"
 #include "wire/metrics.hpp"
 
 namespace parley::net {
@@ -109,6 +110,7 @@ struct listener::impl {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::shared_ptr<address_counts> counts;
   asio::steady_timer retry{ioc};
+  std::unique_ptr<tls_identity> identity; // null: plain HTTP
   std::chrono::steady_clock::time_point last_warning;
 
   void accept() {
@@ -133,7 +135,11 @@ struct listener::impl {
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    run_http_session(std::move(socket), http_context{rest, ws, registry, cfg, std::move(slot)});
+    http_context ctx{rest, ws, registry, cfg, std::move(slot)};
+    if (!identity)
+      return run_http_session(std::move(socket), std::move(ctx));
+    auto tls = identity->current(); // kept until the connection's OpenSSL state holds it
+    run_https_session(std::move(socket), *tls, std::move(ctx));
   }
 
   void back_off(const boost::system::error_code& ec) {
@@ -165,6 +171,11 @@ listener::~listener() {
 
 void listener::start() {
   auto& d = *impl_;
+  if (!d.cfg.tls_cert.empty()) {
+    d.identity = std::make_unique<tls_identity>(d.cfg.tls_cert, d.cfg.tls_key);
+    if (auto problem = d.identity->reload(); !problem.empty())
+      throw std::runtime_error(problem);
+  }
   tcp::endpoint ep{asio::ip::make_address(d.cfg.host), d.cfg.port};
   d.acceptor.open(ep.protocol());
   d.acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -179,6 +190,16 @@ void listener::start() {
 
 unsigned short listener::port() const {
   return impl_->acceptor.local_endpoint().port();
+}
+
+bool listener::tls() const {
+  return impl_->identity != nullptr;
+}
+
+std::string listener::reload_tls() {
+  if (!impl_->identity)
+    return "the listener has no TLS certificate to reload";
+  return impl_->identity->reload();
 }
 
 void listener::stop_accepting() {

@@ -55,6 +55,9 @@ struct listener_config {
   bool websockets = true;
   // Proxies whose X-Forwarded-For names the client (--trusted-proxy).
   std::vector<std::string> trusted_proxies;
+  // With both (--tls-cert, --tls-key), the port speaks only HTTPS and WSS.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class listener {
@@ -62,9 +65,14 @@ public:
   listener(listener_config cfg, rest_endpoints rest, wire::ws_session_factory ws);
   ~listener();
 
-  // Binds and starts the Asio threads. Throws on bind failure.
+  // Binds and starts the Asio threads. Throws on bind failure or when the
+  // TLS pair cannot be loaded.
   void start();
   unsigned short port() const;
+  bool tls() const;
+  // Reads the TLS pair again for new connections (SIGHUP); open ones keep
+  // theirs. "" on success, else why the old pair stays.
+  std::string reload_tls();
   void stop_accepting();
   void close_websockets(std::uint16_t code, const std::string& reason);
   // Stops the Asio threads (after the websockets had time to close).

@@ -11,6 +11,7 @@
 
 #include "net/listener.hpp"
 #include "net/ws_outbox.hpp"
+#include "net/ws_transport.hpp"
 #include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
 #include "wire/ws_budget.hpp"
@@ -42,7 +43,7 @@ char* thread_read_buffer() {
   return buffer.data();
 }
 
-std::string describe_peer(const asio::ip::tcp::socket& socket) {
+std::string describe_peer(asio::ip::tcp::socket& socket) {
   error_code ec;
   auto ep = socket.remote_endpoint(ec);
   return ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -56,21 +57,20 @@ std::string describe_peer(const asio::ip::tcp::socket& socket) {
 // buffer and feeds it to its frame reader.
 // Writing: frames queue in the outbox (net/ws_outbox.hpp) and leave
 // together in one write; what arrives during a write leaves with the next.
+template <class Transport>
 class ws_connection final : public wire::ws_link,
                             public wire::ws_read_events,
-                            public std::enable_shared_from_this<ws_connection> {
+                            public std::enable_shared_from_this<ws_connection<Transport>> {
 public:
-  ws_connection(asio::ip::tcp::socket socket, ws_limits limits,
+  ws_connection(Transport transport, ws_limits limits,
                 std::shared_ptr<connection_registry> registry, std::shared_ptr<void> slot)
-    : socket_(std::move(socket)), limits_(limits), registry_(std::move(registry)),
-      slot_(std::move(slot)),
-      reader_(limits.max_frame_bytes, hard_message_limit), peer_(describe_peer(socket_)) {
+    : transport_(std::move(transport)), limits_(limits), registry_(std::move(registry)),
+      slot_(std::move(slot)), reader_(limits.max_frame_bytes, hard_message_limit),
+      peer_(describe_peer(transport_.socket())) {
   }
 
   void start(std::string_view key, const wire::ws_session_factory& factory) {
-    error_code ec;
-    socket_.non_blocking(true, ec);
-    if (ec) {
+    if (auto ec = transport_.prepare()) {
       spdlog::info("ws {}: handshake failed: {}", peer_, ec.message());
       return;
     }
@@ -81,14 +81,14 @@ public:
              "Sec-WebSocket-Accept: " + wire::websocket_accept(key) + "\r\n\r\n";
     });
     flush();
-    auth_deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    auth_deadline_ = std::make_unique<asio::steady_timer>(transport_.get_executor());
     auth_deadline_->expires_after(wire::ws_budget::stranger_time);
-    auth_deadline_->async_wait([self = shared_from_this()](error_code ec) {
+    auth_deadline_->async_wait([self = this->shared_from_this()](error_code ec) {
       if (!ec && !self->budget_.is_authenticated())
         self->refuse_stranger("authenticate within 10 s");
     });
-    handlers_ = factory(shared_from_this());
-    registry_->add(shared_from_this());
+    handlers_ = factory(this->shared_from_this());
+    registry_->add(this->shared_from_this());
     wire::metrics::get().ws_open.fetch_add(1);
     wire::metrics::get().ws_accepted.fetch_add(1);
     spdlog::info("ws {}: open", peer_);
@@ -98,7 +98,7 @@ public:
   // --- ws_link: called from any thread, posted to the strand ---------------
 
   void send_shared(wire::shared_text frame) override {
-    asio::post(socket_.get_executor(), [self = shared_from_this(),
+    asio::post(transport_.get_executor(), [self = this->shared_from_this(),
                                         frame = std::move(frame)]() mutable {
       self->enqueue_shared(std::move(frame));
       self->flush();
@@ -106,14 +106,14 @@ public:
   }
 
   void send(std::string frame) override {
-    asio::post(socket_.get_executor(), [self = shared_from_this(),
+    asio::post(transport_.get_executor(), [self = this->shared_from_this(),
                                         frame = std::move(frame)]() mutable {
       self->send_now(frame);
     });
   }
 
   void send_all(std::vector<std::string> frames) override {
-    asio::post(socket_.get_executor(), [self = shared_from_this(),
+    asio::post(transport_.get_executor(), [self = this->shared_from_this(),
                                         frames = std::move(frames)]() mutable {
       for (auto& frame : frames)
         self->enqueue(frame);
@@ -122,14 +122,14 @@ public:
   }
 
   void close(std::uint16_t code, std::string reason) override {
-    asio::post(socket_.get_executor(), [self = shared_from_this(), code,
+    asio::post(transport_.get_executor(), [self = this->shared_from_this(), code,
                                         reason = std::move(reason)]() mutable {
       self->start_close(code, reason);
     });
   }
 
   void abort() override {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::post(transport_.get_executor(), [self = this->shared_from_this()] {
       self->close_socket("cut off: the node is stopping");
     });
   }
@@ -139,7 +139,7 @@ public:
   }
 
   void authenticated() override {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::post(transport_.get_executor(), [self = this->shared_from_this()] {
       self->budget_.authenticated();
       if (self->auth_deadline_)
         self->auth_deadline_->cancel();
@@ -150,8 +150,8 @@ private:
   // --- reading ------------------------------------------------------------
 
   void wait_readable() {
-    socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                       [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+    transport_.async_wait_readable(
+      [self = this->shared_from_this()](error_code ec) { self->on_readable(ec); });
   }
 
   void on_readable(error_code ec) {
@@ -163,14 +163,14 @@ private:
     }
     char* buffer = thread_read_buffer();
     for (int turn = 0; turn < reads_per_turn; ++turn) {
-      auto n = socket_.read_some(asio::buffer(buffer, read_buffer_bytes), ec);
+      auto bytes = transport_.read_now(buffer, read_buffer_bytes, ec);
       if (ec == asio::error::would_block)
         break;
       if (ec)
         return close_socket(ec == asio::error::eof ? "connection closed by peer" : ec.message());
-      if (!consume(std::string_view(buffer, n)))
+      if (!consume(bytes))
         return; // closing: nothing more is read
-      if (n < read_buffer_bytes)
+      if (bytes.size() < read_buffer_bytes)
         break; // the socket is drained
     }
     wait_readable();
@@ -311,10 +311,10 @@ private:
       return;
     flushing_ = true;
     auto frames = outbox_.start_write();
-    asio::async_write(socket_, outbox_.buffers(),
-                      [self = shared_from_this(), frames](error_code ec, std::size_t) {
-                        self->on_written(ec, frames);
-                      });
+    transport_.async_write(outbox_.buffers(),
+                           [self = this->shared_from_this(), frames](error_code ec, std::size_t) {
+                             self->on_written(ec, frames);
+                           });
   }
 
   void on_written(error_code ec, std::size_t frames) {
@@ -355,9 +355,9 @@ private:
     close_sent_ = true;
     outbox_.add_control([&](std::string& out) { wire::append_close_frame(out, code, reason); });
     flush();
-    deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    deadline_ = std::make_unique<asio::steady_timer>(transport_.get_executor());
     deadline_->expires_after(close_timeout);
-    deadline_->async_wait([self = shared_from_this()](error_code ec) {
+    deadline_->async_wait([self = this->shared_from_this()](error_code ec) {
       if (!ec)
         self->close_socket("closing handshake timed out");
     });
@@ -374,9 +374,7 @@ private:
     if (socket_closed_)
       return;
     socket_closed_ = true;
-    error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    transport_.close();
     if (deadline_)
       deadline_->cancel();
     if (auth_deadline_)
@@ -389,7 +387,7 @@ private:
     handlers_ = {}; // they hold the session; the session holds us
   }
 
-  asio::ip::tcp::socket socket_;
+  Transport transport_;
   ws_limits limits_;
   std::shared_ptr<connection_registry> registry_;
   std::shared_ptr<void> slot_; // this connection's place in its address's count
@@ -411,17 +409,32 @@ private:
   std::unique_ptr<asio::steady_timer> deadline_; // only while closing
 };
 
+template <class Transport>
+void start_on(Transport transport, const http::request<http::empty_body>& req,
+              const wire::ws_session_factory& factory, ws_limits limits,
+              std::shared_ptr<connection_registry> registry, std::shared_ptr<void> slot) {
+  auto conn = std::make_shared<ws_connection<Transport>>(std::move(transport), limits,
+                                                         std::move(registry), std::move(slot));
+  auto key = req[http::field::sec_websocket_key];
+  conn->start(std::string_view(key.data(), key.size()), factory);
+}
+
 } // namespace
 
-void start_websocket(asio::ip::tcp::socket socket,
-                     const http::request<http::empty_body>& req,
+void start_websocket(asio::ip::tcp::socket socket, const http::request<http::empty_body>& req,
                      const wire::ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry,
                      std::shared_ptr<void> slot) {
-  auto conn = std::make_shared<ws_connection>(std::move(socket), limits,
-                                              std::move(registry), std::move(slot));
-  auto key = req[http::field::sec_websocket_key];
-  conn->start(std::string_view(key.data(), key.size()), factory);
+  start_on(plain_transport{std::move(socket)}, req, factory, limits, std::move(registry),
+           std::move(slot));
+}
+
+void start_websocket(tls_stream stream, const http::request<http::empty_body>& req,
+                     const wire::ws_session_factory& factory, ws_limits limits,
+                     std::shared_ptr<connection_registry> registry,
+                     std::shared_ptr<void> slot) {
+  start_on(tls_transport{std::move(stream)}, req, factory, limits, std::move(registry),
+           std::move(slot));
 }
 
 } // namespace parley::net

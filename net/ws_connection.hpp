@@ -4,7 +4,9 @@
 // gathers the frames sent to it in a bounded buffer that leaves in one
 // write. Beast has already parsed the upgrade request (net/http_session).
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 
 #include <memory>
@@ -29,10 +31,17 @@ struct ws_limits {
 std::optional<http_response> refuse_handshake(
   const boost::beast::http::request<boost::beast::http::empty_body>& req);
 
-// Takes over an upgraded HTTP socket whose request passed
-// `refuse_handshake`, answers it and starts reading. `registry` tracks the
-// connection so shutdown can close it.
+using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// Takes over an upgraded HTTP connection (plain or TLS) whose request
+// passed `refuse_handshake`, answers it and starts reading. `registry`
+// tracks the connection so shutdown can close it.
 void start_websocket(boost::asio::ip::tcp::socket socket,
+                     const boost::beast::http::request<boost::beast::http::empty_body>& req,
+                     const wire::ws_session_factory& factory, ws_limits limits,
+                     std::shared_ptr<connection_registry> registry,
+                     std::shared_ptr<void> slot);
+void start_websocket(tls_stream stream,
                      const boost::beast::http::request<boost::beast::http::empty_body>& req,
                      const wire::ws_session_factory& factory, ws_limits limits,
                      std::shared_ptr<connection_registry> registry,

@@ -103,7 +103,7 @@ double cpu_meter::postgres() const {
 }
 
 fleet_options fleet_of(const common_options& o, const client::server_url& server) {
-  return {server.host, server.port, o.threads, o.source_addresses};
+  return {server.host, server.port, o.threads, o.source_addresses, server.tls, server.ca_file};
 }
 
 void connect_all(fleet& f, const std::vector<account>& users, std::size_t first,

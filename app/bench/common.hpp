@@ -22,6 +22,7 @@ using json = nlohmann::json;
 
 struct common_options {
   std::string server = "http://127.0.0.1:8080";
+  std::string ca_file; // verifies an https:// server; empty: the system's CAs
   int threads = 1;
   int server_pid = 0;
   std::string json_path;

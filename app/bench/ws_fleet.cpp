@@ -3,9 +3,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <deque>
 #include <mutex>
@@ -18,14 +21,20 @@ namespace parley::bench {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
+using plain_ws = websocket::stream<beast::tcp_stream>;
+using tls_ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 namespace {
 
-struct connection : std::enable_shared_from_this<connection> {
+// Written once over either stream: `Ws` is plain_ws or tls_ws.
+template <class Ws>
+struct connection : std::enable_shared_from_this<connection<Ws>> {
+  using std::enable_shared_from_this<connection<Ws>>::shared_from_this;
   int thread, id;
-  websocket::stream<beast::tcp_stream> ws;
+  Ws ws;
   beast::flat_buffer buffer;
   std::deque<std::string> queue;
   bool writing = false, ready = false, closed = false;
@@ -34,8 +43,9 @@ struct connection : std::enable_shared_from_this<connection> {
   fleet::ready_handler on_ready;
   clock_type::time_point started;
 
-  connection(asio::io_context& ioc, int thread, int id)
-    : thread(thread), id(id), ws(ioc) {
+  template <class... Tls>
+  connection(asio::io_context& ioc, int thread, int id, Tls&... tls)
+    : thread(thread), id(id), ws(ioc, tls...) {
   }
 
   void fail(const std::string& what, beast::error_code ec) {
@@ -63,15 +73,31 @@ struct connection : std::enable_shared_from_this<connection> {
       server, [self = shared_from_this(), host](beast::error_code ec) {
         if (ec)
           return self->fail("connect", ec);
-        self->ws.async_handshake(host, "/v1/ws", [self](beast::error_code ec) {
-          if (ec)
-            return self->fail("handshake", ec);
-          beast::get_lowest_layer(self->ws).expires_never();
-          self->ws.text(true);
-          self->write(R"({"type":"auth","token":")" + self->token + R"("})");
-          self->read();
-        });
+        if constexpr (std::is_same_v<Ws, tls_ws>) {
+          auto& tls = self->ws.next_layer();
+          auto name = host.substr(0, host.rfind(':'));
+          SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
+          tls.set_verify_callback(ssl::host_name_verification(name));
+          tls.async_handshake(ssl::stream_base::client, [self, host](beast::error_code ec) {
+            if (ec)
+              return self->fail("TLS handshake", ec);
+            self->upgrade(host);
+          });
+        } else {
+          self->upgrade(host);
+        }
       });
+  }
+
+  void upgrade(const std::string& host) {
+    ws.async_handshake(host, "/v1/ws", [self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return self->fail("handshake", ec);
+      beast::get_lowest_layer(self->ws).expires_never();
+      self->ws.text(true);
+      self->write(R"({"type":"auth","token":")" + self->token + R"("})");
+      self->read();
+    });
   }
 
   void read() {
@@ -132,10 +158,24 @@ struct connection : std::enable_shared_from_this<connection> {
   }
 };
 
+// A connection as the fleet holds it, whichever its stream.
+struct any_connection {
+  std::shared_ptr<connection<plain_ws>> plain;
+  std::shared_ptr<connection<tls_ws>> secure;
+
+  template <class F>
+  void visit(F&& f) {
+    if (secure)
+      f(*secure);
+    else
+      f(*plain);
+  }
+};
+
 struct worker {
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
-  std::unordered_map<int, std::shared_ptr<connection>> connections;
+  std::unordered_map<int, any_connection> connections;
   std::vector<std::unique_ptr<asio::steady_timer>> timers;
   std::vector<std::shared_ptr<std::function<void()>>> loops; // see fleet::every
   bool stopping = false; // no timer is armed again
@@ -147,6 +187,7 @@ struct worker {
 struct fleet::impl {
   fleet_options opts;
   tcp::endpoint server;
+  std::unique_ptr<ssl::context> tls; // with opts.tls
   std::vector<std::unique_ptr<worker>> workers;
   bool stopped = false;
 
@@ -158,6 +199,14 @@ fleet::fleet(fleet_options opts) : impl_(std::make_unique<impl>()) {
   asio::io_context resolve_ctx;
   tcp::resolver resolver{resolve_ctx};
   impl_->server = *resolver.resolve(impl_->opts.host, impl_->opts.port).begin();
+  if (impl_->opts.tls) {
+    impl_->tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+    if (impl_->opts.ca_file.empty())
+      impl_->tls->set_default_verify_paths();
+    else
+      impl_->tls->load_verify_file(impl_->opts.ca_file);
+    impl_->tls->set_verify_mode(ssl::verify_peer);
+  }
   for (int i = 0; i < std::max(1, impl_->opts.threads); ++i) {
     auto w = std::make_unique<worker>();
     w->thread = std::thread([ioc = &w->ioc] { ioc->run(); });
@@ -181,13 +230,20 @@ void fleet::open(int id, std::string token, frame_handler on_frame, ready_handle
     source = "127.0.0." + std::to_string(1 + id % impl_->opts.source_addresses);
   auto host = impl_->opts.host + ":" + impl_->opts.port;
   asio::post(w.ioc, [&w, thread, id, token = std::move(token), on_frame = std::move(on_frame),
-                     on_ready = std::move(on_ready), server = impl_->server, source, host] {
-    auto c = std::make_shared<connection>(w.ioc, thread, id);
-    c->token = token;
-    c->on_frame = on_frame;
-    c->on_ready = on_ready;
-    w.connections[id] = c;
-    c->start(server, source, host);
+                     on_ready = std::move(on_ready), server = impl_->server, source, host,
+                     tls = impl_->tls.get()] {
+    any_connection any;
+    if (tls)
+      any.secure = std::make_shared<connection<tls_ws>>(w.ioc, thread, id, *tls);
+    else
+      any.plain = std::make_shared<connection<plain_ws>>(w.ioc, thread, id);
+    w.connections[id] = any;
+    any.visit([&](auto& c) {
+      c.token = token;
+      c.on_frame = on_frame;
+      c.on_ready = on_ready;
+      c.start(server, source, host);
+    });
   });
 }
 
@@ -195,7 +251,7 @@ void fleet::send(int id, std::string frame) {
   auto& w = impl_->of(id);
   asio::post(w.ioc, [&w, id, frame = std::move(frame)]() mutable {
     if (auto it = w.connections.find(id); it != w.connections.end())
-      it->second->write(std::move(frame));
+      it->second.visit([&](auto& c) { c.write(std::move(frame)); });
   });
 }
 
@@ -237,7 +293,7 @@ void fleet::stop() {
       for (auto& t : wp->timers)
         t->cancel();
       for (auto& [id, c] : wp->connections)
-        c->close();
+        c.visit([](auto& conn) { conn.close(); });
       wp->connections.clear();
       wp->guard.reset();
     });

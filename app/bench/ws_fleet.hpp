@@ -16,6 +16,8 @@ struct fleet_options {
   std::string port = "8080";
   int threads = 1;
   int source_addresses = 1; // 127.0.0.1, .2, ...: more than 28k connections
+  bool tls = false;         // wss:// (the server's certificate is verified)
+  std::string ca_file;      // empty: the system's CAs
 };
 
 class fleet {

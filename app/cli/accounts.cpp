@@ -18,7 +18,7 @@ namespace parley::cli {
 using namespace std::chrono;
 
 void cmd_register(const options& o, const std::string& username, const std::string& pw) {
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   auto r = expect(http_call(server, "POST", "/v1/users",
                             json{{"username", username}, {"password", read_password(pw)}}
                               .dump()),
@@ -28,7 +28,7 @@ void cmd_register(const options& o, const std::string& username, const std::stri
 
 void cmd_login(const options& o, const std::string& username, const std::string& pw,
                const std::string& device_name) {
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   json req{{"username", username}, {"password", read_password(pw)}};
   if (!device_name.empty())
     req["device_name"] = device_name;
@@ -45,7 +45,7 @@ void cmd_login(const options& o, const std::string& username, const std::string&
 
 void cmd_logout(const options& o) {
   auto creds = load_credentials();
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   expect(http_call(server, "DELETE", "/v1/sessions/current", {},
                    creds["token"].get<std::string>()),
          204);

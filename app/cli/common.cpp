@@ -64,10 +64,16 @@ json load_credentials() {
   return creds;
 }
 
-server_url server_of(const std::string& url) {
-  auto parsed = parse_server_url(url);
+server_url server_of(const options& o) {
+  auto parsed = parse_server_url(o.server);
   if (!parsed)
-    fail(2, "--server must look like http://HOST:PORT, got '" + url + "'");
+    fail(2, "--server must look like http://HOST:PORT or https://HOST[:PORT], got '"
+              + o.server + "'");
+  if (!o.ca_file.empty() && !parsed->tls)
+    fail(2, "--ca-file is for https:// servers; --server is '" + o.server + "'");
+  if (!o.ca_file.empty() && !fs::is_regular_file(o.ca_file))
+    fail(2, "--ca-file: no such file '" + o.ca_file + "'");
+  parsed->ca_file = o.ca_file;
   return *parsed;
 }
 

@@ -28,6 +28,7 @@ struct cli_failure {
 
 struct options {
   std::string server = "http://127.0.0.1:8080";
+  std::string ca_file; // verifies an https:// server; empty: the system's CAs
   bool json_output = false;
 };
 
@@ -39,7 +40,7 @@ void save_credentials(const json& creds);
 
 json load_credentials();
 
-server_url server_of(const std::string& url);
+server_url server_of(const options& o);
 
 // Turns an error answer into a failure with the server's code and message.
 json expect(const http_result& r, int status);

@@ -45,7 +45,7 @@ void cmd_send_file(const options& o, const std::string& to, const std::string& p
   if (!fs::is_regular_file(path, ec))
     fail(2, path + ": no such file");
   auto creds = load_credentials();
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   auto peer = lookup_user(server, creds, to);
   if (content_type.empty())
     content_type = content_type_of(path);
@@ -73,7 +73,7 @@ void cmd_send_file(const options& o, const std::string& to, const std::string& p
 void cmd_fetch(const options& o, const std::string& media_id, const std::string& out,
                const std::string& expected) {
   auto creds = load_credentials();
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   auto part = out + ".part";
   auto r = download_file(server, "/v1/media/" + media_id, part,
                          creds["token"].get<std::string>());

@@ -68,14 +68,14 @@ std::string ack_summary(const json& ack) {
 }
 void cmd_send(const options& o, const std::string& to, const std::string& text) {
   auto creds = load_credentials();
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   auto ack = send_and_confirm(server, creds, lookup_user(server, creds, to), text);
   print(o, ack, "sent to " + to + " (" + ack_summary(ack) + ")");
 }
 
 void cmd_listen(const options& o, int count, int timeout_s) {
   auto creds = load_credentials();
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   std::signal(SIGINT, [](int) { stop_listening = 1; });
   std::signal(SIGTERM, [](int) { stop_listening = 1; });
   ws_client ws;
@@ -125,7 +125,7 @@ void cmd_listen(const options& o, int count, int timeout_s) {
 
 void cmd_history(const options& o, const std::string& with, int limit) {
   auto creds = load_credentials();
-  auto server = server_of(o.server);
+  auto server = server_of(o);
   auto token = creds["token"].get<std::string>();
   auto peer = lookup_user(server, creds, with);
   auto convs = expect(http_call(server, "GET", "/v1/conversations", {}, token), 200);

@@ -1,0 +1,42 @@
+#include "net/tls_identity.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "wire/openssl_error.hpp"
+
+namespace parley::net {
+
+namespace ssl = boost::asio::ssl;
+using wire::openssl_reason;
+
+tls_identity::tls_identity(std::string cert_path, std::string key_path)
+  : cert_path_(std::move(cert_path)), key_path_(std::move(key_path)) {
+}
+
+std::string tls_identity::reload() {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  auto* native = ctx->native_handle();
+  // TLS 1.2 and 1.3 only; OpenSSL's default ciphers for those.
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION
+                                | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(native, cert_path_.c_str()) != 1)
+    return "cannot read certificate " + cert_path_ + ": " + openssl_reason();
+  if (SSL_CTX_use_PrivateKey_file(native, key_path_.c_str(), SSL_FILETYPE_PEM) != 1)
+    return "cannot read private key " + key_path_ + ": " + openssl_reason();
+  if (SSL_CTX_check_private_key(native) != 1)
+    return "private key " + key_path_ + " does not match certificate " + cert_path_;
+  std::lock_guard<std::mutex> guard{mtx_};
+  current_ = std::move(ctx);
+  return {};
+}
+
+std::shared_ptr<ssl::context> tls_identity::current() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return current_;
+}
+
+} // namespace parley::net
