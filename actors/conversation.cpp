@@ -112,6 +112,22 @@ void fail_overdue_persists(conv_ptr self) {
   });
 }
 
+// The store marked `user`'s first message: they and everyone else here who
+// took part are contacts now, which last-seen privacy may change.
+void took_part(conv_ptr self, id64 user) {
+  auto& st = self->state;
+  auto* member = find_member(st.info.members, user);
+  if (!member || member->took_part)
+    return;
+  member->took_part = true;
+  std::vector<id64> affected{user};
+  for (auto& other : st.info.members)
+    if (other.took_part && other.user_id != user)
+      affected.push_back(other.user_id);
+  if (affected.size() > 1)
+    self->send(st.directory, contacts_atom::value, std::move(affected));
+}
+
 void persist(conv_ptr self, pending_send ps) {
   auto& st = self->state;
   if (!st.loaded) {
@@ -125,7 +141,8 @@ void persist(conv_ptr self, pending_send ps) {
     st.after_change.push_back([=]() mutable { persist(self, std::move(ps)); });
     return;
   }
-  if (!find_member(st.info.members, ps.msg.sender)) {
+  auto* sender = find_member(st.info.members, ps.msg.sender);
+  if (!sender) {
     ps.rp.deliver(make_error(errc::not_a_member));
     return;
   }
@@ -136,7 +153,8 @@ void persist(conv_ptr self, pending_send ps) {
   auto at = next_stamp(st);
   message_record row{{st.ctx->ids->next(), st.id, at.seq, ps.msg.sender,
                       ps.msg.sender_device, at.ts, ps.msg.body},
-                     ps.msg.client_id, withheld_from_peer(st.info, ps.msg.sender), ps.msg.media};
+                     ps.msg.client_id, withheld_from_peer(st.info, ps.msg.sender), ps.msg.media,
+                     !sender->took_part};
   ++st.in_flight;
   auto token = await_store(self, ps.rp);
   self->request(st.store, caf::infinite, persist_atom::value, row)
@@ -150,6 +168,8 @@ void persist(conv_ptr self, pending_send ps) {
         auto prev_ts = result.duplicate ? wire::unknown_prev_ts : at.prev_ts;
         st.recent.remember(m.seq, m.from);
         st.typing.forget(m.from); // a message ends "typing"
+        if (row.first_from_sender)
+          took_part(self, m.from);
         // Fanned out even when it is a retry of a stored message: its first
         // fan-out may have died with the actor that was doing it.
         if (row.withheld)

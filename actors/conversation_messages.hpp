@@ -31,6 +31,9 @@ struct message_record {
   std::string client_id;
   bool withheld = false; // from the recipient, who blocked the sender
   std::vector<std::string> media;
+  // The sender's first message here as far as the conversation knows: the
+  // store also marks that they took part.
+  bool first_from_sender = false;
 };
 
 // What the store committed. A new message is the one the conversation sent
@@ -63,6 +66,7 @@ struct member_info {
   std::int64_t read_seq = 0;
   bool admin = false;
   std::int64_t joined_seq = 1;
+  bool took_part = false; // has sent a message here (last-seen "contacts")
 };
 
 struct conversation_info {
@@ -110,7 +114,7 @@ typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_record& x) {
   return f(caf::meta::type_name("message_record"), x.msg, x.client_id, x.withheld,
-           x.media);
+           x.media, x.first_from_sender);
 }
 
 template <class Inspector>
@@ -132,7 +136,7 @@ typename Inspector::result_type inspect(Inspector& f, receipt_update& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("member_info"), x.user_id, x.delivered_seq,
-           x.read_seq, x.admin, x.joined_seq);
+           x.read_seq, x.admin, x.joined_seq, x.took_part);
 }
 
 template <class Inspector>

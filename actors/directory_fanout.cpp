@@ -218,11 +218,9 @@ caf::response_promise direct_conversation(directory_ptr self, id64 user, id64 pe
   auto rp = self->make_response_promise();
   self->request(st.queries, st.ctx->request_timeout, direct_atom::value, user, peer)
     .then(
-      [=](id64 conv, bool created) mutable {
-        if (created) // they are contacts now: presence privacy may change
-          tell_presences(self, {user, peer}, caf::make_message(contacts_atom::value));
-        rp.deliver(conv);
-      },
+      // Not contacts yet: that takes a message from each
+      // (actors/conversation.cpp, took_part).
+      [=](id64 conv, bool) mutable { rp.deliver(conv); },
       [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
   return rp;
 }

@@ -237,7 +237,7 @@ caf::result<conversation_info> store_queries::load(id64 conv) {
                          {}, {}, {}};
   for (auto& m : state->members)
     info.members.push_back(
-      {m.user_id, m.delivered_seq, m.read_seq, m.admin, m.joined_seq});
+      {m.user_id, m.delivered_seq, m.read_seq, m.admin, m.joined_seq, m.took_part});
   for (auto& r : state->recent) {
     info.recent_seqs.push_back(r.seq);
     info.recent_senders.push_back(r.sender);

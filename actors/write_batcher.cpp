@@ -68,12 +68,13 @@ void write_batcher::flush() {
                               : caf::expected<persist_result>{committed.error()});
 }
 
-// New messages with no attachments are written by a single INSERT; any
-// other write needs a transaction around several statements.
+// New messages with no attachments, none a sender's first in its
+// conversation, are written by a single INSERT; any other write needs a
+// transaction around several statements.
 bool write_batcher::only_plain_messages(const std::vector<write_job>& jobs) {
   return std::all_of(jobs.begin(), jobs.end(), [](const write_job& job) {
     auto* p = std::get_if<persist_job>(&job);
-    return p && p->row.media.empty();
+    return p && p->row.media.empty() && !p->row.first_from_sender;
   });
 }
 
@@ -106,6 +107,8 @@ caf::expected<persist_result> write_batcher::persisted(pqxx::transaction_base& t
     return make_error(errc::seq_conflict);
   if (res.outcome == storage::insert_outcome::inserted && !p.row.media.empty())
     storage::reference_media(tx, p.row.media, p.row.msg.conversation, p.row.msg.seq);
+  if (res.outcome != storage::insert_outcome::seq_taken && p.row.first_from_sender)
+    storage::mark_took_part(tx, p.row.msg.conversation, p.row.msg.from);
   if (res.outcome == storage::insert_outcome::duplicate)
     return persist_result{true, std::move(res.earlier)};
   return persist_result{};

@@ -114,8 +114,12 @@ constexpr statement statements[] = {
    "SELECT kind, coalesce(title, '') FROM conversations WHERE conversation_id = $1"},
   // Current members only (former ones keep their row with left_seq set).
   {"conversation_members",
-   "SELECT user_id, delivered_seq, read_seq, is_admin, joined_seq FROM members"
+   "SELECT user_id, delivered_seq, read_seq, is_admin, joined_seq, took_part FROM members"
    " WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id"},
+  // A member's first message: they took part (last-seen "contacts").
+  {"took_part",
+   "UPDATE members SET took_part = true"
+   " WHERE conversation_id = $1 AND user_id = $2 AND NOT took_part"},
   {"recent_senders",
    "SELECT seq, sender_id FROM messages WHERE conversation_id = $1"
    " ORDER BY seq DESC LIMIT $2"},
@@ -287,11 +291,12 @@ constexpr statement statements[] = {
    "UPDATE users SET last_seen = greatest(coalesce(last_seen, 0), $2)"
    " WHERE user_id = $1"},
   {"set_privacy", "UPDATE users SET last_seen_privacy = $2 WHERE user_id = $1"},
-  // For each existing user of $2: whether they share a conversation with $1.
+  // For each existing user of $2: whether they and $1 are contacts (both
+  // took part in a conversation they are members of).
   {"presence_targets",
    "SELECT u.user_id, EXISTS (SELECT 1 FROM members a JOIN members b"
    "   USING (conversation_id) WHERE a.user_id = $1 AND b.user_id = u.user_id"
-   "   AND a.left_seq IS NULL AND b.left_seq IS NULL)"
+   "   AND a.left_seq IS NULL AND b.left_seq IS NULL AND a.took_part AND b.took_part)"
    " FROM users u WHERE u.user_id = ANY($2::bigint[])"},
 };
 

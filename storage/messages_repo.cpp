@@ -67,7 +67,7 @@ std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
   for (const auto& row : tx.exec_prepared("conversation_members", conversation))
     state.members.push_back({row[0].as<id64>(), row[1].as<std::int64_t>(),
                              row[2].as<std::int64_t>(), row[3].as<bool>(),
-                             row[4].as<std::int64_t>()});
+                             row[4].as<std::int64_t>(), row[5].as<bool>()});
   auto last = tx.exec_prepared("last_message", conversation);
   state.last_seq = last.empty() ? 0 : last[0][0].as<std::int64_t>();
   state.last_ts = last.empty() ? 0 : last[0][1].as<std::int64_t>();
@@ -108,6 +108,10 @@ insert_result not_inserted(pqxx::transaction_base& tx, const stored_message& m,
 }
 
 } // namespace
+
+void mark_took_part(pqxx::transaction_base& tx, id64 conversation, id64 user) {
+  tx.exec_prepared("took_part", conversation, user);
+}
 
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
                              const std::string& client_id, bool withheld) {

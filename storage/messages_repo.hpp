@@ -24,6 +24,7 @@ struct member_cursor {
   std::int64_t read_seq;
   bool admin;
   std::int64_t joined_seq;
+  bool took_part; // has sent a message here
 };
 
 // The seqs a member may read: from their join to their leave (inclusive).
@@ -72,6 +73,10 @@ std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversatio
 // Idempotent on (sender_device, client_id); refereed on (conversation, seq).
 // `withheld`: never shown to the other members (a 1:1 recipient who
 // blocked the sender).
+// `user` sent their first message in `conversation` (see the "took_part"
+// statement): who counts as a contact for last-seen privacy.
+void mark_took_part(pqxx::transaction_base& tx, id64 conversation, id64 user);
+
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
                              const std::string& client_id, bool withheld = false);
 

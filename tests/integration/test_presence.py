@@ -231,10 +231,15 @@ def test_every_privacy_combination_with_reciprocity(node):
 
     async def main():
         t = await Client.connect(node, target["token"])
-        # A shared conversation makes `contact` a contact; `stranger` shares none.
+        # A conversation both took part in makes `contact` a contact.
+        # `stranger` wrote to target unanswered: that makes nobody a contact.
         await t.send_message("c1", "hi", to=contact["user_id"])
         viewers = {"contact": (contact, await Client.connect(node, contact["token"])),
                    "stranger": (stranger, await Client.connect(node, stranger["token"]))}
+        assert (await viewers["contact"][1].send_message(
+            "c2", "hi back", to=target["user_id"]))["type"] == "ack"
+        assert (await viewers["stranger"][1].send_message(
+            "c3", "buy my stuff", to=target["user_id"]))["type"] == "ack"
         alive = pinging(t, *(ws for _, ws in viewers.values()))
         status, body = http(node.base, "GET", "/v1/me/privacy", token=target["token"])
         assert (status, body) == (200, {"last_seen": "everyone"}), "the default"
@@ -271,6 +276,29 @@ def test_every_privacy_combination_with_reciprocity(node):
         await t.close()
         for _, ws in viewers.values():
             await ws.close()
+
+    run(main())
+
+
+def test_an_answer_makes_a_contact_and_is_pushed_at_once(node):
+    target, writer = new_user(node.base), new_user(node.base)
+    set_privacy(node, target, "contacts")
+
+    async def main():
+        t = await Client.connect(node, target["token"])
+        w = await Client.connect(node, writer["token"])
+        alive = pinging(t, w)
+        assert (await w.send_message("u1", "hello?", to=target["user_id"]))["type"] == "ack"
+        await w.send({"type": "presence.subscribe", "users": [target["user_id"]]})
+        hidden = await presence_of(w, target["user_id"])
+        assert hidden["online"] is False and hidden["last_seen"] is None, \
+            "an unanswered message made the writer a contact"
+        assert (await t.send_message("u2", "hi", to=writer["user_id"]))["type"] == "ack"
+        shown = await presence_of(w, target["user_id"])
+        assert shown["online"] is True, shown
+        alive.cancel()
+        await t.close()
+        await w.close()
 
     run(main())
 
