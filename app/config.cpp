@@ -133,6 +133,11 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "seconds to wait for PostgreSQL at start-up")
     ->check(CLI::Range(0, 3600))
     ->capture_default_str();
+  app.add_flag("--migrate-only", cfg.migrate_only,
+               "apply the schema migrations (as the database's owner role) and exit");
+  app.add_option("--grant-to", cfg.grant_to,
+                 "with --migrate-only: the role parleyd runs as, given read and write on "
+                 "Parley's tables and nothing else");
   app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn or error")
     ->envname("PARLEY_LOG_LEVEL")
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -337,6 +342,8 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                             + "'"};
   if (auto reason = cluster_tls_problem(cfg); !reason.empty())
     return config_exit{2, "parleyd: " + reason};
+  if (!cfg.grant_to.empty() && !cfg.migrate_only)
+    return config_exit{2, "parleyd: --grant-to goes with --migrate-only"};
   if (cfg.tls_cert.empty() != cfg.tls_key.empty())
     return config_exit{2, "parleyd: --tls-cert and --tls-key go together: give both"};
   if (auto bad = parse_seeds(seeds, cfg.seeds); !bad.empty())

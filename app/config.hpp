@@ -18,6 +18,10 @@ struct parleyd_config {
   // biggest batches, and PostgreSQL's cost is per commit more than per row.
   int write_stores = 1;
   int db_wait_seconds = 30;
+  // --migrate-only: apply migrations as the owner role and exit; with
+  // --grant-to, let that role read and write Parley's tables.
+  bool migrate_only = false;
+  std::string grant_to;
   std::string log_level = "info";
   bool fault_injection = false;
   unsigned argon2_memory_kib = 19 * 1024;

@@ -46,8 +46,15 @@ std::optional<id64> prepare_database(const parleyd_config& cfg) {
       storage::database db{cfg.db_url};
       auto applied = storage::migrate(db.conn());
       spdlog::info("database ready ({} migration(s) applied)", applied);
+      if (!cfg.grant_to.empty()) {
+        storage::grant_app_role(db.conn(), cfg.grant_to);
+        spdlog::info("role {} may read and write Parley's tables", cfg.grant_to);
+      }
       pqxx::read_transaction tx{db.conn()};
       return storage::max_id(tx);
+    } catch (const storage::schema_behind& e) {
+      spdlog::error("{}", e.what());
+      return std::nullopt;
     } catch (const pqxx::broken_connection& e) {
       if (steady_clock::now() >= deadline) {
         spdlog::error("cannot reach PostgreSQL: {}", e.what());
@@ -223,6 +230,8 @@ int wait_for_stop_signal(net::listener& server) {
 } // namespace
 
 int run_node(const parleyd_config& cfg) {
+  if (cfg.migrate_only)
+    return prepare_database(cfg) ? 0 : 1;
   // Block the signals in every thread; the main thread waits for them.
   auto set = handled_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);

@@ -82,28 +82,85 @@ reachable_pg_dir() {
   readlink -f "$dir"
 }
 
-# Starts (or reuses) the private PostgreSQL under $1 and prints its URL.
+# The private PostgreSQL under a folder is run as production runs it: every
+# role has a scram-sha-256 password (no `trust`), the socket lives in a 0700
+# directory, each database is owned by parley_owner (which runs the
+# migrations) and parleyd connects as parley_app, which may only read and
+# write Parley's tables. The passwords are in DIR/pgpass (0600), the file
+# libpq reads when PGPASSFILE names it, so no URL and no argv carries one.
+PG_OWNER=parley_owner
+PG_APP=parley_app
+
+# The pgpass file of the private PostgreSQL under $1 (export it as PGPASSFILE).
+private_pg_passfile() {
+  echo "$(reachable_pg_dir "$1")/pgpass"
+}
+
+# Runs psql as the superuser against the private PostgreSQL under $1.
+private_psql() {
+  local dir=$1
+  shift
+  PGPASSFILE="$dir/pgpass" as_pg_user "$PG_BIN/psql" -h 127.0.0.1 -p "$(cat "$dir/port")" \
+    -U "$(pg_superuser)" -v ON_ERROR_STOP=1 -X -q "$@"
+}
+
+init_private_pg() {
+  local dir=$1 pw
+  pw=$(openssl rand -hex 24)
+  (umask 077; echo "$pw" >"$dir/superuser.pw"
+   for role in "$(pg_superuser)" "$PG_OWNER" "$PG_APP"; do echo "127.0.0.1:*:*:$role:$pw"; done \
+     >"$dir/pgpass")
+  [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir/superuser.pw" "$dir/pgpass"
+  as_pg_user "$PG_BIN/initdb" -D "$dir/data" -U "$(pg_superuser)" --auth=scram-sha-256 \
+    --pwfile="$dir/superuser.pw" -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  rm -f "$dir/superuser.pw"
+}
+
+# Starts (or reuses) the private PostgreSQL under $1, makes sure database
+# ${2:-parley} exists and is migrated (with parleyd, once it is built), and
+# prints the URL parleyd uses (parley_app, no password: see PGPASSFILE).
 start_private_pg() {
-  local dir port
+  local dir port db=${2:-parley}
   dir=$(reachable_pg_dir "$1")
   if [ ! -f "$dir/data/PG_VERSION" ]; then
-    as_pg_user "$PG_BIN/initdb" -D "$dir/data" -U "$(pg_superuser)" -A trust \
-      -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
-      || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    init_private_pg "$dir"
+  elif [ ! -s "$dir/pgpass" ]; then
+    die "$1 was made before passwords were required (trust): stop it (scripts/pg stop) and remove $1 to re-create it"
   fi
+  mkdir -p "$dir/socket"
+  chmod 700 "$dir/socket"
+  [ "$(id -u)" -ne 0 ] || chown postgres:postgres "$dir/socket"
   if as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     port=$(cat "$dir/port")
   else
     port=$(free_port)
     echo "$port" >"$dir/port"
     as_pg_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir/data -c listen_addresses=127.0.0.1" start >/dev/null \
+      -o "-p $port -k $dir/socket -c listen_addresses=127.0.0.1" start >/dev/null \
       || { tail -20 "$dir/server.log" >&2; die "PostgreSQL did not start"; }
   fi
-  as_pg_user "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U "$(pg_superuser)" -d postgres -tAc \
-    "SELECT 1 FROM pg_database WHERE datname = 'parley'" | grep -q 1 \
-    || as_pg_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U "$(pg_superuser)" parley
-  echo "postgresql://$(pg_superuser)@127.0.0.1:$port/parley"
+  local pw
+  pw=$(head -1 "$dir/pgpass" | cut -d: -f5)
+  private_psql "$dir" -d postgres -v pw="$pw" >/dev/null <<SQL
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', r, :'pw') FROM unnest(ARRAY['$PG_OWNER', '$PG_APP']) r
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \\gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$db', '$PG_OWNER')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$db') \\gexec
+SQL
+  if [ -x "$BUILD_DIR/parleyd" ]; then
+    PGPASSFILE="$dir/pgpass" "$BUILD_DIR/parleyd" --migrate-only --log-level warn \
+      --db "postgresql://$PG_OWNER@127.0.0.1:$port/$db" --grant-to "$PG_APP" >&2 \
+      || die "migrating database $db failed"
+  fi
+  echo "postgresql://$PG_APP@127.0.0.1:$port/$db"
+}
+
+# Drops database $2 of the private PostgreSQL under $1.
+drop_private_db() {
+  local dir
+  dir=$(reachable_pg_dir "$1")
+  private_psql "$dir" -d postgres -c "DROP DATABASE IF EXISTS \"$2\"" >/dev/null 2>&1 || true
 }
 
 stop_private_pg() {
@@ -124,17 +181,17 @@ start_bench_parleyd() {
   local out=$1
   shift
   local db_url
-  db_url=$(start_private_pg "$PARLEY_ROOT/var/pg-bench")
-  BENCH_PG_PORT=$(echo "$db_url" | sed -E 's#.*:([0-9]+)/.*#\1#')
   BENCH_DB_NAME=bench_$$
-  as_pg_user "$PG_BIN/createdb" -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$(pg_superuser)" \
-    "$BENCH_DB_NAME"
-  db_url="postgresql://$(pg_superuser)@127.0.0.1:$BENCH_PG_PORT/$BENCH_DB_NAME"
+  db_url=$(start_private_pg "$PARLEY_ROOT/var/pg-bench" "$BENCH_DB_NAME")
+  export PGPASSFILE
+  PGPASSFILE=$(private_pg_passfile "$PARLEY_ROOT/var/pg-bench")
   PORT=$(free_port)
-  env PARLEY_SIGNUPS_PER_IP=0 PARLEY_LOGIN_ATTEMPTS_PER_IP=0 PARLEY_LOOKUPS_PER_IP=0 "$@" \
+  env PARLEY_SIGNUPS_PER_IP=0 PARLEY_LOGIN_ATTEMPTS_PER_IP=0 PARLEY_LOOKUPS_PER_IP=0 \
+    PARLEY_USER_SEND_RATE=0 "$@" \
     "${PARLEYD:-$BUILD_DIR/parleyd}" --listen "127.0.0.1:$PORT" --db "$db_url" \
     --node-id 1 --media-dir "$out/media" --argon2-memory-kib 1024 --argon2-time-cost 1 \
-    --rate 1000000 --rate-burst 1000000 --log-level warn >"$out/parleyd.log" 2>&1 &
+    --rate 1000000 --rate-burst 1000000 --log-level warn "${BENCH_PARLEYD_FLAGS[@]}" \
+    >"$out/parleyd.log" 2>&1 &
   PID=$!
   trap stop_bench_parleyd EXIT
   for _ in $(seq 100); do
@@ -146,6 +203,5 @@ start_bench_parleyd() {
 
 stop_bench_parleyd() {
   kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
-  as_pg_user "$PG_BIN/dropdb" -h 127.0.0.1 -p "$BENCH_PG_PORT" -U "$(pg_superuser)" \
-    --if-exists "$BENCH_DB_NAME" 2>/dev/null || true
+  drop_private_db "$PARLEY_ROOT/var/pg-bench" "$BENCH_DB_NAME"
 }

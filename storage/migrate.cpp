@@ -3,6 +3,8 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace parley::storage {
 
 namespace {
@@ -22,9 +24,62 @@ void ensure_version_table(pqxx::connection_base& conn) {
   tx.commit();
 }
 
+// The versions recorded, without touching the catalog's write side (no
+// CREATE ... IF NOT EXISTS, which needs CREATE on the schema even when the
+// table exists).
+std::vector<int> applied_versions(pqxx::connection_base& conn) {
+  pqxx::read_transaction tx{conn};
+  if (tx.exec("SELECT to_regclass('schema_version') IS NOT NULL")[0][0].as<bool>() == false)
+    return {};
+  std::vector<int> out;
+  for (const auto& row : tx.exec("SELECT version FROM schema_version"))
+    out.push_back(row[0].as<int>());
+  return out;
+}
+
+bool all_applied(const std::vector<int>& versions) {
+  for (auto& m : migrations())
+    if (std::find(versions.begin(), versions.end(), m.version) == versions.end())
+      return false;
+  return true;
+}
+
+int latest_version() {
+  return migrations().empty() ? 0 : migrations().back().version;
+}
+
+int apply_pending(pqxx::connection_base& conn);
+
 } // namespace
 
 int migrate(pqxx::connection_base& conn) {
+  auto versions = applied_versions(conn);
+  if (all_applied(versions))
+    return 0;
+  try {
+    return apply_pending(conn);
+  } catch (const pqxx::insufficient_privilege& e) {
+    auto at = versions.empty() ? 0 : *std::max_element(versions.begin(), versions.end());
+    throw schema_behind("the database schema is at version " + std::to_string(at)
+                        + " and this parleyd needs " + std::to_string(latest_version())
+                        + ", but its role may not change the schema (" + e.what()
+                        + "): run `parleyd --migrate-only --db OWNER_URL --grant-to ROLE` "
+                          "as the database owner first");
+  }
+}
+
+void grant_app_role(pqxx::connection_base& conn, const std::string& role) {
+  pqxx::work tx{conn};
+  auto who = tx.quote_name(role);
+  tx.exec("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + who);
+  tx.exec("ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+          " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + who);
+  tx.commit();
+}
+
+namespace {
+
+int apply_pending(pqxx::connection_base& conn) {
   conn.prepare("parley_migration_lock", "SELECT pg_advisory_xact_lock($1)");
   conn.prepare("parley_migration_applied",
                "SELECT 1 FROM schema_version WHERE version = $1");
@@ -46,5 +101,7 @@ int migrate(pqxx::connection_base& conn) {
   }
   return applied;
 }
+
+} // namespace
 
 } // namespace parley::storage

@@ -105,7 +105,7 @@ def main():
         return SKIP
     pg = nodes = None
     try:
-        pg = Postgres(listen=f"127.0.0.1,{HOST_IP}", hba=[f"host all all {NET}0/24 trust"])
+        pg = Postgres(listen=f"127.0.0.1,{HOST_IP}", hba=[f"host all all {NET}0/24 scram-sha-256"])
         ports = [free_port() for _ in range(3)]
         common = ["--failure-timeout-ms", str(TIMEOUT_MS), "--admin-token", ADMIN]
         seeds = f"{HOST_IP}:{ports[0]},{HOST_IP}:{ports[1]}"

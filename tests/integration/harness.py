@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -72,43 +73,78 @@ def _as_pg(cmd):
     return ["runuser", "-u", "postgres", "--"] + cmd if IS_ROOT else cmd
 
 
-class Postgres:
-    """A private PostgreSQL 15 in a temp dir, on a free loopback port."""
+APP_ROLE = "parley_app"      # what parleyd runs as: reads and writes Parley's tables
+OWNER_ROLE = "parley_owner"  # owns each database and runs the migrations
 
-    def __init__(self, listen="127.0.0.1", hba=()):
+
+class Postgres:
+    """A private PostgreSQL 15 in a temp dir, on a free loopback port, as in
+    production: scram-sha-256 passwords for every role (no `trust`), its
+    socket in a 0700 directory, each database owned by OWNER_ROLE and
+    parleyd connecting as APP_ROLE."""
+
+    def __init__(self, listen="127.0.0.1", hba=(), settings=()):
         self.listen = listen  # listen_addresses
+        self.settings = list(settings)  # more server settings, e.g. "log_statement=all"
         self.dir = tempfile.mkdtemp(prefix="parley-pg-")
         self.port = free_port()
         self.user = "postgres" if IS_ROOT else os.environ.get("USER", "postgres")
+        self.password = secrets.token_hex(16)  # every role's, for this instance
+        self.socket_dir = f"{self.dir}/socket"
+        os.makedirs(self.socket_dir, mode=0o700)
+        pwfile = f"{self.dir}/superuser.pw"
+        with open(os.open(pwfile, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(self.password + "\n")
         if IS_ROOT:
-            shutil.chown(self.dir, "postgres", "postgres")
+            for path in (self.dir, self.socket_dir, pwfile):
+                shutil.chown(path, "postgres", "postgres")
         subprocess.run(_as_pg([f"{PG_BIN}/initdb", "-D", f"{self.dir}/data", "-U", self.user,
-                               "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                               "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
+                               "--locale=C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if hba:  # more clients allowed, e.g. "host all all 10.1.2.0/24 trust"
+        os.remove(pwfile)
+        if hba:  # more clients allowed, e.g. "host all all 10.1.2.0/24 scram-sha-256"
             with open(f"{self.dir}/data/pg_hba.conf", "a") as f:
                 f.write("\n".join(hba) + "\n")
         self.start()
+        for role in (OWNER_ROLE, APP_ROLE):
+            self.query(f"CREATE ROLE {role} LOGIN PASSWORD %s", self.password, database="postgres")
         self.create_database("parley")
 
     @property
     def url(self):
         return self.url_of("parley")
 
-    def url_of(self, database):
-        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+    def _url(self, role, database):
+        return f"postgresql://{role}:{self.password}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name):
-        """An empty database of its own (for a node no other test shares);
-        returns its URL."""
-        subprocess.run(_as_pg([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port),
-                               "-U", self.user, name]), check=True)
+    def url_of(self, database):
+        """What parleyd connects with: the application role."""
+        return self._url(APP_ROLE, database)
+
+    def owner_url_of(self, database):
+        return self._url(OWNER_ROLE, database)
+
+    def create_database(self, name, migrate=True):
+        """A database of its own (for a node no other test shares), owned by
+        OWNER_ROLE. Migrated by `parleyd --migrate-only` with APP_ROLE
+        granted its tables (the application role's URL is returned), or,
+        with migrate=False, left empty (the owner's URL is returned)."""
+        env = {**os.environ, "PGPASSWORD": self.password}
+        subprocess.run([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port),
+                        "-U", self.user, "-O", OWNER_ROLE, name], check=True, env=env)
+        if not migrate:
+            return self.owner_url_of(name)
+        subprocess.run([PARLEYD, "--migrate-only", "--db", self.owner_url_of(name),
+                        "--grant-to", APP_ROLE], check=True, stdout=subprocess.DEVNULL,
+                       timeout=60)
         return self.url_of(name)
 
     def start(self):
         subprocess.run(_as_pg([f"{PG_BIN}/pg_ctl", "-D", f"{self.dir}/data", "-l",
                                f"{self.dir}/server.log", "-w", "-t", "60", "-o",
-                               f"-p {self.port} -k {self.dir}/data -c listen_addresses={self.listen}",
+                               f"-p {self.port} -k {self.socket_dir} -c listen_addresses={self.listen}"
+                               + "".join(f" -c {s}" for s in self.settings),
                                "start"]), check=True, stdout=subprocess.DEVNULL)
 
     def stop(self, mode="fast"):
@@ -116,8 +152,13 @@ class Postgres:
                                "-w", "stop"]), check=False, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
 
+    def server_log(self):
+        with open(f"{self.dir}/server.log", errors="replace") as f:
+            return f.read()
+
     def query(self, sql, *args, database="parley"):
-        with psycopg2.connect(self.url_of(database)) as conn, conn.cursor() as cur:
+        """As the superuser."""
+        with psycopg2.connect(self._url(self.user, database)) as conn, conn.cursor() as cur:
             cur.execute(sql, args)
             return cur.fetchall() if cur.description else None
 
