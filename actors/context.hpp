@@ -31,6 +31,10 @@ struct node_context {
   // refills at `rate_per_second`.
   double rate_per_second = 1000;
   double rate_burst = 2000;
+  // Messages a user may send a second across all devices, and the burst
+  // (actors/send_budget.hpp); rate 0: unlimited.
+  double user_send_rate = 100;
+  double user_send_burst = 1000;
   // Sends of one connection waiting for their ack; past this, `rate_limited`.
   std::size_t max_pending_sends = 4096;
   std::string media_dir = "var/media";      // blobs/<sha256>: one file per content

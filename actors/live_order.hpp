@@ -100,6 +100,12 @@ public:
     return convs_.size();
   }
 
+  // True once this device was sent a frame of `conversation`, or sent one
+  // there itself: its user is (or was) a member.
+  bool has_seen(id64 conversation) const {
+    return convs_.count(conversation) > 0;
+  }
+
 private:
   struct conv_state {
     bool known = false;         // `floor` means something

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "actors/atoms.hpp"
 #include "actors/store_messages.hpp"
 #include "actors/delivery_messages.hpp"
+#include "actors/send_budget.hpp"
 #include "wire/ws_link.hpp"
 #include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
@@ -50,6 +52,7 @@ struct presence_state {
 
   std::vector<live_session> sessions;
   std::unordered_map<caf::actor_addr, subscriber> subscribers;
+  std::optional<send_budget> budget; // this user's, shared by their devices
   std::vector<id64> blocked; // users this one blocks: they see nothing
   // Blocks set or lifted while the load runs, applied on top of what it
   // read (the load may have read the database before they were stored).
@@ -300,6 +303,13 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
       detach(self, caf::actor_cast<caf::actor_addr>(self->current_sender()), last_active);
     },
     [=](touch_atom, std::int64_t ts) { seen(self->state, ts); },
+    [=](reserve_atom, std::int32_t want) -> std::int32_t {
+      auto& st = self->state;
+      if (!st.budget)
+        st.budget.emplace(st.ctx->user_send_rate, st.ctx->user_send_burst,
+                          steady_clock::now());
+      return st.budget->lease(want, steady_clock::now());
+    },
     [=](subscribe_atom, const caf::actor& session, id64 viewer,
         const std::string& viewer_privacy, bool contact) {
       subscribe(self, {session, viewer, viewer_privacy, contact});

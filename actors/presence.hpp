@@ -20,6 +20,8 @@
 //                                                a message: with no live
 //                                                device, ask for a push
 //   (revoke_atom, id64 device)                   the device logged out
+//   (reserve_atom, int32 want) -> int32          up to `want` tokens of this
+//                                                user's send budget
 //   (drain_atom) -> bool                         flush last seen now
 //   (fault_atom, string "session")               test hook: kill sessions
 #include <caf/fwd.hpp>

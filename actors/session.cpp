@@ -121,9 +121,13 @@ void release_frames(session_ptr self) {
 template <class Atom, class Payload, class Done>
 void tell_conversation(session_ptr self, id64 conv, Atom atom, Payload payload,
                        Done done) {
-  with_conversation(self, conv, [=](caf::actor actor) {
+  // A conversation this device was sent messages of needs no membership
+  // check first (a receipt usually answers one of them).
+  auto& live = self->state.live;
+  bool known_member = live && live->has_seen(conv);
+  with_conversation(self, conv, [=](caf::actor actor, const caf::error& why) {
     if (!actor) {
-      push_error(self, make_error(errc::unavailable));
+      push_error(self, why ? why : make_error(errc::unavailable));
       return done();
     }
     self->request(actor, self->state.ctx->request_timeout, atom, payload)
@@ -132,7 +136,7 @@ void tell_conversation(session_ptr self, id64 conv, Atom atom, Payload payload,
               push_error(self, err);
               done();
             });
-  });
+  }, known_member);
 }
 
 // A `sync` must see the cursors of the receipts this device sent before it

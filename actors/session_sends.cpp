@@ -4,6 +4,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/errors.hpp"
+#include "actors/send_budget.hpp"
 #include "wire/json_out.hpp"
 #include "wire/metrics.hpp"
 
@@ -58,14 +59,15 @@ void fail_overdue_sends(session_ptr self) {
 }
 
 void issue(session_ptr self, std::uint64_t token) {
-  auto conv = self->state.pending.at(token).conversation;
-  with_conversation(self, conv, [=](caf::actor actor) {
+  auto& ps = self->state.pending.at(token);
+  auto conv = ps.conversation;
+  with_conversation(self, conv, [=](caf::actor actor, const caf::error& why) {
     auto& st = self->state;
     auto it = st.pending.find(token);
     if (it == st.pending.end())
       return;
     if (!actor)
-      return fail_send(self, token, make_error(errc::unavailable));
+      return fail_send(self, token, why ? why : make_error(errc::unavailable));
     it->second.target = actor.address();
     it->second.due = steady_clock::now() + st.ctx->request_timeout;
     arm_send_deadlines(self);
@@ -85,21 +87,63 @@ void issue(session_ptr self, std::uint64_t token) {
         [=, from = actor.address()](caf::error& err) {
           retry_or_fail(self, token, err, from);
         });
-  });
+  }, ps.known_member);
 }
 
-void send_to_conversation(session_ptr self, id64 conv, wire::send_frame& f) {
+// `known_member`: the directory just named this user's 1:1 conversation.
+void send_to_conversation(session_ptr self, id64 conv, wire::send_frame& f,
+                          bool known_member = false) {
   auto& st = self->state;
   auto token = st.next_token++;
-  st.pending.emplace(token, pending_send{conv,
-                                        {conv, st.me.user_id, st.me.device_id,
-                                         std::move(f.client_id), wire::shared_text{std::move(f.body)},
-                                         std::move(f.media)},
-                                        {}});
+  pending_send ps{conv,
+                  {conv, st.me.user_id, st.me.device_id, std::move(f.client_id),
+                   wire::shared_text{std::move(f.body)}, std::move(f.media)},
+                  {}};
+  ps.known_member = known_member;
+  st.pending.emplace(token, std::move(ps));
   issue(self, token);
 }
 
+void admit_send(session_ptr self, wire::send_frame f);
+
+// The user's budget across all devices: spent from this device's lot,
+// which is refilled from the presence actor (later frames wait meanwhile).
+// Without a presence actor to ask (attaching, or just died) the
+// per-connection frame limit alone applies.
 void handle_send(session_ptr self, wire::send_frame f) {
+  auto& st = self->state;
+  if (st.ctx->user_send_rate <= 0 || !st.presence)
+    return admit_send(self, std::move(f));
+  if (st.send_allowance > 0) {
+    --st.send_allowance;
+    return admit_send(self, std::move(f));
+  }
+  hold_frames(self);
+  auto held = std::make_shared<wire::send_frame>(std::move(f)); // moved on, not copied
+  self->request(st.presence, st.ctx->request_timeout, reserve_atom::value,
+                static_cast<std::int32_t>(send_lease_lot(st.ctx->user_send_rate)))
+    .then(
+      [=](std::int32_t granted) {
+        if (granted <= 0) {
+          metrics::get().rate_limited.fetch_add(1);
+          push_error(self, "rate_limited",
+                     "this account is sending faster than "
+                       + std::to_string(static_cast<long>(self->state.ctx->user_send_rate))
+                       + " messages a second, slow down",
+                     held->client_id);
+        } else {
+          self->state.send_allowance = granted - 1;
+          admit_send(self, std::move(*held));
+        }
+        release_frames(self);
+      },
+      [=](caf::error&) {
+        admit_send(self, std::move(*held));
+        release_frames(self);
+      });
+}
+
+void admit_send(session_ptr self, wire::send_frame f) {
   auto& st = self->state;
   if (st.pending.size() >= st.ctx->max_pending_sends) {
     // The database is slower than this client: bound what we hold for it.
@@ -110,14 +154,14 @@ void handle_send(session_ptr self, wire::send_frame f) {
   if (f.conversation != 0)
     return send_to_conversation(self, f.conversation, f);
   if (auto it = st.direct_conversations.find(f.to); it != st.direct_conversations.end())
-    return send_to_conversation(self, it->second, f);
+    return send_to_conversation(self, it->second, f, true);
   hold_frames(self);
   self->request(st.directory, st.ctx->request_timeout, direct_atom::value,
                 st.me.user_id, f.to)
     .then(
       [=](id64 conv) mutable {
         self->state.direct_conversations[f.to] = conv;
-        send_to_conversation(self, conv, f);
+        send_to_conversation(self, conv, f, true);
         release_frames(self);
       },
       [=](caf::error& err) {

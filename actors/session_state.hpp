@@ -53,6 +53,7 @@ struct pending_send {
   outgoing_message msg;
   caf::actor_addr target;
   int attempt = 0;
+  bool known_member = false; // no membership check needed before the first attempt
   // Answered `unavailable` if not acked by then; never while it waits for
   // its conversation actor to be found (the directory lookup has its own
   // timeout).
@@ -94,6 +95,10 @@ struct session_state {
   token_bucket typing;
   long typing_refused = 0;
 
+  // Messages this device may still send from the lot its presence actor
+  // leased it out of the user's budget (actors/send_budget.hpp).
+  std::int32_t send_allowance = 0;
+
   // Activity: any frame. Silence past the idle limit ends the session;
   // presence hears of activity at most once per last-seen flush period.
   steady_clock::time_point last_active = steady_clock::now();
@@ -130,28 +135,45 @@ void hold_frames(session_ptr self);
 
 void release_frames(session_ptr self);
 
-// Calls `fn(actor)` with the conversation's actor, asking the directory
-// (and holding later frames back) if it is not known yet.
+// Calls `fn(actor, error)` with the conversation's actor, asking the
+// directory (and holding later frames back) if it is not known yet; on
+// failure the actor is null and the error says why. A conversation this
+// session has not used yet is first checked against the database's read
+// side (`known_member` skips that): an id that does not exist, or whose
+// members do not include this user, is refused before any actor is spawned
+// for it or any write is queued, so a flood of made-up ids costs the
+// writers nothing.
 template <class F>
-void with_conversation(session_ptr self, id64 conv, F fn) {
+void with_conversation(session_ptr self, id64 conv, F fn, bool known_member = false) {
   auto& st = self->state;
   if (auto it = st.conversations.find(conv); it != st.conversations.end()) {
-    fn(it->second);
+    fn(it->second, caf::error{});
     return;
   }
   hold_frames(self);
-  self->request(st.directory, st.ctx->request_timeout, conv_atom::value, conv)
-    .then(
-      [=](caf::actor& actor) {
-        self->monitor(actor);
-        self->state.conversations[conv] = actor;
-        fn(actor);
-        release_frames(self);
-      },
-      [=](caf::error& err) {
-        fn(caf::actor{}); // lets the caller report the failure
-        release_frames(self);
-      });
+  auto find_actor = [=] {
+    self->request(self->state.directory, self->state.ctx->request_timeout, conv_atom::value,
+                  conv)
+      .then(
+        [=](caf::actor& actor) {
+          self->monitor(actor);
+          self->state.conversations[conv] = actor;
+          fn(actor, caf::error{});
+          release_frames(self);
+        },
+        [=](caf::error& err) {
+          fn(caf::actor{}, err); // lets the caller report the failure
+          release_frames(self);
+        });
+  };
+  if (known_member)
+    return find_actor();
+  self->request(st.queries, st.ctx->request_timeout, exists_atom::value, st.me.user_id, conv)
+    .then([=](bool) { find_actor(); },
+          [=](caf::error& err) {
+            fn(caf::actor{}, err);
+            release_frames(self);
+          });
 }
 
 // --- actors/session_live.cpp

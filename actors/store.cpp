@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "actors/atoms.hpp"
+#include "actors/kept_pool.hpp"
 #include "actors/store_queries.hpp"
 #include "actors/write_batcher.hpp"
 
@@ -49,6 +50,9 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
         std::int32_t limit) { return queries->history(user, conv, before, limit); },
     [=](direct_atom, id64 user, id64 peer) { return queries->direct(user, peer); },
     [=](exists_atom, const std::vector<id64>& users) { return queries->missing(users); },
+    // Does `conv` exist for `user` (a current member)? Asked before a
+    // session has the directory find or spawn the conversation's actor.
+    [=](exists_atom, id64 user, id64 conv) { return queries->may_use(user, conv); },
     [=](group_atom, const group_spec& spec) { return queries->create_group(spec); },
     [=](info_atom, id64 user, id64 conv) { return queries->details(user, conv); },
     [=](receipts_atom, id64 user, id64 conv, std::int64_t seq) {
@@ -120,8 +124,7 @@ caf::actor spawn_query_pool(caf::actor_system& sys, context_ptr ctx, std::size_t
   auto factory = [&sys, ctx, counter] {
     return spawn_store(sys, ctx, "store-q" + std::to_string((*counter)++));
   };
-  return caf::actor_pool::make(sys.dummy_execution_unit(), n, factory,
-                               caf::actor_pool::round_robin());
+  return spawn_kept_pool(sys, n, factory); // a store that dies is replaced
 }
 
 } // namespace parley

@@ -79,6 +79,21 @@ caf::result<std::vector<id64>> store_queries::missing(const std::vector<id64>& u
     [&](auto& tx) { return storage::missing_users(tx, users); });
 }
 
+caf::result<bool> store_queries::may_use(id64 user, id64 conv) {
+  auto access = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::access_to(tx, conv, user); });
+  if (!access)
+    return access.error();
+  switch (*access) {
+    case storage::conversation_access::no_such_conversation:
+      return make_error(errc::no_such_conversation);
+    case storage::conversation_access::not_a_member:
+      return make_error(errc::not_a_member);
+    default:
+      return true;
+  }
+}
+
 // Creates a group at seq 1 (its "created" system message), which is
 // returned for fan-out. Fails with no_such_user if a member is unknown.
 caf::result<wire::stored_message> store_queries::create_group(const group_spec& spec) {

@@ -67,6 +67,9 @@ public:
   caf::result<std::vector<id64>> blockers_of(id64 user, const std::vector<id64>& among);
 
   caf::result<std::vector<id64>> missing(const std::vector<id64>& users);
+  // True if `user` is a current member of `conv`; else no_such_conversation
+  // or not_a_member.
+  caf::result<bool> may_use(id64 user, id64 conv);
 
   // Creates a group at seq 1 (its "created" system message), which is
   // returned for fan-out. Fails with no_such_user if a member is unknown.

@@ -68,13 +68,13 @@ void write_batcher::flush() {
                               : caf::expected<persist_result>{committed.error()});
 }
 
-// New messages with no attachments, none a sender's first in its
-// conversation, are written by a single INSERT; any other write needs a
+// New messages with no attachments are written by a single INSERT (which
+// also marks the senders of first messages); any other write needs a
 // transaction around several statements.
 bool write_batcher::only_plain_messages(const std::vector<write_job>& jobs) {
   return std::all_of(jobs.begin(), jobs.end(), [](const write_job& job) {
     auto* p = std::get_if<persist_job>(&job);
-    return p && p->row.media.empty() && !p->row.first_from_sender;
+    return p && p->row.media.empty();
   });
 }
 
@@ -90,7 +90,8 @@ void write_batcher::insert_messages(pqxx::transaction_base& tx, const std::vecto
   for (std::size_t i = 0; i < jobs.size(); ++i)
     if (auto* p = std::get_if<persist_job>(&jobs[i])) {
       at.push_back(i);
-      rows.push_back({&p->row.msg, &p->row.client_id, p->row.withheld});
+      rows.push_back({&p->row.msg, &p->row.client_id, p->row.withheld,
+                      p->row.first_from_sender});
     }
   if (rows.empty())
     return;
@@ -107,8 +108,6 @@ caf::expected<persist_result> write_batcher::persisted(pqxx::transaction_base& t
     return make_error(errc::seq_conflict);
   if (res.outcome == storage::insert_outcome::inserted && !p.row.media.empty())
     storage::reference_media(tx, p.row.media, p.row.msg.conversation, p.row.msg.seq);
-  if (res.outcome != storage::insert_outcome::seq_taken && p.row.first_from_sender)
-    storage::mark_took_part(tx, p.row.msg.conversation, p.row.msg.from);
   if (res.outcome == storage::insert_outcome::duplicate)
     return persist_result{true, std::move(res.earlier)};
   return persist_result{};
@@ -116,10 +115,12 @@ caf::expected<persist_result> write_batcher::persisted(pqxx::transaction_base& t
 
 caf::expected<persist_result> write_batcher::apply(pqxx::transaction_base& tx,
                                                    const write_job& job) {
-  if (auto* p = std::get_if<persist_job>(&job))
-    return persisted(tx, *p,
-                     storage::insert_message(tx, p->row.msg, p->row.client_id,
-                                             p->row.withheld));
+  if (auto* p = std::get_if<persist_job>(&job)) {
+    auto res = storage::insert_message(tx, p->row.msg, p->row.client_id, p->row.withheld);
+    if (p->row.first_from_sender && res.outcome != storage::insert_outcome::seq_taken)
+      storage::mark_took_part(tx, {p->row.msg.conversation}, {p->row.msg.from});
+    return persisted(tx, *p, std::move(res));
+  }
   if (auto* c = std::get_if<cursor_job>(&job)) {
     auto& u = c->update;
     storage::advance_cursors(tx, u.conversation, u.user, u.device, u.read, u.up_to);

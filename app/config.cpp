@@ -151,6 +151,16 @@ parse_parleyd_config(const std::vector<std::string>& args) {
   app.add_option("--argon2-time-cost", cfg.argon2_time_cost, "Argon2id passes")
     ->check(CLI::Range(1u, 100u))
     ->capture_default_str();
+  app.add_option("--user-send-rate", cfg.user_send_rate,
+                 "messages a user may send per second across all devices (0: unlimited)")
+    ->envname("PARLEY_USER_SEND_RATE")
+    ->check(CLI::Range(0.0, 1e7))
+    ->capture_default_str();
+  app.add_option("--user-send-burst", cfg.user_send_burst,
+                 "messages a user may send at once before --user-send-rate applies")
+    ->envname("PARLEY_USER_SEND_BURST")
+    ->check(CLI::Range(1.0, 1e8))
+    ->capture_default_str();
   app.add_option("--rate", cfg.rate_per_second, "frames per second per connection")
     ->check(CLI::Range(1.0, 1e7))
     ->capture_default_str();

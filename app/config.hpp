@@ -26,6 +26,8 @@ struct parleyd_config {
   bool fault_injection = false;
   unsigned argon2_memory_kib = 19 * 1024;
   unsigned argon2_time_cost = 2;
+  double user_send_rate = 100;   // messages a second per user, all devices (0: unlimited)
+  double user_send_burst = 1000;
   double rate_per_second = 1000;
   double rate_burst = 2000;
   std::string media_dir = "var/media";

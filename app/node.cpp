@@ -82,6 +82,8 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->admin_token = cfg.admin_token;
   ctx->rate_per_second = cfg.rate_per_second;
   ctx->rate_burst = cfg.rate_burst;
+  ctx->user_send_rate = cfg.user_send_rate;
+  ctx->user_send_burst = cfg.user_send_burst;
   ctx->media_dir = cfg.media_dir;
   ctx->media_quota_bytes = std::int64_t{cfg.media_quota_mib} * 1024 * 1024;
   ctx->idle_timeout = seconds(cfg.idle_timeout_seconds);

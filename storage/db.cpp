@@ -116,15 +116,23 @@ constexpr statement statements[] = {
   {"conversation_members",
    "SELECT user_id, delivered_seq, read_seq, is_admin, joined_seq, took_part FROM members"
    " WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id"},
-  // A member's first message: they took part (last-seen "contacts").
+  // Members' first messages: they took part (last-seen "contacts"). One
+  // statement for a batch: $1 conversations, $2 users, pairwise.
   {"took_part",
-   "UPDATE members SET took_part = true"
-   " WHERE conversation_id = $1 AND user_id = $2 AND NOT took_part"},
+   "UPDATE members m SET took_part = true"
+   " FROM unnest($1::bigint[], $2::bigint[]) AS t(conversation_id, user_id)"
+   " WHERE m.conversation_id = t.conversation_id AND m.user_id = t.user_id"
+   " AND NOT m.took_part"},
   {"recent_senders",
    "SELECT seq, sender_id FROM messages WHERE conversation_id = $1"
    " ORDER BY seq DESC LIMIT $2"},
   {"last_message",
    "SELECT seq, ts FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 1"},
+  // Whether the conversation exists, and whether $2 is a current member.
+  {"may_use_conversation",
+   "SELECT EXISTS (SELECT 1 FROM conversations WHERE conversation_id = $1),"
+   " EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2"
+   "         AND left_seq IS NULL)"},
   // A current or former member: the range of seqs they may read.
   {"membership",
    "SELECT joined_seq, left_seq FROM members WHERE conversation_id = $1 AND user_id = $2"},
@@ -144,6 +152,17 @@ constexpr statement statements[] = {
   // The same without the arbiter checks: the first try (insert_mode).
   {"insert_new_messages",
    "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
+   " sender_device, client_id, ts, body, system, withheld)"
+   " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
+   " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"},
+  // The same, marking the senders of first messages ($11 conversations, $12
+  // users) in the same statement: still one round trip, still atomic.
+  {"insert_new_messages_marking",
+   "WITH marked AS (UPDATE members m SET took_part = true"
+   "   FROM unnest($11::bigint[], $12::bigint[]) AS t(conversation_id, user_id)"
+   "   WHERE m.conversation_id = t.conversation_id AND m.user_id = t.user_id"
+   "   AND NOT m.took_part RETURNING 1)"
+   " INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
    " sender_device, client_id, ts, body, system, withheld)"
    " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
    " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"},

@@ -81,6 +81,13 @@ std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
   return state;
 }
 
+conversation_access access_to(pqxx::transaction_base& tx, id64 conversation, id64 user) {
+  auto r = tx.exec_prepared("may_use_conversation", conversation, user);
+  if (!r[0][0].as<bool>())
+    return conversation_access::no_such_conversation;
+  return r[0][1].as<bool>() ? conversation_access::member : conversation_access::not_a_member;
+}
+
 std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversation,
                                    id64 user) {
   auto r = tx.exec_prepared("membership", conversation, user);
@@ -109,8 +116,16 @@ insert_result not_inserted(pqxx::transaction_base& tx, const stored_message& m,
 
 } // namespace
 
-void mark_took_part(pqxx::transaction_base& tx, id64 conversation, id64 user) {
-  tx.exec_prepared("took_part", conversation, user);
+void mark_took_part(pqxx::transaction_base& tx, const std::vector<id64>& conversations,
+                    const std::vector<id64>& users) {
+  if (conversations.empty())
+    return;
+  int_array convs, who;
+  for (std::size_t i = 0; i < conversations.size(); ++i) {
+    convs.add(conversations[i]);
+    who.add(users[i]);
+  }
+  tx.exec_prepared("took_part", convs.literal(), who.literal());
 }
 
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
@@ -134,8 +149,17 @@ struct batch_columns {
                             client_id.literal(), ts.literal(), body.literal(),
                             system.literal(), withheld.literal());
   }
+  pqxx::result exec_marking(pqxx::transaction_base& tx) {
+    return tx.exec_prepared("insert_new_messages_marking", msg_id.literal(),
+                            conversation.literal(), seq.literal(), sender.literal(),
+                            device.literal(), client_id.literal(), ts.literal(),
+                            body.literal(), system.literal(), withheld.literal(),
+                            first_conversation.literal(), first_sender.literal());
+  }
   int_array msg_id, conversation, seq, sender, device, ts, system, withheld;
   text_array client_id, body;
+  int_array first_conversation, first_sender; // rows that are a sender's first
+  bool any_first = false;
 };
 
 batch_columns::batch_columns(const std::vector<message_to_insert>& batch) {
@@ -151,6 +175,11 @@ batch_columns::batch_columns(const std::vector<message_to_insert>& batch) {
     body.add(m.body.str());
     system.add(m.system);
     withheld.add(b.withheld);
+    if (b.first_from_sender) {
+      first_conversation.add(m.conversation);
+      first_sender.add(m.from);
+      any_first = true;
+    }
   }
 }
 
@@ -162,7 +191,10 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
   batch_columns columns{batch};
   if (mode == insert_mode::optimistic) {
     try {
-      columns.exec(tx, "insert_new_messages");
+      if (columns.any_first)
+        columns.exec_marking(tx);
+      else
+        columns.exec(tx, "insert_new_messages");
       return std::vector<insert_result>(batch.size(), {insert_outcome::inserted, {}});
     } catch (const pqxx::unique_violation&) {
       // Nothing of the statement stayed: sort the batch out row by row.
@@ -174,10 +206,17 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
     inserted.insert(row[0].as<id64>());
   std::vector<insert_result> out;
   out.reserve(batch.size());
-  for (auto& b : batch)
+  std::vector<id64> first_convs, first_senders;
+  for (auto& b : batch) {
     out.push_back(inserted.count(b.msg->msg_id)
                     ? insert_result{insert_outcome::inserted, {}}
                     : not_inserted(tx, *b.msg, *b.client_id));
+    if (b.first_from_sender && out.back().outcome != insert_outcome::seq_taken) {
+      first_convs.push_back(b.msg->conversation);
+      first_senders.push_back(b.msg->from);
+    }
+  }
+  mark_took_part(tx, first_convs, first_senders);
   return out;
 }
 

@@ -66,6 +66,11 @@ std::optional<id64> find_direct_conversation(pqxx::transaction_base& tx, id64 a,
 // `recent` senders are read for groups only (up to `recent_limit`).
 std::optional<conversation_state> load_conversation(pqxx::transaction_base& tx,
                                                     id64 conversation, int recent_limit);
+enum class conversation_access { no_such_conversation, not_a_member, member };
+
+// What `user` may do in `conversation` before any actor is spawned for it.
+conversation_access access_to(pqxx::transaction_base& tx, id64 conversation, id64 user);
+
 // The range a current or former member may read; nullopt for strangers.
 std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversation,
                                    id64 user);
@@ -73,9 +78,11 @@ std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversatio
 // Idempotent on (sender_device, client_id); refereed on (conversation, seq).
 // `withheld`: never shown to the other members (a 1:1 recipient who
 // blocked the sender).
-// `user` sent their first message in `conversation` (see the "took_part"
-// statement): who counts as a contact for last-seen privacy.
-void mark_took_part(pqxx::transaction_base& tx, id64 conversation, id64 user);
+// Each user of `users` sent their first message in the conversation at the
+// same place of `conversations` (see the "took_part" statement): who counts
+// as a contact for last-seen privacy. One round trip for all of them.
+void mark_took_part(pqxx::transaction_base& tx, const std::vector<id64>& conversations,
+                    const std::vector<id64>& users);
 
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
                              const std::string& client_id, bool withheld = false);
@@ -84,6 +91,7 @@ struct message_to_insert {
   const stored_message* msg;
   const std::string* client_id;
   bool withheld;
+  bool first_from_sender = false; // also mark that the sender took part
 };
 
 // How a batch goes in. `checked`: INSERT ... ON CONFLICT DO NOTHING, whose

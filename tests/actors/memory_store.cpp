@@ -96,6 +96,16 @@ caf::behavior memory_store(memory_store_actor* self) {
       apply_change(st.conversations[m.conversation].members, c);
       return std::move(*result);
     },
+    [=](exists_atom, id64 user, id64 conv) -> caf::result<bool> {
+      auto& st = self->state;
+      st.log.push_back("exists " + std::to_string(conv));
+      auto it = st.conversations.find(conv);
+      if (it == st.conversations.end())
+        return make_error(errc::no_such_conversation);
+      if (!find_member(it->second.members, user))
+        return make_error(errc::not_a_member);
+      return true;
+    },
     [=](cursor_atom, const receipt_update&) { return true; },
     [=](gap_atom, id64, id64 device, id64 conv, std::int64_t after, std::int64_t before,
         std::int64_t min_ts) {

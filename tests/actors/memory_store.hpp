@@ -26,7 +26,7 @@ struct memory_store_state {
   std::map<std::pair<id64, id64>, id64> direct_pairs; // (lower, higher) user
   id64 next_conversation = 1000;
   // What was asked, in order: "load", "persist <conv>:<seq>", "members <conv>:<seq>",
-  // "gap <conv>:<after>-<before>", "recover".
+  // "gap <conv>:<after>-<before>", "recover", "exists <conv>".
   std::vector<std::string> log;
   static inline const char* name = "memory_store";
 };

@@ -165,6 +165,21 @@ CAF_TEST(a send whose conversation actor died is issued again and acked once) {
   CAF_CHECK_EQUAL(stored().messages.size(), 1u);
 }
 
+CAF_TEST(a made-up or foreign conversation id is refused before any actor is spawned) {
+  stored().conversations[1000] = make_conversation("direct", {2, 3}); // not user 1's
+  handlers.on_frame(R"({"type":"auth","token":"t1"})");
+  handlers.on_frame(R"({"type":"send","id":"a","conversation":"424242","body":"x"})");
+  handlers.on_frame(R"({"type":"send","id":"b","conversation":"1000","body":"x"})");
+  handlers.on_frame(R"({"type":"typing","conversation":"777"})");
+  run_messages();
+  CAF_CHECK_EQUAL(received("\"code\":\"no_such_conversation\"").size(), 2u);
+  CAF_CHECK_EQUAL(received("\"code\":\"not_a_member\"").size(), 1u);
+  CAF_CHECK_EQUAL(dir().conversation_lookups, 0); // no actor spawned, no load queued
+  auto& log = stored().log;
+  CAF_CHECK(std::find(log.begin(), log.end(), "load") == log.end());
+  CAF_CHECK(stored().messages.empty());
+}
+
 CAF_TEST(a frame before auth is answered and a bad token closes the session) {
   handlers.on_frame(R"({"type":"auth","token":"nope"})");
   run_messages();

@@ -201,8 +201,9 @@ class Parleyd:
         # throttles are off unless a test sets them (the per-username one
         # stays at its default).
         env = dict(os.environ)
+        # Likewise the per-user send budget: tests that load one user set it.
         for name in ("PARLEY_SIGNUPS_PER_IP", "PARLEY_LOGIN_ATTEMPTS_PER_IP",
-                     "PARLEY_LOOKUPS_PER_IP"):
+                     "PARLEY_LOOKUPS_PER_IP", "PARLEY_USER_SEND_RATE"):
             env.setdefault(name, "0")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + timeout

@@ -154,3 +154,13 @@ TEST_CASE("a recovery answer for a conversation with a gap joins what is held") 
           .write.empty());
   CHECK(written(order.filled(gap, {frame(2), frame(3)})) == texts{"m2", "m3", "m4", "m5"});
 }
+
+TEST_CASE("a conversation counts as seen once a frame of it was offered or one was own") {
+  live_order order{start, slack, window};
+  CHECK_FALSE(order.has_seen(conv));
+  order.offer(conv, frame(1));
+  CHECK(order.has_seen(conv));
+  CHECK_FALSE(order.has_seen(conv + 1));
+  order.own(conv + 1, 1);
+  CHECK(order.has_seen(conv + 1));
+}
