@@ -284,6 +284,8 @@ private:
     res.version(11);
     res.set(http::field::server, "parleyd");
     res.set(http::field::content_type, resp.content_type);
+    if constexpr (is_tls) // browsers then refuse plain http:// for this host
+      res.set(http::field::strict_transport_security, "max-age=31536000");
     for (auto& [name, value] : resp.headers)
       res.set(name, value);
     res.keep_alive(keep_alive_);

@@ -60,14 +60,15 @@ private:
   socket_type socket_;
 };
 
-// TLS: OpenSSL decrypts into a buffer of the connection's own (a record is
-// at most 16 KiB), so an idle TLS connection holds that buffer besides
-// OpenSSL's. Beast's ssl_stream gathers the outbox's many small buffers
-// into few TLS records.
+// TLS: OpenSSL decrypts into a buffer of the connection's own, so an idle
+// TLS connection holds that buffer besides Asio's TLS buffers (docs/
+// benchmarks.md has what a TLS connection costs). Small: a larger record is
+// read in several turns. Beast's ssl_stream gathers the outbox's many
+// small buffers into few TLS records.
 class tls_transport {
 public:
   using stream_type = boost::beast::ssl_stream<boost::beast::tcp_stream>;
-  static constexpr std::size_t buffer_bytes = 16 * 1024;
+  static constexpr std::size_t buffer_bytes = 4 * 1024;
 
   explicit tls_transport(stream_type stream)
     : stream_(std::move(stream)), buffer_(std::make_unique<char[]>(buffer_bytes)) {

@@ -125,6 +125,7 @@ def test_https_and_wss_carry_the_api(tls_node, pki):
                  headers={"Authorization": f"Bearer {alice['token']}"})
     resp = conn.getresponse()  # the same connection: keep-alive over TLS
     assert resp.status == 200
+    assert resp.getheader("Strict-Transport-Security") == "max-age=31536000"
     assert hashlib.sha256(resp.read()).digest() == hashlib.sha256(blob).digest()
     conn.close()
 
@@ -272,3 +273,15 @@ def test_cli_refuses_a_certificate_for_another_name(pg):
             ca=f"{pki}/ca.pem")
     assert r.returncode == 3 and "certificate verify failed" in r.stderr, r.stderr
     node.stop()
+
+
+def test_bench_runs_over_tls(tls_node, pki):
+    bench = os.environ.get("PARLEY_BENCH", os.path.join(ROOT, "build/parley-bench"))
+    out, users = tempfile.mktemp(suffix=".json"), tempfile.mktemp(suffix=".json")
+    r = subprocess.run([bench, "--server", tls_node.base, "--ca-file", f"{pki}/ca.pem",
+                        "--users-file", users, "--json", out, "pairs", "--pairs", "5",
+                        "--rate", "200", "--duration", "1", "--drain", "5"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.load(open(out))
+    assert result["delivered"] == result["sent"] == 200 and result["lost"] == 0, result
