@@ -257,9 +257,17 @@ int run_node(const parleyd_config& cfg) {
                  "this node may kill its actors; never use it in production");
   auto upload_dir = cfg.media_dir + "/tmp";
   std::error_code dir_error;
-  std::filesystem::create_directories(upload_dir, dir_error);
-  if (!dir_error)
-    std::filesystem::create_directories(cfg.media_dir + "/blobs", dir_error);
+  // Only parleyd's user may list or read what users uploaded (the files
+  // themselves are 0600).
+  for (auto& dir : {upload_dir, cfg.media_dir + "/blobs"}) {
+    if (!dir_error)
+      std::filesystem::create_directories(dir, dir_error);
+  }
+  for (auto& dir : {cfg.media_dir, upload_dir, cfg.media_dir + "/blobs"}) {
+    if (!dir_error)
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, dir_error);
+  }
   if (dir_error) {
     spdlog::error("cannot create media directory {}: {}", upload_dir,
                   dir_error.message());

@@ -4,6 +4,7 @@ address opening more connections than it may."""
 import concurrent.futures
 import os
 import socket
+import stat
 import time
 
 import psycopg2
@@ -106,6 +107,19 @@ def test_concurrent_uploads_per_user_are_capped(node):
     resp, body = raw_request(node, "POST", "/v1/media", b"y" * 10,
                              {"Authorization": f"Bearer {user['token']}"})
     assert resp.status == 201, body
+
+
+def test_media_are_readable_by_parleyd_alone(node):
+    user = new_user(node.base)
+    status, body = http(node.base, "POST", "/v1/media", raw=os.urandom(4096), token=user["token"],
+                        headers={"Content-Type": "application/octet-stream"})
+    assert status == 201, body
+    blobs = os.path.join(node.media_dir, "blobs")
+    for d in (node.media_dir, os.path.join(node.media_dir, "tmp"), blobs):
+        assert stat.S_IMODE(os.stat(d).st_mode) == 0o700, d
+    files = os.listdir(blobs)
+    assert files and all(stat.S_IMODE(os.stat(os.path.join(blobs, f)).st_mode) == 0o600
+                         for f in files)
 
 
 def test_concurrent_uploads_cannot_overshoot_the_quota(node):
