@@ -67,6 +67,11 @@ int main(int argc, char** argv) {
 
   auto* logout = app.add_subcommand("logout", "revoke this device's token");
 
+  std::string vectors_path;
+  auto* vectors = app.add_subcommand(
+    "e2e-vectors", "recompute every value of an E2E test-vector file: PASS/FAIL per value");
+  vectors->add_option("file", vectors_path)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -89,6 +94,8 @@ int main(int argc, char** argv) {
       cmd_history(o, peer, limit);
     else if (*logout)
       cmd_logout(o);
+    else if (*vectors)
+      return cmd_e2e_vectors(vectors_path);
   } catch (const cli_failure& f) {
     std::cerr << "parley: " << f.reason << std::endl;
     return f.code;

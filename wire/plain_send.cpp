@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "wire/frame.hpp"
+#include "wire/hex_digit.hpp"
 #include "wire/json_out.hpp"
 #include "wire/utf8.hpp"
 
@@ -59,16 +60,6 @@ struct scanner {
     return true;
   }
 };
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 // The four hex digits at `raw[at]` as a code unit.
 bool hex4(std::string_view raw, std::size_t at, std::uint32_t& out) {

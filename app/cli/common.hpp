@@ -71,6 +71,9 @@ void cmd_login(const options& o, const std::string& username, const std::string&
 
 void cmd_logout(const options& o);
 
+// Exit 0 only if every value of the file matched (app/cli/e2e_vectors.cpp).
+int cmd_e2e_vectors(const std::string& path);
+
 void cmd_send(const options& o, const std::string& to, const std::string& text);
 
 void cmd_listen(const options& o, int count, int timeout_s);

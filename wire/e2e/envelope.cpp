@@ -1,0 +1,71 @@
+#include "wire/e2e/envelope.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace parley::e2e {
+
+using json = nlohmann::json;
+
+std::string encode_envelope(const envelope& e) {
+  json j{{"v", 1}, {"type", e.prekey ? "prekey" : "message"}, {"header", b64(e.header)},
+         {"ct", b64(e.ct)}};
+  if (e.prekey) {
+    j["ik"] = b64(e.ik);
+    j["ikdh"] = b64(e.ikdh);
+    j["ek"] = b64(e.ek);
+    j["spk"] = e.spk;
+    j["opk"] = e.opk ? json(*e.opk) : json(nullptr);
+  }
+  return j.dump();
+}
+
+namespace {
+
+bool is_u32(const json& v) {
+  return v.is_number_unsigned() && v.get<std::uint64_t>() <= 0xffffffffu;
+}
+
+std::optional<bytes> b64_field(const json& j, const char* name, std::size_t length = 0) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_string())
+    return std::nullopt;
+  return from_b64(it->get<std::string>(), length);
+}
+
+} // namespace
+
+parsed_envelope parse_envelope(const std::string& text) {
+  parsed_envelope bad{std::nullopt, "bad_message"};
+  auto j = json::parse(text, nullptr, false);
+  if (!j.is_object())
+    return bad;
+  if (j.value("v", json{}) != 1)
+    return {std::nullopt, "unsupported_version"};
+  auto type = j.value("type", "");
+  envelope e;
+  e.prekey = type == "prekey";
+  if (!e.prekey && type != "message")
+    return bad;
+  auto header = b64_field(j, "header", 40);
+  auto ct = b64_field(j, "ct");
+  if (!header || !ct || ct->size() < 16)
+    return bad;
+  e.header = std::move(*header);
+  e.ct = std::move(*ct);
+  if (e.prekey) {
+    auto ik = b64_field(j, "ik", 32), ikdh = b64_field(j, "ikdh", 32), ek = b64_field(j, "ek", 32);
+    auto spk = j.find("spk"), opk = j.find("opk");
+    if (!ik || !ikdh || !ek || spk == j.end() || !is_u32(*spk) || opk == j.end()
+        || !(opk->is_null() || is_u32(*opk)))
+      return bad;
+    e.ik = std::move(*ik);
+    e.ikdh = std::move(*ikdh);
+    e.ek = std::move(*ek);
+    e.spk = spk->get<std::uint32_t>();
+    if (!opk->is_null())
+      e.opk = opk->get<std::uint32_t>();
+  }
+  return {std::move(e), {}};
+}
+
+} // namespace parley::e2e
