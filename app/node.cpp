@@ -337,6 +337,7 @@ int run_node(const parleyd_config& cfg) {
   lc.upload_dir = upload_dir;
   lc.max_upload_bytes = std::uint64_t{cfg.max_upload_mib} * 1024 * 1024;
   lc.origins.allowed = cfg.allowed_origins;
+  lc.origins.tls = !cfg.tls_cert.empty(); // the node's own origin is then https://HOST
   lc.trusted_proxies = cfg.trusted_proxies;
   lc.max_connections_per_ip = cfg.max_connections_per_ip;
   lc.tls_cert = cfg.tls_cert;

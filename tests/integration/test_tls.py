@@ -148,6 +148,22 @@ def test_plain_http_on_the_tls_port_is_told_to_use_https(tls_node):
         run(websockets.connect(f"ws://127.0.0.1:{tls_node.port}/v1/ws", close_timeout=1))
 
 
+def test_the_nodes_own_origin_is_https(tls_node, pki):
+    """A browser page served by the node over TLS has Origin https://HOST."""
+    def status_with(origin):
+        conn = httpclient.HTTPSConnection("127.0.0.1", tls_node.port, context=trusting(pki),
+                                          timeout=30)
+        conn.request("POST", "/v1/users", body=json.dumps({"username": unique_name("o"),
+                                                           "password": PASSWORD}),
+                     headers={"Content-Type": "application/json", "Origin": origin,
+                              "Host": f"127.0.0.1:{tls_node.port}"})
+        status = conn.getresponse().status
+        conn.close()
+        return status
+    assert status_with(f"https://127.0.0.1:{tls_node.port}") == 201
+    assert status_with(f"http://127.0.0.1:{tls_node.port}") == 403  # not this node's scheme
+
+
 def test_a_client_that_does_not_trust_the_ca_cannot_connect(tls_node):
     with pytest.raises(ssl.SSLCertVerificationError):
         https(tls_node, ssl.create_default_context(), "GET", "/healthz")
