@@ -1,5 +1,5 @@
 #include "app/node.hpp"
-#include "app/tls_files.hpp"
+#include "net/tls_files.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -240,14 +240,15 @@ int run_node(const parleyd_config& cfg) {
   std::signal(SIGPIPE, SIG_IGN);
 
   if (cluster_tls(cfg)) {
-    auto problem = tls_files_problem(cfg.cluster_tls_cert, cfg.cluster_tls_key, cfg.cluster_ca);
+    auto problem =
+      net::tls_files_problem(cfg.cluster_tls_cert, cfg.cluster_tls_key, cfg.cluster_ca);
     if (!problem.empty()) {
       spdlog::error("cluster TLS: {}", problem);
       return 1;
     }
   }
   if (!cfg.tls_cert.empty()) {
-    if (auto problem = tls_files_problem(cfg.tls_cert, cfg.tls_key); !problem.empty()) {
+    if (auto problem = net::tls_files_problem(cfg.tls_cert, cfg.tls_key); !problem.empty()) {
       spdlog::error("TLS: {}", problem);
       return 1;
     }

@@ -1,4 +1,5 @@
 #include "net/client.hpp"
+#include "net/tls_client.hpp"
 #include "wire/sha256.hpp"
 #include "wire/url.hpp"
 
@@ -49,25 +50,16 @@ void set_common_headers(http::request<Body>& req, const server_url& server,
     req.set(http::field::authorization, "Bearer " + token);
 }
 
-// Verifies the server's chain against `ca_file` (or the system's CAs) and
-// its name against the host it was asked for.
 ssl::context client_tls(const server_url& server) {
-  ssl::context ctx{ssl::context::tls_client};
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-  beast::error_code ec;
-  if (server.ca_file.empty())
-    ctx.set_default_verify_paths(ec);
-  else
-    ctx.load_verify_file(server.ca_file, ec);
-  if (ec)
-    throw client_error("cannot read CA file " + server.ca_file + ": " + ec.message());
-  ctx.set_verify_mode(ssl::verify_peer);
-  return ctx;
+  try {
+    return net::verifying_client_context(server.ca_file);
+  } catch (const boost::system::system_error& e) {
+    throw client_error("cannot read CA file " + server.ca_file + ": " + e.code().message());
+  }
 }
 
 void shake_hands(tls_stream& stream, const server_url& server) {
-  SSL_set_tlsext_host_name(stream.native_handle(), server.host.c_str());
-  stream.set_verify_callback(ssl::host_name_verification(server.host));
+  net::expect_server_name(stream, server.host);
   beast::error_code ec;
   stream.handshake(ssl::stream_base::client, ec);
   if (ec)

@@ -1,15 +1,13 @@
 #include "net/tls_identity.hpp"
 
 #include <boost/asio/ssl/context.hpp>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "wire/openssl_error.hpp"
+#include "net/tls_files.hpp"
 
 namespace parley::net {
 
 namespace ssl = boost::asio::ssl;
-using wire::openssl_reason;
 
 tls_identity::tls_identity(std::string cert_path, std::string key_path)
   : cert_path_(std::move(cert_path)), key_path_(std::move(key_path)) {
@@ -25,13 +23,8 @@ std::string tls_identity::reload() {
   // An idle connection gives OpenSSL's record buffers back (about 34 KiB
   // each): most connections are idle most of the time.
   SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
-  ERR_clear_error();
-  if (SSL_CTX_use_certificate_chain_file(native, cert_path_.c_str()) != 1)
-    return "cannot read certificate " + cert_path_ + ": " + openssl_reason();
-  if (SSL_CTX_use_PrivateKey_file(native, key_path_.c_str(), SSL_FILETYPE_PEM) != 1)
-    return "cannot read private key " + key_path_ + ": " + openssl_reason();
-  if (SSL_CTX_check_private_key(native) != 1)
-    return "private key " + key_path_ + " does not match certificate " + cert_path_;
+  if (auto problem = use_pair(native, cert_path_, key_path_); !problem.empty())
+    return problem;
   std::lock_guard<std::mutex> guard{mtx_};
   current_ = std::move(ctx);
   return {};

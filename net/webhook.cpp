@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "net/tls_client.hpp"
 #include "wire/sha256.hpp"
 
 namespace parley::net {
@@ -21,12 +22,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 ssl::context& client_tls() {
-  static ssl::context ctx = [] {
-    ssl::context c{ssl::context::tls_client};
-    c.set_default_verify_paths();
-    c.set_verify_mode(ssl::verify_peer);
-    return c;
-  }();
+  static ssl::context ctx = verifying_client_context();
   return ctx;
 }
 
@@ -75,9 +71,7 @@ struct exchange : std::enable_shared_from_this<exchange<Stream>> {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
       write();
     } else {
-      // The gateway's name goes in SNI and must be on its certificate.
-      SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
-      stream.set_verify_callback(ssl::host_name_verification(host));
+      expect_server_name(stream, host);
       stream.async_handshake(ssl::stream_base::client,
                              [self = this->shared_from_this()](auto ec) {
                                if (ec)

@@ -1,4 +1,5 @@
 #include "app/bench/ws_fleet.hpp"
+#include "net/tls_client.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -76,8 +77,7 @@ struct connection : std::enable_shared_from_this<connection<Ws>> {
         if constexpr (std::is_same_v<Ws, tls_ws>) {
           auto& tls = self->ws.next_layer();
           auto name = host.substr(0, host.rfind(':'));
-          SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
-          tls.set_verify_callback(ssl::host_name_verification(name));
+          net::expect_server_name(tls, name);
           tls.async_handshake(ssl::stream_base::client, [self, host](beast::error_code ec) {
             if (ec)
               return self->fail("TLS handshake", ec);
@@ -200,12 +200,8 @@ fleet::fleet(fleet_options opts) : impl_(std::make_unique<impl>()) {
   tcp::resolver resolver{resolve_ctx};
   impl_->server = *resolver.resolve(impl_->opts.host, impl_->opts.port).begin();
   if (impl_->opts.tls) {
-    impl_->tls = std::make_unique<ssl::context>(ssl::context::tls_client);
-    if (impl_->opts.ca_file.empty())
-      impl_->tls->set_default_verify_paths();
-    else
-      impl_->tls->load_verify_file(impl_->opts.ca_file);
-    impl_->tls->set_verify_mode(ssl::verify_peer);
+    impl_->tls =
+      std::make_unique<ssl::context>(net::verifying_client_context(impl_->opts.ca_file));
   }
   for (int i = 0; i < std::max(1, impl_->opts.threads); ++i) {
     auto w = std::make_unique<worker>();

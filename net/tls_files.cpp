@@ -1,4 +1,4 @@
-#include "app/tls_files.hpp"
+#include "net/tls_files.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -9,7 +9,7 @@
 
 #include "wire/openssl_error.hpp"
 
-namespace parley {
+namespace parley::net {
 
 namespace {
 
@@ -37,24 +37,31 @@ std::string verify_against(SSL_CTX* ctx, const std::string& ca) {
 
 } // namespace
 
-std::string tls_files_problem(const std::string& cert, const std::string& key,
-                              const std::string& ca) {
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()),
-                                                        SSL_CTX_free};
-  if (!ctx)
-    return "cannot create a TLS context: " + openssl_reason();
-  if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert.c_str()) != 1)
+std::string use_pair(SSL_CTX* ctx, const std::string& cert, const std::string& key) {
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1)
     return "cannot read certificate " + cert + ": " + openssl_reason();
-  if (SSL_CTX_use_PrivateKey_file(ctx.get(), key.c_str(), SSL_FILETYPE_PEM) != 1) {
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
     if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
       ERR_clear_error();
       return "private key " + key + " does not match certificate " + cert;
     }
     return "cannot read private key " + key + ": " + openssl_reason();
   }
-  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+  if (SSL_CTX_check_private_key(ctx) != 1)
     return "private key " + key + " does not match certificate " + cert;
+  return {};
+}
+
+std::string tls_files_problem(const std::string& cert, const std::string& key,
+                              const std::string& ca) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{SSL_CTX_new(TLS_method()),
+                                                        SSL_CTX_free};
+  if (!ctx)
+    return "cannot create a TLS context: " + openssl_reason();
+  if (auto problem = use_pair(ctx.get(), cert, key); !problem.empty())
+    return problem;
   return ca.empty() ? std::string{} : verify_against(ctx.get(), ca);
 }
 
-} // namespace parley
+} // namespace parley::net
