@@ -15,7 +15,6 @@ struct keeper_state {
   caf::actor me;
   caf::actor pool;
   std::function<caf::actor()> factory;
-  bool pool_gone = false;
   static inline const char* name = "pool_keeper";
 };
 
@@ -43,12 +42,10 @@ caf::behavior pool_keeper(caf::stateful_actor<keeper_state>* self, caf::actor po
     self->monitor(worker);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    if (dm.source == st.pool.address()) {
-      st.pool_gone = true;
+    if (dm.source == st.pool.address())
       return self->quit();
-    }
     // The pool's shutdown stops its workers with the reason it got.
-    if (st.pool_gone || dm.reason == caf::exit_reason::user_shutdown)
+    if (dm.reason == caf::exit_reason::user_shutdown)
       return;
     spdlog::error("a pooled worker died ({}): replacing it", to_string(dm.reason));
     add_worker(self);

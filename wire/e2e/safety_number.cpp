@@ -7,47 +7,50 @@
 
 namespace parley::e2e {
 
-std::string fingerprint(const std::string& user_id, std::vector<bytes> identity_keys) {
-  std::sort(identity_keys.begin(), identity_keys.end());
-  bytes keys;
-  for (auto& k : identity_keys)
-    keys.insert(keys.end(), k.begin(), k.end());
-  auto h = sha512(concat(u16be(0), keys, to_bytes(user_id)));
-  for (int i = 1; i < 5200; ++i)
-    h = sha512(concat(h, keys));
+namespace {
+
+// `text` in groups of `size` characters separated by single spaces.
+std::string grouped(const std::string& text, std::size_t size) {
   std::string out;
+  for (std::size_t i = 0; i < text.size(); i += size) {
+    if (!out.empty())
+      out += ' ';
+    out += text.substr(i, size);
+  }
+  return out;
+}
+
+} // namespace
+
+fingerprint_steps fingerprint_of(const std::string& user_id, std::vector<bytes> identity_keys) {
+  std::sort(identity_keys.begin(), identity_keys.end());
+  fingerprint_steps steps;
+  for (auto& k : identity_keys)
+    steps.sorted_keys.insert(steps.sorted_keys.end(), k.begin(), k.end());
+  steps.first_hash = sha512(concat(u16be(0), steps.sorted_keys, to_bytes(user_id)));
+  auto h = steps.first_hash;
+  for (int i = 1; i < 5200; ++i)
+    h = sha512(concat(h, steps.sorted_keys));
   for (int i = 0; i < 6; ++i) {
     std::uint64_t n = 0;
     for (int k = 0; k < 5; ++k)
       n = n << 8 | h[static_cast<std::size_t>(5 * i + k)];
     char digits[6];
     std::snprintf(digits, sizeof digits, "%05u", static_cast<unsigned>(n % 100000));
-    out += digits;
+    steps.digits += digits;
   }
-  return out;
+  steps.final_hash = std::move(h);
+  return steps;
 }
 
 std::string safety_number(std::uint64_t a_id, const std::string& a_fingerprint,
                           std::uint64_t b_id, const std::string& b_fingerprint) {
-  auto digits = a_id <= b_id ? a_fingerprint + b_fingerprint : b_fingerprint + a_fingerprint;
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); i += 5) {
-    if (!out.empty())
-      out += ' ';
-    out += digits.substr(i, 5);
-  }
-  return out;
+  return grouped(a_id <= b_id ? a_fingerprint + b_fingerprint : b_fingerprint + a_fingerprint,
+                 5);
 }
 
 std::string device_fingerprint(const bytes& identity_key) {
-  auto h = hex(sha256(identity_key)).substr(0, 32);
-  std::string out;
-  for (std::size_t i = 0; i < h.size(); i += 4) {
-    if (!out.empty())
-      out += ' ';
-    out += h.substr(i, 4);
-  }
-  return out;
+  return grouped(hex(sha256(identity_key)).substr(0, 32), 4);
 }
 
 } // namespace parley::e2e

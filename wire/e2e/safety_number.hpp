@@ -9,8 +9,22 @@
 
 namespace parley::e2e {
 
+// The steps of one user's fingerprint, each kept so that test vectors can
+// check it: the keys sorted and joined (K), the first and the last of the
+// 5,200 SHA-512 hashes, and the 30 digits.
+struct fingerprint_steps {
+  bytes sorted_keys;
+  bytes first_hash;
+  bytes final_hash;
+  std::string digits;
+};
+
 // `user_id` in decimal; `identity_keys` in any order (they are sorted).
-std::string fingerprint(const std::string& user_id, std::vector<bytes> identity_keys);
+fingerprint_steps fingerprint_of(const std::string& user_id, std::vector<bytes> identity_keys);
+
+inline std::string fingerprint(const std::string& user_id, std::vector<bytes> identity_keys) {
+  return fingerprint_of(user_id, std::move(identity_keys)).digits;
+}
 
 // The smaller user id's fingerprint first (numeric order), then the
 // other's, as 12 groups of 5 digits separated by single spaces.
