@@ -56,6 +56,11 @@ using fault_atom = caf::atom_constant<caf::atom("fault")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using contacts_atom = caf::atom_constant<caf::atom("contacts")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
+// the key directory (store, REST, presence)
+using keys_atom = caf::atom_constant<caf::atom("keys")>;
+using claim_atom = caf::atom_constant<caf::atom("claim")>;
+using idents_atom = caf::atom_constant<caf::atom("idents")>;
+using keys_low_atom = caf::atom_constant<caf::atom("keyslow")>;
 // conversation
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using receipt_atom = caf::atom_constant<caf::atom("receipt")>;

@@ -30,10 +30,8 @@ keyed_buckets::milliseconds keyed_buckets::wait(const std::string& key,
   return it == buckets_.end() ? milliseconds{0} : wait_for(level(it->second, now));
 }
 
-keyed_buckets::milliseconds keyed_buckets::take(const std::string& key,
-                                                clock::time_point now) {
-  if (unlimited())
-    return milliseconds{0};
+keyed_buckets::bucket& keyed_buckets::bucket_of(const std::string& key,
+                                                 clock::time_point now) {
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_keys_)
@@ -42,12 +40,26 @@ keyed_buckets::milliseconds keyed_buckets::take(const std::string& key,
       buckets_.erase(buckets_.begin());
     it = buckets_.emplace(key, bucket{capacity_, now}).first;
   }
-  auto tokens = level(it->second, now);
-  it->second = {tokens, now};
-  if (tokens < 1)
-    return wait_for(tokens);
-  it->second.tokens -= 1;
+  it->second = {level(it->second, now), now};
+  return it->second;
+}
+
+keyed_buckets::milliseconds keyed_buckets::take(const std::string& key,
+                                                clock::time_point now) {
+  if (unlimited())
+    return milliseconds{0};
+  auto& b = bucket_of(key, now);
+  if (b.tokens < 1)
+    return wait_for(b.tokens);
+  b.tokens -= 1;
   return milliseconds{0};
+}
+
+void keyed_buckets::charge(const std::string& key, clock::time_point now, unsigned n) {
+  if (unlimited() || n == 0)
+    return;
+  auto& b = bucket_of(key, now);
+  b.tokens = std::max(-capacity_, b.tokens - n);
 }
 
 void keyed_buckets::prune(clock::time_point now) {

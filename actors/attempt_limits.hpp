@@ -27,6 +27,11 @@ public:
   // Takes a token of `key` if it has one; else returns how long to wait.
   milliseconds take(const std::string& key, clock::time_point now);
 
+  // Spends `n` tokens after the fact (work whose size was known only once
+  // done), going into debt down to one capacity: `wait` then says how long
+  // until the debt is paid.
+  void charge(const std::string& key, clock::time_point now, unsigned n);
+
   // Forgets keys whose buckets are full again (nothing to remember).
   void prune(clock::time_point now);
 
@@ -40,6 +45,7 @@ private:
   };
 
   double level(const bucket& b, clock::time_point now) const;
+  bucket& bucket_of(const std::string& key, clock::time_point now);
   milliseconds wait_for(double tokens) const;
 
   double capacity_;

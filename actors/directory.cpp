@@ -80,6 +80,9 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       tell_presences(self, {blocker}, caf::make_message(block_atom::value, other, on));
       return tell_block(self, conv);
     },
+    [=](keys_low_atom, id64 user, id64 device, std::int64_t remaining) {
+      tell_presences(self, {user}, caf::make_message(keys_low_atom::value, device, remaining));
+    },
     [=](revoke_atom, id64 user, id64 device) {
       tell_presences(self, {user}, caf::make_message(revoke_atom::value, device));
     },

@@ -3,6 +3,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/make_message.hpp>
 
 #include <array>
 
@@ -16,7 +17,7 @@ constexpr caf::atom_value category = caf::atom("parley");
 // code, HTTP status and default message, in one place for the websocket and
 // REST paths. Several errors share a wire code: a client only needs to know
 // that it may retry.
-constexpr std::array<error_info, 33> table{{
+constexpr std::array<error_info, 42> table{{
   {errc{0}, "none", "internal", 500, "internal error"},
   {errc::unavailable, "unavailable", "unavailable", 503,
    "the database is unreachable, retry later"},
@@ -74,8 +75,22 @@ constexpr std::array<error_info, 33> table{{
    "only the sender of a message sees who received and read it"},
   {errc::too_many_groups, "too_many_groups", "too_many_groups", 429,
    "you created the most groups allowed in a day: try again later"},
+  {errc::missing_field, "missing_field", "missing_field", 400, "a required field is missing"},
+  {errc::too_many_prekeys, "too_many_prekeys", "too_many_prekeys", 400,
+   "too many one-time prekeys"},
+  {errc::bad_key, "bad_key", "bad_key", 400, "a key is not B64 of exactly 32 bytes"},
+  {errc::bad_signature, "bad_signature", "bad_signature", 400, "a signature does not verify"},
+  {errc::identity_mismatch, "identity_mismatch", "identity_mismatch", 409,
+   "this device already has another identity"},
+  {errc::prekey_id_reused, "prekey_id_reused", "prekey_id_reused", 409,
+   "a prekey id was used before with another key"},
+  {errc::rate_limited, "rate_limited", "rate_limited", 429, "too many requests: slow down"},
+  {errc::stale_devices, "stale_devices", "stale_devices", 409,
+   "the envelopes do not match the conversation's current devices"},
+  {errc::no_devices, "no_devices", "no_devices", 400,
+   "nobody in this conversation has a device with keys, and the send has no body"},
 }};
-static_assert(table.size() == static_cast<std::size_t>(errc::too_many_groups) + 1,
+static_assert(table.size() == static_cast<std::size_t>(errc::no_devices) + 1,
               "every errc needs a row");
 
 constexpr bool rows_in_order() {
@@ -96,6 +111,10 @@ caf::error make_error(errc code) {
   return {static_cast<std::uint8_t>(code), category};
 }
 
+caf::error make_error(errc code, std::string message) {
+  return {static_cast<std::uint8_t>(code), category, caf::make_message(std::move(message))};
+}
+
 const error_info& info(errc code) {
   auto i = static_cast<std::size_t>(code);
   return i < table.size() ? table[i] : table[0];
@@ -112,6 +131,9 @@ std::string wire_code(const caf::error& err) {
 }
 
 std::string describe(const caf::error& err) {
+  auto& context = err.context();
+  if (err.category() == category && context.match_elements<std::string>())
+    return context.get_as<std::string>(0);
   return std::string{info(err).message};
 }
 

@@ -43,6 +43,18 @@ enum class errc : std::uint8_t {
   too_many_uploads,     // a user's concurrent uploads on this node are capped
   not_sender,           // per-member receipts are for the message's sender only
   too_many_groups,      // --max-groups-per-day reached
+  // The key directory (../shared/E2E.md §4), refused uploads in the order
+  // they are checked (wire/e2e/key_directory.hpp):
+  missing_field,
+  too_many_prekeys,
+  bad_key,
+  bad_signature,
+  identity_mismatch,
+  prekey_id_reused,
+  rate_limited,         // bundle claims past the per-user budget
+  // Envelopes on send (§9):
+  stale_devices,        // the envelopes' devices are not the required set
+  no_devices,           // neither a body nor any required device
 };
 
 // One row of the table.
@@ -55,6 +67,9 @@ struct error_info {
 };
 
 caf::error make_error(errc code);
+// With a message more specific than the table's default (carried as the
+// error's context, so it crosses nodes).
+caf::error make_error(errc code, std::string message);
 const error_info& info(errc code);
 // The row for any error an actor may answer with; CAF's own failures
 // (timeouts, dead actors) count as `unavailable`, with a message that says

@@ -341,6 +341,14 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
       if (st.sessions.empty() && note.from != st.user && st.notifier)
         self->send(st.notifier, push_atom::value, st.user, note);
     },
+    // A claim left one of this user's devices short of one-time prekeys.
+    [=](keys_low_atom, id64 device, std::int64_t remaining) {
+      auto frame = caf::make_message(deliver_atom::value,
+                                     wire::shared_text{wire::keys_low_frame(remaining)});
+      for (auto& s : self->state.sessions)
+        if (s.device == device)
+          self->send(s.session, frame);
+    },
     [=](revoke_atom, id64 device) {
       for (auto& s : self->state.sessions)
         if (s.device == device)

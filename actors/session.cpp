@@ -285,6 +285,7 @@ void authenticate(session_ptr self, const wire::auth_frame& f) {
         attach_presence(self);
         self->send(self, idle_atom::value);
         push(self, wire::ready_frame(who.user_id, who.device_id));
+        check_keys_low(self);
         release_frames(self); // handle what arrived behind `auth`
       },
       [=](caf::error& err) { reject_auth(self, err); });

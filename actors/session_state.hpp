@@ -190,6 +190,10 @@ void own_sent(session_ptr self, id64 conversation, std::int64_t seq);
 // Frames may have been lost upstream: read what this device is missing.
 void recover_live(session_ptr self);
 
+// --- actors/session_keys.cpp
+// After `ready`: `keys_low` if this device's one-time prekeys run short.
+void check_keys_low(session_ptr self);
+
 // --- actors/session_sends.cpp
 
 // `from` is the conversation actor the failed attempt went to: a failure

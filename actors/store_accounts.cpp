@@ -7,6 +7,7 @@
 #include "storage/accounts_repo.hpp"
 #include "storage/blocks_repo.hpp"
 #include "storage/groups_repo.hpp"
+#include "storage/keys_repo.hpp"
 #include "storage/media_repo.hpp"
 #include "storage/messages_repo.hpp"
 #include "storage/presence_repo.hpp"
@@ -100,8 +101,12 @@ caf::result<identity> store_queries::authenticate(const std::string& token) {
 }
 
 caf::result<bool> store_queries::revoke(const std::string& token) {
+  // A device whose last token goes loses its keys (../shared/E2E.md §4).
   return conn_.run([&](pqxx::work& tx) {
-    return storage::revoke_token(tx, credentials::token_digest(token));
+    auto device = storage::revoke_token(tx, credentials::token_digest(token));
+    if (device)
+      storage::drop_keys_of_signed_out(tx, {*device});
+    return device.has_value();
   });
 }
 
@@ -115,7 +120,12 @@ caf::result<std::vector<wire::device_row>> store_queries::devices(id64 user) {
 }
 
 caf::result<bool> store_queries::remove_device(id64 user, id64 device) {
-  auto removed = conn_.run([&](pqxx::work& tx) { return storage::remove_device(tx, user, device); });
+  auto removed = conn_.run([&](pqxx::work& tx) {
+    auto done = storage::remove_device(tx, user, device);
+    if (done)
+      storage::drop_keys_of_signed_out(tx, {device});
+    return done;
+  });
   if (!removed)
     return removed.error();
   if (!*removed)
@@ -125,7 +135,10 @@ caf::result<bool> store_queries::remove_device(id64 user, id64 device) {
 
 caf::result<std::vector<id64>> store_queries::change_password(const password_change& req) {
   return conn_.run([&](pqxx::work& tx) {
-    return storage::set_password(tx, req.who.user_id, req.who.device_id, req.new_hash);
+    auto signed_out =
+      storage::set_password(tx, req.who.user_id, req.who.device_id, req.new_hash);
+    storage::drop_keys_of_signed_out(tx, signed_out);
+    return signed_out;
   });
 }
 

@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
+
 #include "actors/wire_inspect.hpp"
+#include "wire/e2e/key_directory.hpp"
 #include "wire/ids.hpp"
 
 namespace parley {
@@ -83,6 +86,52 @@ struct presence_view {
   std::vector<presence_target> targets;
 };
 
+// --- the key directory (../shared/E2E.md §4) -------------------------------
+// PUT /v1/keys from `who`, its body already read into fields.
+struct key_publication {
+  identity who;
+  e2e::key_upload upload;
+};
+
+// GET /v1/keys/{user}[?devices=...] from `who`.
+struct key_claim {
+  identity who;
+  id64 user = 0;
+  bool all_devices = true;
+  std::vector<id64> only; // with all_devices false
+};
+
+// GET /v1/keys: the device's signed prekey id (-1: nothing published) and
+// unclaimed one-time prekeys.
+struct own_key_status {
+  std::int64_t signed_prekey_id = -1;
+  std::int64_t unclaimed = 0;
+};
+
+struct claimed_bundles {
+  std::string body; // the answer, as JSON
+  std::int32_t bundles = 0;
+  // Devices the claim left with fewer than 10 unclaimed one-time prekeys.
+  std::vector<id64> low_devices;
+  std::vector<std::int64_t> low_remaining;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, key_claim& x) {
+  return f(caf::meta::type_name("key_claim"), x.who, x.user, x.all_devices, x.only);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, own_key_status& x) {
+  return f(caf::meta::type_name("own_key_status"), x.signed_prekey_id, x.unclaimed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, claimed_bundles& x) {
+  return f(caf::meta::type_name("claimed_bundles"), x.body, x.bundles, x.low_devices,
+           x.low_remaining);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, login_request& x) {
   return f(caf::meta::type_name("login_request"), x.user_id, x.device_name, x.device_id);
@@ -135,3 +184,7 @@ typename Inspector::result_type inspect(Inspector& f, presence_view& x) {
 }
 
 } // namespace parley
+
+// Asked of a store on the same node only (the store pools are node-local),
+// so it never needs to cross the network.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parley::key_publication)

@@ -113,6 +113,18 @@ public:
 
   caf::result<presence_view> presence_targets(id64 viewer, const std::vector<id64>& users);
 
+  // --- the key directory (actors/store_keys.cpp)
+  // Checks and stores an upload in one transaction; the device's unclaimed
+  // one-time prekeys after it.
+  caf::result<std::int64_t> publish_keys(const key_publication& req);
+
+  caf::result<own_key_status> key_status(id64 device);
+
+  caf::result<claimed_bundles> claim(const key_claim& req);
+
+  // GET /v1/users/{user}/devices, as JSON.
+  caf::result<std::string> identities(id64 user);
+
   // --- uploads and their collection (actors/store_media.cpp)
   // Records an upload if it fits its owner's quota (checked and recorded in
   // one transaction).

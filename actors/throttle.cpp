@@ -16,6 +16,7 @@ struct throttle_state {
   keyed_buckets attempts{30, minutes(1)};
   keyed_buckets signups{20, hours(1)};
   keyed_buckets lookups{120, minutes(1)};
+  keyed_buckets claims{3000, minutes(1)};
   static inline const char* name = "throttle";
 };
 
@@ -33,6 +34,7 @@ caf::behavior throttle(throttle_ptr self, throttle_config cfg) {
   st.attempts = keyed_buckets{cfg.login_attempts_per_ip, minutes(1)};
   st.signups = keyed_buckets{cfg.signups_per_ip, hours(1)};
   st.lookups = keyed_buckets{cfg.lookups_per_ip, minutes(1)};
+  st.claims = keyed_buckets{cfg.key_claims_per_user, minutes(1)};
   self->delayed_send(self, prune_every, gc_atom::value);
   return {
     [=](login_atom, const std::string& username, const std::string& address) {
@@ -55,10 +57,17 @@ caf::behavior throttle(throttle_ptr self, throttle_config cfg) {
     [=](lookup_atom, const std::string& address) {
       return waited(self->state.lookups.take(address, steady_clock::now()));
     },
+    [=](claim_atom, const std::string& user) {
+      return waited(self->state.claims.wait(user, steady_clock::now()));
+    },
+    [=](claim_atom, const std::string& user, std::int32_t bundles) {
+      self->state.claims.charge(user, steady_clock::now(),
+                                static_cast<unsigned>(std::max(0, bundles)));
+    },
     [=](gc_atom) {
       auto now = steady_clock::now();
       auto& s = self->state;
-      for (auto* b : {&s.failures, &s.attempts, &s.signups, &s.lookups})
+      for (auto* b : {&s.failures, &s.attempts, &s.signups, &s.lookups, &s.claims})
         b->prune(now);
       self->delayed_send(self, prune_every, gc_atom::value);
     },

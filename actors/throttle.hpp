@@ -10,6 +10,8 @@
 //   (failed_atom, username)          -> (a failed login, after the check)
 //   (signup_atom, address)           -> int64 wait_ms
 //   (lookup_atom, address)           -> int64 wait_ms
+//   (claim_atom, user)               -> int64 wait_ms (before a key claim)
+//   (claim_atom, user, bundles)      -> (the bundles it handed out)
 #include <caf/fwd.hpp>
 
 #include <chrono>
@@ -21,6 +23,7 @@ struct throttle_config {
   unsigned login_attempts_per_ip = 30;    // per minute
   unsigned signups_per_ip = 20;           // per hour
   unsigned lookups_per_ip = 120;          // per minute
+  unsigned key_claims_per_user = 3000;    // device bundles per minute
 };
 
 caf::actor spawn_throttle(caf::actor_system& sys, throttle_config cfg);

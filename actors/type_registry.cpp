@@ -50,6 +50,9 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<presence_target>("parley::presence_target")
     .add_message_type<presence_view>("parley::presence_view")
     .add_message_type<std::vector<presence_target>>("std::vector<parley::presence_target>")
+    .add_message_type<key_claim>("parley::key_claim")
+    .add_message_type<own_key_status>("parley::own_key_status")
+    .add_message_type<claimed_bundles>("parley::claimed_bundles")
     .add_message_type<std::vector<caf::actor>>("std::vector<caf::actor>")
     .add_message_type<std::vector<id64>>("std::vector<int64_t>");
 }

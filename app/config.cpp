@@ -261,6 +261,15 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "username lookups per source address per minute (0: unlimited)")
     ->envname("PARLEY_LOOKUPS_PER_IP")
     ->capture_default_str();
+  app.add_option("--key-claims-per-minute", cfg.key_claims_per_minute,
+                 "device bundles (GET /v1/keys/USER) one user may claim per minute, at least"
+                 " 1000 (0: unlimited)")
+    ->envname("PARLEY_KEY_CLAIMS_PER_MINUTE")
+    ->check([](const std::string& text) -> std::string {
+      auto n = std::strtoul(text.c_str(), nullptr, 10);
+      return n == 0 || n >= 1000 ? "" : "must be 0 or at least 1000";
+    })
+    ->capture_default_str();
   app.add_option("--max-connections-per-ip", cfg.max_connections_per_ip,
                  "open connections one address may hold (0: unlimited)")
     ->envname("PARLEY_MAX_CONNECTIONS_PER_IP")

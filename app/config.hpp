@@ -69,6 +69,7 @@ struct parleyd_config {
   unsigned login_attempts_per_ip = 30;   // per minute
   unsigned signups_per_ip = 20;          // per hour
   unsigned lookups_per_ip = 120;         // per minute
+  unsigned key_claims_per_minute = 3000; // device bundles per user
   std::vector<std::string> trusted_proxies;
   unsigned max_connections_per_ip = 16384;
   unsigned max_concurrent_uploads = 4; // per user and node

@@ -310,7 +310,8 @@ int run_node(const parleyd_config& cfg) {
   auto directory = spawn_directory(system, ctx, queries, notifier, spawn_store);
   auto membership = spawn_membership(system, cluster_settings(cfg), directory);
   auto throttle = spawn_throttle(system, {cfg.login_failures_per_user, cfg.login_attempts_per_ip,
-                                          cfg.signups_per_ip, cfg.lookups_per_ip});
+                                          cfg.signups_per_ip, cfg.lookups_per_ip,
+                                          cfg.key_claims_per_minute});
   // Everything the node spawned, in the order it is stopped.
   upload_limits ul;
   ul.quota_bytes = ctx->media_quota_bytes;

@@ -45,11 +45,7 @@ void rest_handlers::create_user(const http_request& req, responder respond) {
 }
 
 http_response rest_handlers::too_many_attempts(std::int64_t wait_ms) {
-  auto seconds = std::max<std::int64_t>(1, (wait_ms + 999) / 1000);
-  auto r = error_response(429, "too_many_attempts",
-                          "too many attempts: retry in " + std::to_string(seconds) + " s");
-  r.headers.push_back({"Retry-After", std::to_string(seconds)});
-  return r;
+  return retry_after_response("too_many_attempts", "too many attempts", wait_ms);
 }
 
 void rest_handlers::login(const http_request& req, responder respond) {

@@ -70,6 +70,16 @@ void rest_handlers::handle(http_request req, responder respond) {
     return only(m, "GET", respond, [&] { list_devices(req, respond); });
   if (is({"v1", "devices", "*"}) && s[2] != "current")
     return only(m, "DELETE", respond, [&] { remove_device(req, s[2], respond); });
+  if (is({"v1", "keys"}))
+    return either(m, "PUT", "GET", respond, [&](bool put) {
+      if (put)
+        return put_keys(std::move(req), respond);
+      own_keys(req, respond);
+    });
+  if (is({"v1", "keys", "*"}))
+    return only(m, "GET", respond, [&] { claim_keys(req, s[2], t.query, respond); });
+  if (is({"v1", "users", "*", "devices"}))
+    return only(m, "GET", respond, [&] { device_identities(req, s[2], respond); });
   if (is({"v1", "me", "password"}))
     return only(m, "POST", respond, [&] { change_password(std::move(req), respond); });
   if (is({"v1", "devices", "current", "push"}))

@@ -249,6 +249,19 @@ private:
 
   void change_password(http_request req, responder respond);
 
+  // --- the key directory (net/rest_keys.cpp) --------------------------------
+  void put_keys(http_request req, responder respond);
+
+  void own_keys(const http_request& req, responder respond);
+
+  // GET /v1/keys/{user}[?devices=...]: claims one one-time prekey per
+  // device, within the requester's claim budget.
+  void claim_keys(const http_request& req, const std::string& user_text,
+                  const std::string& query, responder respond);
+
+  void device_identities(const http_request& req, const std::string& user_text,
+                         responder respond);
+
   // --- conversations and groups (net/rest_conversations.cpp) ---------------
   void conversations(const http_request& req, responder respond);
 

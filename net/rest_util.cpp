@@ -17,7 +17,15 @@ http_response json_response(int status, std::string body) {
 
 http_response failure_response(const caf::error& err) {
   auto& e = info(err);
-  return error_response(e.http_status, e.code, e.message);
+  return error_response(e.http_status, e.code, describe(err));
+}
+
+http_response retry_after_response(const char* code, const std::string& what,
+                                   std::int64_t wait_ms) {
+  auto seconds = std::max<std::int64_t>(1, (wait_ms + 999) / 1000);
+  auto r = error_response(429, code, what + ": retry in " + std::to_string(seconds) + " s");
+  r.headers.push_back({"Retry-After", std::to_string(seconds)});
+  return r;
 }
 
 target split_target(const std::string& raw) {

@@ -28,6 +28,10 @@ http_response json_response(int status, std::string body);
 
 http_response failure_response(const caf::error& err);
 
+// 429 `code` with Retry-After: whole seconds, at least 1.
+http_response retry_after_response(const char* code, const std::string& what,
+                                   std::int64_t wait_ms);
+
 target split_target(const std::string& raw);
 
 std::optional<std::string> query_param(const std::string& query, const std::string& name);

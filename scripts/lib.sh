@@ -12,7 +12,7 @@ PARLEY_PACKAGES=(
   libcaf-dev libboost-dev libboost-system-dev libpqxx-dev libssl-dev
   nlohmann-json3-dev catch2 libargon2-dev libspdlog-dev libcli11-dev
   postgresql-15 postgresql-client-15
-  python3 python3-websockets python3-psycopg2 python3-pytest
+  python3 python3-websockets python3-psycopg2 python3-pytest python3-cryptography
 )
 
 log() { printf '[parley] %s\n' "$*" >&2; }

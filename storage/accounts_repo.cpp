@@ -56,8 +56,11 @@ std::optional<token_owner> token_owner_of(pqxx::transaction_base& tx,
   return token_owner{r[0][0].as<id64>(), r[0][1].as<id64>()};
 }
 
-bool revoke_token(pqxx::transaction_base& tx, const std::string& digest) {
-  return tx.exec_prepared("revoke_token", digest, unix_now_ms()).affected_rows() > 0;
+std::optional<id64> revoke_token(pqxx::transaction_base& tx, const std::string& digest) {
+  auto r = tx.exec_prepared("revoke_token", digest, unix_now_ms());
+  if (r.empty())
+    return std::nullopt;
+  return r[0][0].as<id64>();
 }
 
 std::vector<device_row> live_devices(pqxx::transaction_base& tx, id64 user_id,

@@ -49,7 +49,8 @@ std::optional<token_owner> token_owner_of(pqxx::transaction_base& tx,
                                           const std::string& digest, std::int64_t valid_after,
                                           std::int64_t renew_before);
 // False when the token was unknown or already revoked.
-bool revoke_token(pqxx::transaction_base& tx, const std::string& digest);
+// The device of the token, if it was live.
+std::optional<id64> revoke_token(pqxx::transaction_base& tx, const std::string& digest);
 
 // The devices of `user_id` that are signed in: a token used after
 // `valid_after` (unix ms), not revoked.

@@ -4,16 +4,14 @@
 
 #include <utility>
 
+#include "storage/statements.hpp"
+
 namespace parley::storage {
 
 namespace {
 
-struct statement {
-  const char* name;
-  const char* sql;
-};
-
-// Every query Parley sends, in one place. Nothing else builds SQL text.
+// Every query Parley sends, here and in storage/keys_statements.cpp.
+// Nothing else builds SQL text.
 constexpr statement statements[] = {
   // accounts_repo.cpp
   {"create_user",
@@ -59,7 +57,7 @@ constexpr statement statements[] = {
    " WHERE user_id = $1 AND device_id <> $2 AND revoked_at IS NULL RETURNING device_id"},
   {"revoke_token",
    "UPDATE tokens SET revoked_at = $2"
-   " WHERE token_hash = $1 AND revoked_at IS NULL"},
+   " WHERE token_hash = $1 AND revoked_at IS NULL RETURNING device_id"},
   {"max_id",
    "SELECT greatest((SELECT coalesce(max(msg_id), 0) FROM messages),"
    " (SELECT coalesce(max(user_id), 0) FROM users),"
@@ -359,6 +357,8 @@ pqxx::connection& database::conn() {
   auto fresh = std::make_unique<pqxx::connection>(url_);
   for (auto& s : statements)
     fresh->prepare(s.name, s.sql);
+  for (std::size_t i = 0; i < key_statement_count; ++i)
+    fresh->prepare(key_statements[i].name, key_statements[i].sql);
   conn_ = std::move(fresh);
   return *conn_;
 }

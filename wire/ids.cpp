@@ -80,4 +80,25 @@ std::optional<id64> parse_id(std::string_view text) {
   return value;
 }
 
+std::optional<std::vector<id64>> parse_id_list(std::string_view text) {
+  std::vector<id64> out;
+  while (true) {
+    auto comma = text.find(',');
+    auto encoded = text.find("%2");
+    std::size_t skip = 1;
+    if (encoded != std::string_view::npos && encoded < comma && encoded + 2 < text.size()
+        && (text[encoded + 2] == 'C' || text[encoded + 2] == 'c')) {
+      comma = encoded;
+      skip = 3;
+    }
+    auto id = parse_id(text.substr(0, comma));
+    if (!id)
+      return std::nullopt;
+    out.push_back(*id);
+    if (comma == std::string_view::npos)
+      return out;
+    text.remove_prefix(comma + skip);
+  }
+}
+
 } // namespace parley

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley {
 
@@ -56,5 +57,8 @@ std::int64_t unix_now_ms();
 // Ids travel as decimal strings in JSON (they exceed 2^53).
 std::string id_to_string(id64 id);
 std::optional<id64> parse_id(std::string_view text);
+// "ID,ID,...": at least one id, comma-separated (the comma may arrive
+// percent-encoded, as %2C); nothing if any element is not an id.
+std::optional<std::vector<id64>> parse_id_list(std::string_view text);
 
 } // namespace parley

@@ -236,6 +236,10 @@ std::string pong_frame() {
   return R"({"type":"pong"})";
 }
 
+std::string keys_low_frame(std::int64_t remaining) {
+  return R"({"type":"keys_low","remaining":)" + std::to_string(remaining) + "}";
+}
+
 std::string error_frame(std::string_view code, std::string_view message,
                         std::string_view ref) {
   json j{{"type", "error"}, {"code", code}, {"message", message}};

@@ -40,6 +40,8 @@ std::string system_body(std::string_view event, id64 by, const std::vector<id64>
 nlohmann::json ids_json(const std::vector<id64>& ids);
 std::string sync_done_frame(id64 conversation, bool more);
 std::string pong_frame();
+// {"type":"keys_low","remaining":N}: upload more one-time prekeys.
+std::string keys_low_frame(std::int64_t remaining);
 // `ref` is JSON text (or empty for none).
 std::string error_frame(std::string_view code, std::string_view message,
                         std::string_view ref = {});
