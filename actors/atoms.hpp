@@ -61,6 +61,12 @@ using keys_atom = caf::atom_constant<caf::atom("keys")>;
 using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using idents_atom = caf::atom_constant<caf::atom("idents")>;
 using keys_low_atom = caf::atom_constant<caf::atom("keyslow")>;
+// a conversation holds its members' devices; a user's devices changed
+using devwatch_atom = caf::atom_constant<caf::atom("devwatch")>;
+using devchange_atom = caf::atom_constant<caf::atom("devchange")>;
+// a refused encrypted send, checked afresh before it is answered
+using recheck_atom = caf::atom_constant<caf::atom("recheck")>;
+using envelopes_atom = caf::atom_constant<caf::atom("envelopes")>;
 // conversation
 using send_atom = caf::atom_constant<caf::atom("send")>;
 using receipt_atom = caf::atom_constant<caf::atom("receipt")>;

@@ -79,6 +79,10 @@ struct node_context {
   // Uploads no message references are deleted after this long.
   std::chrono::seconds media_gc_age{24 * 3600};
   std::chrono::seconds media_gc_interval{600};
+  // Envelopes of devices that acknowledged delivery are deleted once this
+  // old (0: at the next sweep); see actors/envelope_sweeper.hpp.
+  std::chrono::seconds envelope_retention{24 * 3600};
+  std::chrono::seconds envelope_sweep_interval{600};
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

@@ -41,6 +41,7 @@ void after_load(conv_ptr self, std::function<void()> ok,
           st.last_ts = std::max(st.last_ts, info.last_ts);
         st.next_seq = std::max(st.next_seq, info.last_seq + 1);
         st.info = std::move(info);
+        forget_devices(self); // the members may have changed
         st.recent.reset(st.info.recent_seqs, st.info.recent_senders, st.next_seq);
         st.info.recent_seqs.clear();
         st.info.recent_senders.clear();
@@ -128,6 +129,10 @@ void took_part(conv_ptr self, id64 user) {
     self->send(st.directory, contacts_atom::value, std::move(affected));
 }
 
+} // namespace
+
+namespace conv {
+
 void persist(conv_ptr self, pending_send ps) {
   auto& st = self->state;
   if (!st.loaded) {
@@ -137,7 +142,7 @@ void persist(conv_ptr self, pending_send ps) {
       [=](const caf::error& err) mutable { rp.deliver(err); });
     return;
   }
-  if (st.changing_members) {
+  if (st.changing_members || st.devices_busy) {
     st.after_change.push_back([=]() mutable { persist(self, std::move(ps)); });
     return;
   }
@@ -150,11 +155,13 @@ void persist(conv_ptr self, pending_send ps) {
     ps.rp.deliver(make_error(errc::blocked));
     return;
   }
+  if (needs_device_check(ps))
+    return check_devices(self, std::move(ps));
   auto at = next_stamp(st);
   message_record row{{st.ctx->ids->next(), st.id, at.seq, ps.msg.sender,
-                      ps.msg.sender_device, at.ts, ps.msg.body},
+                      ps.msg.sender_device, at.ts, ps.msg.body, false, ps.msg.has_body},
                      ps.msg.client_id, withheld_from_peer(st.info, ps.msg.sender), ps.msg.media,
-                     !sender->took_part};
+                     ps.msg.envelopes, !sender->took_part};
   ++st.in_flight;
   auto token = await_store(self, ps.rp);
   self->request(st.store, caf::infinite, persist_atom::value, row)
@@ -173,9 +180,9 @@ void persist(conv_ptr self, pending_send ps) {
         // Fanned out even when it is a retry of a stored message: its first
         // fan-out may have died with the actor that was doing it.
         if (row.withheld)
-          fan_out_to(self, m, {m.from}, prev_ts);
+          fan_out_to(self, m, {m.from}, prev_ts, row.envelopes);
         else
-          fan_out(self, m, prev_ts);
+          fan_out(self, m, prev_ts, row.envelopes);
         if (auto rp = take_promise(self, token))
           rp->deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
       },
@@ -200,6 +207,10 @@ void persist(conv_ptr self, pending_send ps) {
         persist(self, std::move(ps));
       });
 }
+
+} // namespace conv
+
+namespace {
 
 // A promise answered by `handle(promise)` once members are known, or with
 // the error that kept them from loading.
@@ -301,6 +312,7 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
         self->state.loaded = false;
       return true;
     },
+    [=](devchange_atom, id64) { forget_devices(self); },
     [=](tick_atom) { check_idle(self); },
     [=](deadline_atom) { fail_overdue_persists(self); },
     [=](rehome_atom) { leave_when_done(self); },

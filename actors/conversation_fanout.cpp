@@ -67,17 +67,39 @@ void forget_route(conv_ptr self, const caf::actor_addr& presence) {
 
 // The note lets a recipient's presence actor ask for a push notification
 // when none of their devices is live.
+namespace {
+
+// One frame shared by every device, and one of its own for each device with
+// a non-empty envelope (E2E.md §9): each is encoded once.
+wire::device_frames frames_of(const wire::stored_message& m,
+                              const wire::shared_envelopes& envelopes) {
+  wire::shared_text shared{wire::message_frame(m)};
+  if (!envelopes.present())
+    return wire::device_frames{std::move(shared)};
+  wire::device_frames::own_frames own;
+  auto with_envelope = m;
+  for (auto& [device, envelope] : envelopes.get()) {
+    if (envelope.empty())
+      continue;
+    with_envelope.envelope = wire::shared_text{envelope};
+    own.emplace_back(device, wire::shared_text{wire::message_frame(with_envelope)});
+  }
+  return wire::device_frames{std::move(shared), std::move(own)};
+}
+
+} // namespace
+
 void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users,
-                std::int64_t prev_ts) {
+                std::int64_t prev_ts, const wire::shared_envelopes& envelopes) {
   fan_out_frame(self, users,
-                caf::make_message(deliver_atom::value, m.from_device,
-                                  wire::shared_text{wire::message_frame(m)},
+                caf::make_message(deliver_atom::value, m.from_device, frames_of(m, envelopes),
                                   push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts,
                                             prev_ts}));
 }
 
-void fan_out(conv_ptr self, const wire::stored_message& m, std::int64_t prev_ts) {
-  fan_out_to(self, m, member_ids(self->state.info.members), prev_ts);
+void fan_out(conv_ptr self, const wire::stored_message& m, std::int64_t prev_ts,
+             const wire::shared_envelopes& envelopes) {
+  fan_out_to(self, m, member_ids(self->state.info.members), prev_ts, envelopes);
 }
 
 void receipt(conv_ptr self, receipt_update update, caf::response_promise rp) {

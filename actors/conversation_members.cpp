@@ -32,18 +32,14 @@ caf::error plan_change(conversation_state& st, const membership_change& change,
   record.message = {{id, st.id, at.seq, change.by, 0, at.ts,
                      wire::shared_text{wire::system_body(plan.event, change.by, change.users,
                                                          {}, record.new_admins)},
-                     true},
-                    "sys:" + std::to_string(id), false, {}};
+                     true, true, {}},
+                    "sys:" + std::to_string(id), false, {}, {}};
   return {};
 }
 
 void finish_change(conv_ptr self) {
-  auto& st = self->state;
-  st.changing_members = false;
-  auto held = std::move(st.after_change);
-  st.after_change.clear();
-  for (auto& fn : held)
-    fn(); // a queued change sets changing_members again and holds the rest
+  self->state.changing_members = false;
+  release_held(self);
 }
 
 void run_change(conv_ptr self, membership_change change, caf::response_promise rp,
@@ -71,6 +67,7 @@ void run_change(conv_ptr self, membership_change change, caf::response_promise r
         auto& st = self->state;
         --st.in_flight;
         apply_change(st.info.members, record);
+        forget_devices(self); // a new member's devices are required from now on
         auto& m = record.message.msg;
         st.recent.remember(m.seq, m.from);
         // The removed see their removal (the last message they get), and

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "wire/envelopes.hpp"
+#include "wire/frame.hpp"
 #include "wire/ids.hpp"
 #include "actors/wire_inspect.hpp"
 #include "wire/shared_text.hpp"
@@ -23,7 +25,20 @@ struct outgoing_message {
   std::string client_id;
   wire::shared_text body; // the bytes the websocket reader parsed, shared to the store
   std::vector<std::string> media; // upload ids the message carries
+  bool has_body = true;
+  wire::shared_envelopes envelopes; // per recipient device (E2E.md §9), if any
+  std::string envelopes_fault;      // answered invalid_field after the first checks
 };
+
+// A parsed send of `user`'s `device`, its parts moved, not copied.
+inline outgoing_message outgoing_from(id64 conv, id64 user, id64 device, wire::send_frame&& f) {
+  outgoing_message out{conv, user, device, std::move(f.client_id),
+                       wire::shared_text{std::move(f.body)}, std::move(f.media), f.has_body,
+                       {}, std::move(f.envelopes_fault)};
+  if (f.envelopes)
+    out.envelopes = wire::shared_envelopes{std::move(*f.envelopes)};
+  return out;
+}
 
 // A message on its way from a conversation to its store.
 struct message_record {
@@ -31,6 +46,7 @@ struct message_record {
   std::string client_id;
   bool withheld = false; // from the recipient, who blocked the sender
   std::vector<std::string> media;
+  wire::shared_envelopes envelopes; // one row each, with the message's
   // The sender's first message here as far as the conversation knows: the
   // store also marks that they took part.
   bool first_from_sender = false;
@@ -81,6 +97,30 @@ struct conversation_info {
   std::vector<id64> blockers; // 1:1: members who block the other
 };
 
+// Users' current devices with keys (E2E.md §9), as pairs in numeric order
+// of device: what every encrypted send to them must address.
+struct member_devices {
+  std::vector<id64> users;
+  std::vector<id64> devices;
+};
+
+// An encrypted send about to be refused, read afresh before it is: was its
+// client id stored already, which devices are required now, and whose are
+// the devices it named.
+struct send_recheck {
+  std::vector<id64> members;
+  id64 sender_device = 0;
+  std::string client_id;
+  std::vector<id64> named;
+};
+
+struct recheck_result {
+  bool stored = false;
+  wire::stored_message earlier; // when `stored`
+  member_devices required;      // of the members
+  member_devices owners;        // of the named devices that are or were devices
+};
+
 // A new group: `members` are the others (the creator becomes its admin).
 struct group_spec {
   id64 creator = 0;
@@ -108,13 +148,30 @@ struct membership_record {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
   return f(caf::meta::type_name("outgoing_message"), x.conversation, x.sender,
-           x.sender_device, x.client_id, x.body, x.media);
+           x.sender_device, x.client_id, x.body, x.media, x.has_body, x.envelopes,
+           x.envelopes_fault);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_record& x) {
   return f(caf::meta::type_name("message_record"), x.msg, x.client_id, x.withheld,
-           x.media, x.first_from_sender);
+           x.media, x.envelopes, x.first_from_sender);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_devices& x) {
+  return f(caf::meta::type_name("member_devices"), x.users, x.devices);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_recheck& x) {
+  return f(caf::meta::type_name("send_recheck"), x.members, x.sender_device, x.client_id,
+           x.named);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recheck_result& x) {
+  return f(caf::meta::type_name("recheck_result"), x.stored, x.earlier, x.required, x.owners);
 }
 
 template <class Inspector>

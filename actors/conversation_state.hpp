@@ -30,6 +30,7 @@ struct pending_send {
   outgoing_message msg;
   caf::response_promise rp;
   int attempt = 0;
+  bool devices_checked = false; // its envelopes matched the required devices
 };
 
 // A send waiting for the store's commit: answered with a timeout if the
@@ -62,7 +63,16 @@ struct conversation_state {
   // One membership change at a time; sends wait behind it, so that nobody
   // sends as a member after the seq that removed them.
   bool changing_members = false;
-  std::vector<std::function<void()>> after_change;
+  // Encrypted sends (actors/conversation_devices.cpp): the members' current
+  // devices, read on the first such send and forgotten whenever the node's
+  // directory says a member's devices changed (`devices_epoch` counts
+  // those, so that a read that raced one is not trusted). While they are
+  // read, or a refusal is checked afresh, sends wait behind, in order.
+  member_devices devices;
+  bool devices_known = false;
+  bool devices_busy = false;
+  std::uint64_t devices_epoch = 0;
+  std::vector<std::function<void()>> after_change; // sends waiting on either
   recent_senders recent{0};
   typing_tracker typing{typing_tracker::clock::duration::zero()};
   bool typing_timer = false;
@@ -116,10 +126,12 @@ void forget_route(conv_ptr self, const caf::actor_addr& presence);
 
 // The note lets a recipient's presence actor ask for a push notification
 // when none of their devices is live.
+// With `envelopes`, each device gets its own (E2E.md §9).
 void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<id64>& users,
-                std::int64_t prev_ts);
+                std::int64_t prev_ts, const wire::shared_envelopes& envelopes = {});
 
-void fan_out(conv_ptr self, const wire::stored_message& m, std::int64_t prev_ts);
+void fan_out(conv_ptr self, const wire::stored_message& m, std::int64_t prev_ts,
+             const wire::shared_envelopes& envelopes = {});
 
 void receipt(conv_ptr self, receipt_update update, caf::response_promise rp);
 
@@ -130,6 +142,25 @@ void typing(conv_ptr self, id64 user, caf::response_promise rp);
 
 // Typing that was not refreshed in time ends: the others are told.
 void expire_typing(conv_ptr self);
+
+// Runs what waited behind a membership change or a device read, once
+// neither is in progress.
+void release_held(conv_ptr self);
+
+// Step 1 of E2E.md §9 passed: the rest of it (steps 2 to 5) before `ps`
+// may be stored. Calls persist again once it may.
+void check_devices(conv_ptr self, pending_send ps);
+
+inline bool needs_device_check(const pending_send& ps) {
+  return !ps.devices_checked
+         && (ps.msg.envelopes.present() || !ps.msg.envelopes_fault.empty());
+}
+
+void persist(conv_ptr self, pending_send ps);
+
+// A member's devices changed (or the members did): read them again before
+// the next encrypted send.
+void forget_devices(conv_ptr self);
 
 // --- actors/conversation_members.cpp
 

@@ -80,6 +80,8 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       tell_presences(self, {blocker}, caf::make_message(block_atom::value, other, on));
       return tell_block(self, conv);
     },
+    [=](devwatch_atom, const std::vector<id64>& users) { watch_devices(self, users); },
+    [=](devchange_atom, id64 user) { return devices_changed(self, user); },
     [=](keys_low_atom, id64 user, id64 device, std::int64_t remaining) {
       tell_presences(self, {user}, caf::make_message(keys_low_atom::value, device, remaining));
     },
@@ -119,6 +121,7 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
         if (auto it = map->find(key);
             it != map->end() && it->second.address() == sender)
           map->erase(it);
+      st.device_watchers.forget(sender);
       return true;
     },
   };

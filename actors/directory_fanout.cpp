@@ -75,7 +75,7 @@ void deliver_here(directory_ptr self, const std::vector<id64>& users, const caf:
 // (deliver_atom, except_device, frame, note).
 void deliver_message(directory_ptr self, const std::vector<id64>& users, const caf::message& msg) {
   auto except_device = msg.get_as<id64>(1);
-  auto& frame = msg.get_as<wire::shared_text>(2);
+  auto& frame = msg.get_as<wire::device_frames>(2);
   auto& note = msg.get_as<push_note>(3);
   for_each_home(
     self, users,
@@ -106,7 +106,7 @@ std::vector<caf::actor> presences_here(const directory_state& st,
 // the conversation sends straight afterwards arrives after this one.
 std::vector<caf::actor> route(directory_ptr self, const std::vector<id64>& users,
                               const caf::message& deliver) {
-  if (deliver.match_elements<deliver_atom, id64, wire::shared_text, push_note>())
+  if (deliver.match_elements<deliver_atom, id64, wire::device_frames, push_note>())
     deliver_message(self, users, deliver);
   else
     tell_presences(self, users, deliver);

@@ -64,7 +64,7 @@ caf::message_handler peer_protocol(directory_ptr self) {
         tell_local_presences(self, users, msg);
     },
     [=](relayed_atom, fanout_atom, const std::vector<id64>& users, id64 except_device,
-        const wire::shared_text& frame, const push_note& note) {
+        const wire::device_frames& frame, const push_note& note) {
       if (from_member(self))
         deliver_here(self, users,
                      caf::make_message(deliver_atom::value, except_device, frame, note), note);
@@ -94,6 +94,12 @@ caf::message_handler peer_protocol(directory_ptr self) {
       if (!from_member(self))
         return stranger();
       return tell_block_here(self, conv);
+    },
+    [=](relayed_atom, devchange_atom, id64 user) -> caf::result<bool> {
+      if (!from_member(self))
+        return stranger();
+      tell_device_watchers(self, user);
+      return true;
     },
     [=](relayed_atom, fault_atom, const std::string& kind, id64 key) -> caf::result<bool> {
       if (!from_member(self))

@@ -94,6 +94,7 @@ void on_down(directory_ptr self, const caf::down_msg& dm) {
       return;
     }
   }
+  st.device_watchers.forget(dm.source);
   if (!forget(st.conversations, dm.source) && !forget(st.presences, dm.source))
     forget(st.pollers, dm.source);
 }

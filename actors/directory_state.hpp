@@ -17,6 +17,7 @@
 #include "actors/atoms.hpp"
 #include "actors/context.hpp"
 #include "actors/delivery_messages.hpp"
+#include "actors/device_watch.hpp"
 #include "actors/directory.hpp"
 #include "actors/errors.hpp"
 #include "actors/membership.hpp"
@@ -56,6 +57,8 @@ struct directory_state {
   // requests here (actors/directory_peers.cpp). Never shrinks: a member
   // declared down a moment early may still finish what it relays.
   std::set<caf::node_id> member_nodes;
+  // Conversation actors here that hold their members' devices.
+  device_watch<caf::actor, caf::actor_addr> device_watchers;
   std::unordered_map<std::uint64_t, pending_lookup> lookups;
   std::uint64_t next_lookup = 1;
   static inline const char* name = "directory";
@@ -178,6 +181,19 @@ caf::response_promise subscribe(directory_ptr self, const std::vector<presence_t
 caf::response_promise tell_block_here(directory_ptr self, id64 conv);
 
 caf::result<bool> tell_block(directory_ptr self, id64 conv);
+
+// --- devices (actors/directory_devices.cpp)
+
+// The conversation asking holds the devices of `users` (E2E.md §9).
+void watch_devices(directory_ptr self, const std::vector<id64>& users);
+
+// `user`'s devices changed: every conversation here holding them forgets
+// them (before anything sent after this is handled there).
+void tell_device_watchers(directory_ptr self, id64 user);
+
+// The same on every node; answers once each has (or failed to answer in
+// time), so that a send that follows the change meets it.
+caf::response_promise devices_changed(directory_ptr self, id64 user);
 
 // The 1:1 conversation of `user` and `peer`, created on first use, for
 // both send paths (a websocket `send` and POST /v1/messages with `to`): a

@@ -17,7 +17,7 @@ constexpr caf::atom_value category = caf::atom("parley");
 // code, HTTP status and default message, in one place for the websocket and
 // REST paths. Several errors share a wire code: a client only needs to know
 // that it may retry.
-constexpr std::array<error_info, 42> table{{
+constexpr std::array<error_info, 43> table{{
   {errc{0}, "none", "internal", 500, "internal error"},
   {errc::unavailable, "unavailable", "unavailable", 503,
    "the database is unreachable, retry later"},
@@ -89,8 +89,9 @@ constexpr std::array<error_info, 42> table{{
    "the envelopes do not match the conversation's current devices"},
   {errc::no_devices, "no_devices", "no_devices", 400,
    "nobody in this conversation has a device with keys, and the send has no body"},
+  {errc::invalid_field, "invalid_field", "invalid_field", 400, "a field has the wrong form"},
 }};
-static_assert(table.size() == static_cast<std::size_t>(errc::no_devices) + 1,
+static_assert(table.size() == static_cast<std::size_t>(errc::invalid_field) + 1,
               "every errc needs a row");
 
 constexpr bool rows_in_order() {
@@ -111,8 +112,9 @@ caf::error make_error(errc code) {
   return {static_cast<std::uint8_t>(code), category};
 }
 
-caf::error make_error(errc code, std::string message) {
-  return {static_cast<std::uint8_t>(code), category, caf::make_message(std::move(message))};
+caf::error make_error(errc code, std::string message, std::string details) {
+  return {static_cast<std::uint8_t>(code), category,
+          caf::make_message(std::move(message), std::move(details))};
 }
 
 const error_info& info(errc code) {
@@ -132,9 +134,16 @@ std::string wire_code(const caf::error& err) {
 
 std::string describe(const caf::error& err) {
   auto& context = err.context();
-  if (err.category() == category && context.match_elements<std::string>())
+  if (err.category() == category && context.match_elements<std::string, std::string>())
     return context.get_as<std::string>(0);
   return std::string{info(err).message};
+}
+
+std::string details_of(const caf::error& err) {
+  auto& context = err.context();
+  if (err.category() == category && context.match_elements<std::string, std::string>())
+    return context.get_as<std::string>(1);
+  return {};
 }
 
 void register_error_renderer(caf::actor_system_config& cfg) {

@@ -55,6 +55,7 @@ enum class errc : std::uint8_t {
   // Envelopes on send (§9):
   stale_devices,        // the envelopes' devices are not the required set
   no_devices,           // neither a body nor any required device
+  invalid_field,        // a field of the wrong form, found past the parser
 };
 
 // One row of the table.
@@ -67,9 +68,10 @@ struct error_info {
 };
 
 caf::error make_error(errc code);
-// With a message more specific than the table's default (carried as the
-// error's context, so it crosses nodes).
-caf::error make_error(errc code, std::string message);
+// With a message more specific than the table's default, and fields the
+// error carries besides code and message (JSON object text): both in the
+// error's context, so they cross nodes.
+caf::error make_error(errc code, std::string message, std::string details = {});
 const error_info& info(errc code);
 // The row for any error an actor may answer with; CAF's own failures
 // (timeouts, dead actors) count as `unavailable`, with a message that says
@@ -77,6 +79,8 @@ const error_info& info(errc code);
 const error_info& info(const caf::error& err);
 std::string wire_code(const caf::error& err);
 std::string describe(const caf::error& err);
+// The extra fields made with the error (JSON object text), or "".
+std::string details_of(const caf::error& err);
 
 // Lets CAF render Parley's errors by name in logs ("parley.no_such_user"
 // instead of a category and a number).

@@ -64,6 +64,14 @@ public:
   }
 
   // The directory of `node`, or an empty handle if it is not a live member.
+  std::vector<Handle> peer_handles() const {
+    std::vector<Handle> out;
+    out.reserve(peers_.size());
+    for (auto& [node, directory] : peers_)
+      out.push_back(directory);
+    return out;
+  }
+
   Handle peer(int node) const {
     auto it = peers_.find(node);
     return it == peers_.end() ? Handle{} : it->second;

@@ -309,7 +309,7 @@ caf::behavior poller(poller_ptr self, context_ptr ctx, caf::actor directory,
     },
     [=](deliver_atom, const wire::shared_text& frame) { on_frame(self, frame.str()); },
     // Messages are read from PostgreSQL when answering: a waiting poll reads.
-    [=](deliver_atom, const wire::shared_text&, const push_note&) { wake(self); },
+    [=](deliver_atom, const wire::device_frames&, const push_note&) { wake(self); },
     [=](recover_atom) { wake(self); },
     [=](ring_atom) { attach_presence(self); },
     [=](expire_atom, std::uint64_t token) {

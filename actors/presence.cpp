@@ -332,7 +332,7 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
     [=](deliver_atom, id64 except_device, const wire::shared_text& frame) {
       deliver(self, except_device, caf::make_message(deliver_atom::value, frame));
     },
-    [=](deliver_atom, id64 except_device, const wire::shared_text& frame,
+    [=](deliver_atom, id64 except_device, const wire::device_frames& frame,
         const push_note& note) {
       deliver(self, except_device, caf::make_message(deliver_atom::value, frame, note));
       auto& st = self->state;

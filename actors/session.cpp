@@ -25,15 +25,15 @@ void push(session_ptr self, std::string frame) {
 }
 
 void push_error(session_ptr self, const std::string& code, const std::string& message,
-                const std::string& ref) {
+                const std::string& ref, const std::string& details) {
   auto& st = self->state;
   metrics::get().frame_errors.fetch_add(1);
   log_bad_input("ws {}: device {}: error {}", st.link->peer(), st.me.device_id, code);
-  push(self, wire::error_frame(code, message, ref));
+  push(self, wire::error_frame(code, message, ref, details));
 }
 
 void push_error(session_ptr self, const caf::error& err, const std::string& ref) {
-  push_error(self, wire_code(err), describe(err), ref);
+  push_error(self, wire_code(err), describe(err), ref, details_of(err));
 }
 
 // Every way a session ends on its own: its presence actor learns when the
@@ -359,7 +359,8 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
   return {
     [=](frame_atom, const std::string& text) { on_frame(self, text); },
     [=](deliver_atom, const wire::shared_text& frame) { self->state.link->send_shared(frame); },
-    [=](deliver_atom, const wire::shared_text& frame, const push_note& note) {
+    [=](deliver_atom, const wire::device_frames& frames, const push_note& note) {
+      const auto& frame = frames.for_device(self->state.me.device_id);
       deliver_live(self, frame, note);
     },
     [=](recover_atom) { recover_live(self); },

@@ -95,9 +95,7 @@ void send_to_conversation(session_ptr self, id64 conv, wire::send_frame& f,
                           bool known_member = false) {
   auto& st = self->state;
   auto token = st.next_token++;
-  pending_send ps{conv,
-                  {conv, st.me.user_id, st.me.device_id, std::move(f.client_id),
-                   wire::shared_text{std::move(f.body)}, std::move(f.media)},
+  pending_send ps{conv, outgoing_from(conv, st.me.user_id, st.me.device_id, std::move(f)),
                   {}};
   ps.known_member = known_member;
   st.pending.emplace(token, std::move(ps));

@@ -126,7 +126,8 @@ using session_ptr = caf::stateful_actor<session_state>*;
 void push(session_ptr self, std::string frame);
 
 void push_error(session_ptr self, const std::string& code, const std::string& message,
-                const std::string& ref = {});
+                const std::string& ref = {},
+                const std::string& details = {});
 
 void push_error(session_ptr self, const caf::error& err, const std::string& ref = {});
 

@@ -47,11 +47,18 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
     [=](keys_atom, id64 device) { return queries->key_status(device); },
     [=](claim_atom, const key_claim& req) { return queries->claim(req); },
     [=](idents_atom, id64 user) { return queries->identities(user); },
+    [=](keys_atom, const std::vector<id64>& users) { return queries->required_devices(users); },
+    [=](recheck_atom, const send_recheck& req) { return queries->recheck(req); },
+    [=](gc_atom, envelopes_atom, std::int64_t before_ms, std::int32_t limit) {
+      return queries->sweep_envelopes(before_ms, limit);
+    },
     [=](password_atom, const password_change& req) { return queries->change_password(req); },
     [=](lookup_atom, const std::string& username) { return queries->lookup(username); },
     [=](convs_atom, id64 user) { return queries->conversations(user); },
-    [=](history_atom, id64 user, id64 conv, std::int64_t before,
-        std::int32_t limit) { return queries->history(user, conv, before, limit); },
+    [=](history_atom, const identity& who, id64 conv, std::int64_t before,
+        std::int32_t limit) {
+      return queries->history(who.user_id, who.device_id, conv, before, limit);
+    },
     [=](direct_atom, id64 user, id64 peer) { return queries->direct(user, peer); },
     [=](exists_atom, const std::vector<id64>& users) { return queries->missing(users); },
     // Does `conv` exist for `user` (a current member)? Asked before a

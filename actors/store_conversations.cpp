@@ -34,7 +34,8 @@ caf::result<std::vector<wire::conversation_summary>> store_queries::conversation
     [&](auto& tx) { return storage::list_conversations(tx, user); });
 }
 
-caf::result<std::vector<wire::stored_message>> store_queries::history(id64 user, id64 conv,
+caf::result<std::vector<wire::stored_message>> store_queries::history(id64 user, id64 device,
+                                                                  id64 conv,
                                                                   std::int64_t before,
                                                                   std::int32_t limit) {
   return conn_.find(errc::not_a_member,
@@ -42,7 +43,7 @@ caf::result<std::vector<wire::stored_message>> store_queries::history(id64 user,
       auto visible = storage::membership(tx, conv, user);
       if (!visible)
         return std::nullopt;
-      return storage::history(tx, conv, user, *visible, before, limit);
+      return storage::history(tx, conv, user, device, *visible, before, limit);
     });
 }
 
@@ -179,7 +180,7 @@ caf::result<sync_page> store_queries::sync(id64 user, id64 device, id64 conv,
       auto visible = storage::membership(tx, conv, user);
       if (!visible)
         return std::nullopt;
-      return storage::messages_after(tx, conv, user, *visible, after, limit + 1);
+      return storage::messages_after(tx, conv, user, device, *visible, after, limit + 1);
     });
   if (!rows)
     return rows.error();

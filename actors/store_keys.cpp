@@ -9,6 +9,7 @@
 #include "actors/store_queries.hpp"
 #include "storage/accounts_repo.hpp"
 #include "storage/keys_repo.hpp"
+#include "storage/messages_repo.hpp"
 
 namespace parley {
 
@@ -94,6 +95,53 @@ caf::result<claimed_bundles> store_queries::claim(const key_claim& req) {
   if (!*claimed)
     return make_error(errc::no_such_user);
   return std::move(**claimed);
+}
+
+namespace {
+
+member_devices as_member_devices(const std::vector<std::pair<id64, id64>>& pairs,
+                                 bool device_first) {
+  member_devices out;
+  for (auto& [a, b] : pairs) {
+    out.users.push_back(device_first ? b : a);
+    out.devices.push_back(device_first ? a : b);
+  }
+  return out;
+}
+
+} // namespace
+
+caf::result<member_devices> store_queries::required_devices(const std::vector<id64>& users) {
+  auto pairs = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::required_devices(tx, users, valid_after()); });
+  if (!pairs)
+    return pairs.error();
+  return as_member_devices(*pairs, false);
+}
+
+caf::result<recheck_result> store_queries::recheck(const send_recheck& req) {
+  auto found = conn_.run<pqxx::read_transaction>([&](auto& tx) {
+    recheck_result out;
+    if (auto earlier = storage::message_by_client_id(tx, req.sender_device, req.client_id)) {
+      out.stored = true;
+      out.earlier = std::move(*earlier);
+      return out;
+    }
+    out.required =
+      as_member_devices(storage::required_devices(tx, req.members, valid_after()), false);
+    out.owners = as_member_devices(storage::device_owners(tx, req.named), true);
+    return out;
+  });
+  if (!found)
+    return found.error();
+  return std::move(*found);
+}
+
+caf::result<std::int64_t> store_queries::sweep_envelopes(std::int64_t before_ms,
+                                                        std::int32_t limit) {
+  return conn_.run([&](pqxx::work& tx) {
+    return static_cast<std::int64_t>(storage::sweep_envelopes(tx, before_ms, limit));
+  });
 }
 
 caf::result<std::string> store_queries::identities(id64 user) {

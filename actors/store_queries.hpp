@@ -57,7 +57,8 @@ public:
   // conversation (actors/store_conversations.cpp)
   caf::result<std::vector<wire::conversation_summary>> conversations(id64 user);
 
-  caf::result<std::vector<wire::stored_message>> history(id64 user, id64 conv,
+  // With `device`'s envelopes (E2E.md §9).
+  caf::result<std::vector<wire::stored_message>> history(id64 user, id64 device, id64 conv,
                                                         std::int64_t before, std::int32_t limit);
 
   // The 1:1 conversation of two users, and whether this call created it.
@@ -124,6 +125,15 @@ public:
 
   // GET /v1/users/{user}/devices, as JSON.
   caf::result<std::string> identities(id64 user);
+
+  // The devices encrypted sends to `users` must address (E2E.md §9).
+  caf::result<member_devices> required_devices(const std::vector<id64>& users);
+
+  caf::result<recheck_result> recheck(const send_recheck& req);
+
+  // Deletes up to `limit` envelopes older than `before_ms` whose device
+  // acknowledged delivery; how many went.
+  caf::result<std::int64_t> sweep_envelopes(std::int64_t before_ms, std::int32_t limit);
 
   // --- uploads and their collection (actors/store_media.cpp)
   // Records an upload if it fits its owner's quota (checked and recorded in

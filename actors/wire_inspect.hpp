@@ -7,7 +7,9 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "wire/envelopes.hpp"
 #include "wire/records.hpp"
 #include "wire/shared_text.hpp"
 #include "wire/stored_message.hpp"
@@ -24,10 +26,57 @@ typename Inspector::result_type inspect(Inspector& f, shared_text& x) {
            }));
 }
 
+// Both cross nodes as their parts; within a node copies share them.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shared_envelopes& x) {
+  bool present = false;
+  std::vector<id64> devices;
+  std::vector<std::string> envelopes;
+  if (Inspector::reads_state) {
+    present = x.present();
+    for (auto& [device, envelope] : x.get()) {
+      devices.push_back(device);
+      envelopes.push_back(envelope);
+    }
+  }
+  return f(present, devices, envelopes, caf::meta::load_callback([&]() -> caf::error {
+             if (!present || devices.size() != envelopes.size()) {
+               x = shared_envelopes{};
+               return caf::none;
+             }
+             device_envelopes loaded;
+             for (std::size_t i = 0; i < devices.size(); ++i)
+               loaded.emplace_back(devices[i], std::move(envelopes[i]));
+             x = shared_envelopes{std::move(loaded)};
+             return caf::none;
+           }));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, device_frames& x) {
+  shared_text shared;
+  std::vector<id64> devices;
+  std::vector<shared_text> frames;
+  if (Inspector::reads_state) {
+    shared = x.shared();
+    for (auto& [device, frame] : x.own()) {
+      devices.push_back(device);
+      frames.push_back(frame);
+    }
+  }
+  return f(shared, devices, frames, caf::meta::load_callback([&]() -> caf::error {
+             device_frames::own_frames own;
+             for (std::size_t i = 0; i < devices.size() && i < frames.size(); ++i)
+               own.emplace_back(devices[i], std::move(frames[i]));
+             x = device_frames{std::move(shared), std::move(own)};
+             return caf::none;
+           }));
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_message& x) {
   return f(caf::meta::type_name("stored_message"), x.msg_id, x.conversation, x.seq,
-           x.from, x.from_device, x.ts, x.body, x.system);
+           x.from, x.from_device, x.ts, x.body, x.system, x.has_body, x.envelope);
 }
 
 template <class Inspector>

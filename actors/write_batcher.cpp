@@ -91,7 +91,7 @@ void write_batcher::insert_messages(pqxx::transaction_base& tx, const std::vecto
     if (auto* p = std::get_if<persist_job>(&jobs[i])) {
       at.push_back(i);
       rows.push_back({&p->row.msg, &p->row.client_id, p->row.withheld,
-                      p->row.first_from_sender});
+                      p->row.first_from_sender, &p->row.envelopes});
     }
   if (rows.empty())
     return;
@@ -116,7 +116,8 @@ caf::expected<persist_result> write_batcher::persisted(pqxx::transaction_base& t
 caf::expected<persist_result> write_batcher::apply(pqxx::transaction_base& tx,
                                                    const write_job& job) {
   if (auto* p = std::get_if<persist_job>(&job)) {
-    auto res = storage::insert_message(tx, p->row.msg, p->row.client_id, p->row.withheld);
+    auto res = storage::insert_message(tx, p->row.msg, p->row.client_id, p->row.withheld,
+                                       p->row.envelopes);
     if (p->row.first_from_sender && res.outcome != storage::insert_outcome::seq_taken)
       storage::mark_took_part(tx, {p->row.msg.conversation}, {p->row.msg.from});
     return persisted(tx, *p, std::move(res));

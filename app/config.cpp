@@ -208,6 +208,15 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "seconds between two runs of the media collector")
     ->check(CLI::Range(1u, 86400u))
     ->capture_default_str();
+  app.add_option("--envelope-retention-days", cfg.envelope_retention_days,
+                 "days after which an envelope its device acknowledged is deleted (0: at the"
+                 " next sweep)")
+    ->check(CLI::Range(0u, 36500u))
+    ->capture_default_str();
+  app.add_option("--envelope-sweep-interval", cfg.envelope_sweep_interval_seconds,
+                 "seconds between two sweeps of acknowledged, expired envelopes")
+    ->check(CLI::Range(1u, 86400u))
+    ->capture_default_str();
   std::string cluster_listen;
   app.add_option("--cluster-listen", cluster_listen,
                  "HOST:PORT where this node meets the other nodes (off: a node alone)")

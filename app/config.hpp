@@ -42,6 +42,8 @@ struct parleyd_config {
   unsigned push_timeout_ms = 3000;
   unsigned media_gc_age_seconds = 24 * 3600;
   unsigned media_gc_interval_seconds = 600;
+  unsigned envelope_retention_days = 1;
+  unsigned envelope_sweep_interval_seconds = 600;
 
   // The cluster: off (a node alone) unless --cluster-listen is given.
   std::string cluster_host;          // empty: not clustered

@@ -13,6 +13,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/hasher.hpp"
+#include "actors/envelope_sweeper.hpp"
 #include "actors/media_collector.hpp"
 #include "actors/membership.hpp"
 #include "actors/notifier.hpp"
@@ -99,6 +100,8 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->push_timeout = milliseconds(cfg.push_timeout_ms);
   ctx->media_gc_age = seconds(cfg.media_gc_age_seconds);
   ctx->media_gc_interval = seconds(cfg.media_gc_interval_seconds);
+  ctx->envelope_retention = seconds(std::int64_t{cfg.envelope_retention_days} * 86400);
+  ctx->envelope_sweep_interval = seconds(cfg.envelope_sweep_interval_seconds);
   return ctx;
 }
 
@@ -307,6 +310,7 @@ int run_node(const parleyd_config& cfg) {
     spdlog::info("push notifications go to {}", ctx->push_webhook);
   }
   auto collector = spawn_media_collector(system, ctx, queries);
+  auto sweeper = spawn_envelope_sweeper(system, ctx, queries);
   auto directory = spawn_directory(system, ctx, queries, notifier, spawn_store);
   auto membership = spawn_membership(system, cluster_settings(cfg), directory);
   auto throttle = spawn_throttle(system, {cfg.login_failures_per_user, cfg.login_attempts_per_ip,
@@ -321,7 +325,7 @@ int run_node(const parleyd_config& cfg) {
   auto hasher = spawn_hasher(system, ctx->argon2, static_cast<std::size_t>(cfg.hash_workers),
                              static_cast<std::size_t>(cfg.hash_queue));
   auto stop_actors = [&] {
-    for (auto& a : {membership, directory, notifier, collector, queries, throttle, uploads,
+    for (auto& a : {membership, directory, notifier, collector, sweeper, queries, throttle, uploads,
                     hasher})
       if (a)
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -115,14 +115,23 @@ private:
 
   // --- JSON bodies ---------------------------------------------------------
 
+  // A message (POST /v1/messages) may carry a large group's envelopes, as
+  // its websocket frame may; every other body is small.
+  std::size_t body_limit() const {
+    auto& head = header_->get();
+    bool message = head.method() == http::verb::post && head.target() == "/v1/messages";
+    return message ? ctx_.cfg.max_frame_bytes : ctx_.cfg.max_body_bytes;
+  }
+
   void read_body() {
     // Beast checks a declared length against the limit only while parsing
     // the header, which had no limit yet: check it here.
+    auto limit = body_limit();
     auto declared = header_->content_length();
-    if (declared && *declared > ctx_.cfg.max_body_bytes)
+    if (declared && *declared > limit)
       return refuse_body(413, "too_large", "request body is too large");
     body_.emplace(std::move(*header_));
-    body_->body_limit(ctx_.cfg.max_body_bytes);
+    body_->body_limit(limit);
     http::async_read(stream_, buffer_, *body_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_body(ec);

@@ -12,8 +12,9 @@ http_response make_response(int status, std::string content_type, std::string bo
   return r;
 }
 
-http_response error_response(int status, std::string_view code, std::string_view message) {
-  return make_response(status, "application/json", wire::error_body(code, message));
+http_response error_response(int status, std::string_view code, std::string_view message,
+                             std::string_view details) {
+  return make_response(status, "application/json", wire::error_body(code, message, details));
 }
 
 } // namespace parley::net

@@ -52,7 +52,8 @@ struct http_response {
 
 http_response make_response(int status, std::string content_type, std::string body);
 // {"code","message"} with `status`.
-http_response error_response(int status, std::string_view code, std::string_view message);
+http_response error_response(int status, std::string_view code, std::string_view message,
+                             std::string_view details = {});
 
 using responder = std::function<void(http_response)>;
 using rest_handler = std::function<void(http_request, responder)>;

@@ -38,7 +38,7 @@ struct listener_config {
   unsigned short port = 8080;
   int io_threads = 1;
   std::size_t max_body_bytes = 1024 * 1024;
-  std::size_t max_frame_bytes = 1024 * 1024;
+  std::size_t max_frame_bytes = 4 * 1024 * 1024; // a websocket frame, POST /v1/messages
   // A websocket whose client does not read is closed (1013) once this much
   // waits for it; the client reconnects and catches up with `sync`.
   std::size_t max_queued_frames = 8192;

@@ -108,7 +108,8 @@ void rest_handlers::logout(const http_request& req, responder respond) {
       queries_, ctx_->request_timeout, respond,
       [=](bool) {
         caf::anon_send(directory_, revoke_atom::value, who.user_id, who.device_id);
-        respond(make_response(204, "application/json", ""));
+        after_devices_changed(who.user_id,
+                              [=] { respond(make_response(204, "application/json", "")); });
       },
       revoke_atom::value, token);
   });

@@ -48,7 +48,7 @@ void rest_handlers::history(const http_request& req, const std::string& conv_tex
   authorized(req, respond, [=](const identity& who) {
     ask<std::vector<wire::stored_message>>(
       queries_, ctx_->request_timeout, respond, written_ok(respond, wire::history_body),
-      history_atom::value, who.user_id, *conv, before,
+      history_atom::value, who, *conv, before,
       static_cast<std::int32_t>(limit));
   });
 }

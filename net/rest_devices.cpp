@@ -28,7 +28,8 @@ void rest_handlers::remove_device(const http_request& req, const std::string& de
       queries_, ctx_->request_timeout, respond,
       [=](bool) {
         caf::anon_send(directory_, revoke_atom::value, who.user_id, *device);
-        respond(make_response(204, "application/json", ""));
+        after_devices_changed(who.user_id,
+                              [=] { respond(make_response(204, "application/json", "")); });
       },
       unlink_atom::value, who.user_id, *device);
   });
@@ -56,7 +57,8 @@ void rest_handlers::change_password(http_request req, responder respond) {
             [=](const std::vector<id64>& signed_out) {
               for (auto device : signed_out)
                 caf::anon_send(directory_, revoke_atom::value, who.user_id, device);
-              respond(make_response(204, "application/json", ""));
+              after_devices_changed(
+                who.user_id, [=] { respond(make_response(204, "application/json", "")); });
             },
             password_atom::value, password_change{who, hash});
         },

@@ -93,6 +93,16 @@ private:
       xs...);
   }
 
+  // Every node's conversations forget `user`'s devices (one published keys
+  // or was signed out), then `then()` runs: the change is in force for any
+  // send that follows the answer. Runs `then()` as well if a node is slow.
+  template <class Then>
+  void after_devices_changed(id64 user, Then then) {
+    ask_or<bool>(
+      directory_, ctx_->request_timeout, [=](bool) { then(); },
+      [=](const caf::error&) { then(); }, devchange_atom::value, user);
+  }
+
   // Asks the throttle (actors/throttle.hpp) and calls `go()`, or answers
   // 429 `too_many_attempts` with Retry-After.
   template <class Go, class... Ts>

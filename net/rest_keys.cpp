@@ -14,12 +14,21 @@ void rest_handlers::put_keys(http_request req, responder respond) {
       return respond(error_response(e2e::http_status_of(refusal->fault),
                                     std::string{e2e::code_of(refusal->fault)},
                                     refusal->message));
+    auto upload = std::get<e2e::key_upload>(std::move(parsed));
+    bool publishes_identity = upload.identity_key.has_value();
     ask<std::int64_t>(
       queries_, ctx_->request_timeout, respond,
       [=](std::int64_t unclaimed) {
-        respond(json_response(200, json{{"one_time_prekeys", unclaimed}}.dump()));
+        auto answer = [=] {
+          respond(json_response(200, json{{"one_time_prekeys", unclaimed}}.dump()));
+        };
+        // A device that published its identity must be addressed by every
+        // send from now on.
+        if (publishes_identity)
+          return after_devices_changed(who.user_id, answer);
+        answer();
       },
-      keys_atom::value, key_publication{who, std::get<e2e::key_upload>(std::move(parsed))});
+      keys_atom::value, key_publication{who, std::move(upload)});
   });
 }
 

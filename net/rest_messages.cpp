@@ -7,22 +7,28 @@ namespace parley::net {
 void rest_handlers::post_message(http_request req, responder respond) {
   authorized_frame<wire::send_frame>(std::move(req), "send", respond, [=](const identity& who,
                                                                          wire::send_frame f) {
-    auto body = wire::shared_text{std::move(f.body)};
+    auto client_id = f.client_id;
+    auto to = f.to;
+    auto conversation = f.conversation;
+    // Parsed once, shared by the attempt (or the two, after the pair's lookup).
+    auto msg = std::make_shared<const outgoing_message>(
+      outgoing_from(f.conversation, who.user_id, who.device_id, std::move(f)));
     auto send_to = [=](id64 conv) {
+      auto addressed = *msg;
+      addressed.conversation = conv;
       ask_conversation<ack_info>(
         conv, respond,
         [=](const ack_info& a) {
           respond(json_response(
-            200, wire::ack_frame(f.client_id, a.msg_id, a.conversation, a.seq, a.ts)));
+            200, wire::ack_frame(client_id, a.msg_id, a.conversation, a.seq, a.ts)));
         },
-        send_atom::value,
-        outgoing_message{conv, who.user_id, who.device_id, f.client_id, body, f.media});
+        send_atom::value, std::move(addressed));
     };
-    if (f.conversation != 0)
-      return send_to(f.conversation);
+    if (conversation != 0)
+      return send_to(conversation);
     // The pair's conversation (created on first use), as a session finds it.
     ask<id64>(directory_, ctx_->request_timeout, respond, send_to, direct_atom::value,
-              who.user_id, f.to);
+              who.user_id, to);
   });
 }
 

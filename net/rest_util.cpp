@@ -17,7 +17,7 @@ http_response json_response(int status, std::string body) {
 
 http_response failure_response(const caf::error& err) {
   auto& e = info(err);
-  return error_response(e.http_status, e.code, describe(err));
+  return error_response(e.http_status, e.code, describe(err), details_of(err));
 }
 
 http_response retry_after_response(const char* code, const std::string& what,

@@ -10,6 +10,12 @@ namespace parley::storage {
 
 namespace {
 
+// The envelope of message `m` for the reading device (E2E.md §9): one
+// primary-key probe per row, NULL when it has none.
+#define PARLEY_ENVELOPE_OF(m, device)                                              \
+  "(SELECT e.envelope FROM envelopes e WHERE e.device_id = " device                 \
+  " AND e.msg_id = " m ".msg_id)"
+
 // Every query Parley sends, here and in storage/keys_statements.cpp.
 // Nothing else builds SQL text.
 constexpr statement statements[] = {
@@ -141,49 +147,64 @@ constexpr statement statements[] = {
    " ON CONFLICT DO NOTHING RETURNING msg_id"},
   // A whole batch in one round trip: each column an array ($6, $8 text,
   // $9, $10 boolean); the rows returned are those inserted.
+  // Envelopes ($11 devices, $12 messages, $13 texts) go in with the
+  // messages inserted, in the same statement.
   {"insert_messages",
-   "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
+   "WITH ins AS (INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
    " sender_device, client_id, ts, body, system, withheld)"
    " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
    " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"
-   " ON CONFLICT DO NOTHING RETURNING msg_id"},
+   " ON CONFLICT DO NOTHING RETURNING msg_id),"
+   " env AS (INSERT INTO envelopes (device_id, msg_id, envelope)"
+   "   SELECT e.* FROM unnest($11::bigint[], $12::bigint[], $13::text[])"
+   "   AS e(device_id, msg_id, envelope) WHERE e.msg_id IN (SELECT msg_id FROM ins))"
+   " SELECT msg_id FROM ins"},
   // The same without the arbiter checks: the first try (insert_mode).
   {"insert_new_messages",
-   "INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
-   " sender_device, client_id, ts, body, system, withheld)"
-   " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
-   " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"},
-  // The same, marking the senders of first messages ($11 conversations, $12
-  // users) in the same statement: still one round trip, still atomic.
-  {"insert_new_messages_marking",
-   "WITH marked AS (UPDATE members m SET took_part = true"
-   "   FROM unnest($11::bigint[], $12::bigint[]) AS t(conversation_id, user_id)"
-   "   WHERE m.conversation_id = t.conversation_id AND m.user_id = t.user_id"
-   "   AND NOT m.took_part RETURNING 1)"
+   "WITH env AS (INSERT INTO envelopes (device_id, msg_id, envelope)"
+   "   SELECT * FROM unnest($11::bigint[], $12::bigint[], $13::text[]))"
    " INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
    " sender_device, client_id, ts, body, system, withheld)"
    " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
    " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"},
+  // The same, marking the senders of first messages ($11 conversations, $12
+  // users) in the same statement: still one round trip, still atomic
+  // (envelopes: $13 to $15).
+  {"insert_new_messages_marking",
+   "WITH marked AS (UPDATE members m SET took_part = true"
+   "   FROM unnest($11::bigint[], $12::bigint[]) AS t(conversation_id, user_id)"
+   "   WHERE m.conversation_id = t.conversation_id AND m.user_id = t.user_id"
+   "   AND NOT m.took_part RETURNING 1),"
+   " env AS (INSERT INTO envelopes (device_id, msg_id, envelope)"
+   "   SELECT * FROM unnest($13::bigint[], $14::bigint[], $15::text[]))"
+   " INSERT INTO messages (msg_id, conversation_id, seq, sender_id,"
+   " sender_device, client_id, ts, body, system, withheld)"
+   " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[],"
+   " $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::boolean[], $10::boolean[])"},
+  {"insert_envelopes",
+   "INSERT INTO envelopes (device_id, msg_id, envelope)"
+   " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING"},
   {"message_by_client_id",
-   "SELECT msg_id, conversation_id, seq, ts, body, system FROM messages"
+   "SELECT msg_id, conversation_id, seq, ts, body, system, sender_id FROM messages"
    " WHERE sender_device = $1 AND client_id = $2"},
   // History and sync read within [$4, $5], the reader's membership range,
-  // and never see what was withheld from reader $6.
+  // never see what was withheld from reader $6, and carry device $7's
+  // envelopes.
   {"history",
-   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system"
-   " FROM messages WHERE conversation_id = $1 AND seq < $2"
+   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system,"
+   " " PARLEY_ENVELOPE_OF("m", "$7") " FROM messages m WHERE conversation_id = $1 AND seq < $2"
    " AND seq BETWEEN $4 AND $5 AND NOT (withheld AND sender_id <> $6)"
    " ORDER BY seq DESC LIMIT $3"},
   {"messages_after",
-   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system"
-   " FROM messages WHERE conversation_id = $1 AND seq > $2"
+   "SELECT msg_id, conversation_id, seq, sender_id, sender_device, ts, body, system,"
+   " " PARLEY_ENVELOPE_OF("m", "$7") " FROM messages m WHERE conversation_id = $1 AND seq > $2"
    " AND seq BETWEEN $4 AND $5 AND NOT (withheld AND sender_id <> $6)"
    " ORDER BY seq LIMIT $3"},
   // A device's undelivered messages in all of its user's conversations,
   // except those it sent itself.
   {"undelivered",
    "SELECT m.msg_id, m.conversation_id, m.seq, m.sender_id, m.sender_device,"
-   " m.ts, m.body, m.system FROM members mb"
+   " m.ts, m.body, m.system, " PARLEY_ENVELOPE_OF("m", "$2") " FROM members mb"
    " JOIN messages m ON m.conversation_id = mb.conversation_id"
    " LEFT JOIN device_cursors dc"
    "   ON dc.device_id = $2 AND dc.conversation_id = mb.conversation_id"
@@ -195,7 +216,7 @@ constexpr statement statements[] = {
   // seq < $4, ts >= $5), without what device $6 sent itself.
   {"live_gap",
    "SELECT m.msg_id, m.conversation_id, m.seq, m.sender_id, m.sender_device,"
-   " m.ts, m.body, m.system FROM members mb"
+   " m.ts, m.body, m.system, " PARLEY_ENVELOPE_OF("m", "$6") " FROM members mb"
    " JOIN messages m ON m.conversation_id = mb.conversation_id"
    " WHERE mb.conversation_id = $1 AND mb.user_id = $2"
    "   AND m.seq > greatest($3, mb.joined_seq - 1) AND m.seq < $4"
@@ -209,7 +230,7 @@ constexpr statement statements[] = {
   // (one index probe each), and older messages cannot have been in flight.
   {"live_recovery",
    "SELECT m.msg_id, m.conversation_id, m.seq, m.sender_id, m.sender_device,"
-   " m.ts, m.body, m.system FROM members mb"
+   " m.ts, m.body, m.system, " PARLEY_ENVELOPE_OF("m", "$2") " FROM members mb"
    " CROSS JOIN LATERAL (SELECT seq, ts FROM messages"
    "   WHERE conversation_id = mb.conversation_id ORDER BY seq DESC LIMIT 1) last"
    " LEFT JOIN unnest($3::bigint[], $4::bigint[]) AS seen(conversation_id, after)"
@@ -316,6 +337,8 @@ constexpr statement statements[] = {
    "   AND a.left_seq IS NULL AND b.left_seq IS NULL AND a.took_part AND b.took_part)"
    " FROM users u WHERE u.user_id = ANY($2::bigint[])"},
 };
+
+#undef PARLEY_ENVELOPE_OF
 
 bool has_param(const std::string& url, const char* name) {
   return url.find(name) != std::string::npos;

@@ -136,6 +136,10 @@ std::vector<std::pair<id64, id64>> device_owners(pqxx::transaction_base& tx,
   return pairs_of(tx.exec_prepared("keys_device_owners", ids_literal(devices)));
 }
 
+std::size_t sweep_envelopes(pqxx::transaction_base& tx, std::int64_t before_ms, int limit) {
+  return tx.exec_prepared("envelopes_sweep", before_ms, limit).affected_rows();
+}
+
 std::vector<id64> drop_keys_of_signed_out(pqxx::transaction_base& tx,
                                           const std::vector<id64>& devices) {
   std::vector<id64> out;

@@ -56,6 +56,10 @@ std::vector<std::pair<id64, id64>> required_devices(pqxx::transaction_base& tx,
 std::vector<std::pair<id64, id64>> device_owners(pqxx::transaction_base& tx,
                                                  const std::vector<id64>& devices);
 
+// Deletes up to `limit` envelopes of messages stamped before `before_ms`
+// that their device acknowledged as delivered; how many.
+std::size_t sweep_envelopes(pqxx::transaction_base& tx, std::int64_t before_ms, int limit);
+
 // Deletes the keys of those of `devices` left without an unrevoked token;
 // the devices whose keys went.
 std::vector<id64> drop_keys_of_signed_out(pqxx::transaction_base& tx,

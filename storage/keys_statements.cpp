@@ -67,12 +67,23 @@ const statement key_statements[] = {
    " ORDER BY k.device_id"},
   {"keys_device_owners",
    "SELECT device_id, user_id FROM devices WHERE device_id = ANY($1::bigint[])"},
+  // Envelopes of messages stamped before $1 that their device acknowledged
+  // (seq at or below its delivered cursor), at most $2 of them.
+  {"envelopes_sweep",
+   "DELETE FROM envelopes e WHERE (e.device_id, e.msg_id) IN"
+   " (SELECT e2.device_id, e2.msg_id FROM envelopes e2"
+   "  JOIN messages m ON m.msg_id = e2.msg_id"
+   "  JOIN device_cursors c ON c.device_id = e2.device_id"
+   "   AND c.conversation_id = m.conversation_id"
+   "  WHERE m.ts < $1 AND m.seq <= c.delivered_seq LIMIT $2)"},
   // Of the devices in $1, those left without an unrevoked token lose their
-  // keys, the record of claimed one-time prekeys included.
+  // keys, the record of claimed one-time prekeys included, and the
+  // envelopes waiting for them (no key of theirs can open those again).
   {"keys_drop_signed_out",
    "WITH gone AS (SELECT d FROM unnest($1::bigint[]) d WHERE NOT EXISTS"
    "   (SELECT 1 FROM tokens t WHERE t.device_id = d AND t.revoked_at IS NULL)),"
-   " prekeys AS (DELETE FROM one_time_prekeys WHERE device_id IN (SELECT d FROM gone))"
+   " prekeys AS (DELETE FROM one_time_prekeys WHERE device_id IN (SELECT d FROM gone)),"
+   " sealed AS (DELETE FROM envelopes WHERE device_id IN (SELECT d FROM gone))"
    " DELETE FROM device_keys WHERE device_id IN (SELECT d FROM gone) RETURNING device_id"},
 };
 

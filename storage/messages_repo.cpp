@@ -13,14 +13,27 @@ namespace parley::storage {
 
 namespace {
 
+// A body is NULL when the send carried envelopes only.
+void read_body(const pqxx::field& body, stored_message& m) {
+  m.has_body = !body.is_null();
+  if (m.has_body)
+    m.body = wire::shared_text{body.as<std::string>()};
+}
+
+// Rows of msg_id, conversation, seq, sender, device, ts, body, system and
+// the reading device's envelope.
 std::vector<stored_message> to_messages(const pqxx::result& r) {
   std::vector<stored_message> out;
   out.reserve(r.size());
-  for (const auto& row : r)
-    out.push_back({row[0].as<id64>(), row[1].as<id64>(),
-                   row[2].as<std::int64_t>(), row[3].as<id64>(),
-                   row[4].as<id64>(), row[5].as<std::int64_t>(),
-                   wire::shared_text{row[6].as<std::string>()}, row[7].as<bool>()});
+  for (const auto& row : r) {
+    stored_message m{row[0].as<id64>(), row[1].as<id64>(),     row[2].as<std::int64_t>(),
+                     row[3].as<id64>(), row[4].as<id64>(),     row[5].as<std::int64_t>(),
+                     {},                row[7].as<bool>()};
+    read_body(row[6], m);
+    if (!row[8].is_null())
+      m.envelope = wire::shared_text{row[8].as<std::string>()};
+    out.push_back(std::move(m));
+  }
   return out;
 }
 
@@ -103,18 +116,26 @@ namespace {
 // retry) or another owner of the conversation took this seq.
 insert_result not_inserted(pqxx::transaction_base& tx, const stored_message& m,
                            const std::string& client_id) {
-  auto earlier = tx.exec_prepared("message_by_client_id", m.from_device, client_id);
-  if (earlier.empty())
+  auto earlier = message_by_client_id(tx, m.from_device, client_id);
+  if (!earlier)
     return {insert_outcome::seq_taken, {}};
-  auto& row = earlier[0];
-  // Same device, hence same sender.
-  return {insert_outcome::duplicate,
-          {row[0].as<id64>(), row[1].as<id64>(), row[2].as<std::int64_t>(), m.from,
-           m.from_device, row[3].as<std::int64_t>(),
-           wire::shared_text{row[4].as<std::string>()}, row[5].as<bool>()}};
+  return {insert_outcome::duplicate, std::move(*earlier)};
 }
 
 } // namespace
+
+std::optional<stored_message> message_by_client_id(pqxx::transaction_base& tx, id64 device,
+                                                   const std::string& client_id) {
+  auto r = tx.exec_prepared("message_by_client_id", device, client_id);
+  if (r.empty())
+    return std::nullopt;
+  auto& row = r[0];
+  stored_message m{row[0].as<id64>(), row[1].as<id64>(), row[2].as<std::int64_t>(),
+                   row[6].as<id64>(), device,            row[3].as<std::int64_t>(),
+                   {},                row[5].as<bool>()};
+  read_body(row[4], m);
+  return m;
+}
 
 void mark_took_part(pqxx::transaction_base& tx, const std::vector<id64>& conversations,
                     const std::vector<id64>& users) {
@@ -128,14 +149,41 @@ void mark_took_part(pqxx::transaction_base& tx, const std::vector<id64>& convers
   tx.exec_prepared("took_part", convs.literal(), who.literal());
 }
 
+namespace {
+
+// Envelopes as unnest() columns; empty ones (the device reads the shared
+// body) are not kept.
+struct envelope_columns {
+  void add(id64 msg, const wire::shared_envelopes& envelopes) {
+    for (auto& [device, text] : envelopes.get())
+      if (!text.empty()) {
+        this->device.add(device);
+        this->msg.add(msg);
+        this->text.add(text);
+        any = true;
+      }
+  }
+  int_array device, msg;
+  text_array text;
+  bool any = false;
+};
+
+} // namespace
+
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
-                             const std::string& client_id, bool withheld) {
+                             const std::string& client_id, bool withheld,
+                             const wire::shared_envelopes& envelopes) {
+  auto body = m.has_body ? std::optional<std::string>{m.body.str()} : std::nullopt;
   auto r = tx.exec_prepared("insert_message", m.msg_id, m.conversation, m.seq, m.from,
-                            m.from_device, client_id, m.ts, m.body.str(), m.system,
-                            withheld);
-  if (!r.empty())
-    return {insert_outcome::inserted, {}};
-  return not_inserted(tx, m, client_id);
+                            m.from_device, client_id, m.ts, body, m.system, withheld);
+  if (r.empty())
+    return not_inserted(tx, m, client_id);
+  envelope_columns env;
+  env.add(m.msg_id, envelopes);
+  if (env.any)
+    tx.exec_prepared("insert_envelopes", env.device.literal(), env.msg.literal(),
+                     env.text.literal());
+  return {insert_outcome::inserted, {}};
 }
 
 namespace {
@@ -147,17 +195,21 @@ struct batch_columns {
     return tx.exec_prepared(statement, msg_id.literal(), conversation.literal(),
                             seq.literal(), sender.literal(), device.literal(),
                             client_id.literal(), ts.literal(), body.literal(),
-                            system.literal(), withheld.literal());
+                            system.literal(), withheld.literal(), envelopes.device.literal(),
+                            envelopes.msg.literal(), envelopes.text.literal());
   }
   pqxx::result exec_marking(pqxx::transaction_base& tx) {
     return tx.exec_prepared("insert_new_messages_marking", msg_id.literal(),
                             conversation.literal(), seq.literal(), sender.literal(),
                             device.literal(), client_id.literal(), ts.literal(),
                             body.literal(), system.literal(), withheld.literal(),
-                            first_conversation.literal(), first_sender.literal());
+                            first_conversation.literal(), first_sender.literal(),
+                            envelopes.device.literal(), envelopes.msg.literal(),
+                            envelopes.text.literal());
   }
   int_array msg_id, conversation, seq, sender, device, ts, system, withheld;
   text_array client_id, body;
+  envelope_columns envelopes;
   int_array first_conversation, first_sender; // rows that are a sender's first
   bool any_first = false;
 };
@@ -172,7 +224,12 @@ batch_columns::batch_columns(const std::vector<message_to_insert>& batch) {
     device.add(m.from_device);
     client_id.add(*b.client_id);
     ts.add(m.ts);
-    body.add(m.body.str());
+    if (m.has_body)
+      body.add(m.body.str());
+    else
+      body.add_null();
+    if (b.envelopes)
+      envelopes.add(m.msg_id, *b.envelopes);
     system.add(m.system);
     withheld.add(b.withheld);
     if (b.first_from_sender) {
@@ -221,18 +278,18 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
 }
 
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
-                                    id64 reader, seq_range visible, std::int64_t before,
-                                    int limit) {
+                                    id64 reader, id64 device, seq_range visible,
+                                    std::int64_t before, int limit) {
   return to_messages(tx.exec_prepared("history", conversation, before, limit,
-                                      visible.first, visible.last, reader));
+                                      visible.first, visible.last, reader, device));
 }
 
 std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
-                                           id64 conversation, id64 reader,
+                                           id64 conversation, id64 reader, id64 device,
                                            seq_range visible, std::int64_t after,
                                            int limit) {
   return to_messages(tx.exec_prepared("messages_after", conversation, after, limit,
-                                      visible.first, visible.last, reader));
+                                      visible.first, visible.last, reader, device));
 }
 
 std::vector<stored_message> undelivered(pqxx::transaction_base& tx, id64 user,

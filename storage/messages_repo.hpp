@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "wire/stored_message.hpp"
+#include "wire/envelopes.hpp"
 #include "wire/ids.hpp"
 #include "wire/records.hpp"
 
@@ -84,14 +85,21 @@ std::optional<seq_range> membership(pqxx::transaction_base& tx, id64 conversatio
 void mark_took_part(pqxx::transaction_base& tx, const std::vector<id64>& conversations,
                     const std::vector<id64>& users);
 
+// The message `device` sent with `client_id`, if any.
+std::optional<stored_message> message_by_client_id(pqxx::transaction_base& tx, id64 device,
+                                                   const std::string& client_id);
+
+// With one envelope row per device that has a non-empty one.
 insert_result insert_message(pqxx::transaction_base& tx, const stored_message& m,
-                             const std::string& client_id, bool withheld = false);
+                             const std::string& client_id, bool withheld = false,
+                             const wire::shared_envelopes& envelopes = {});
 
 struct message_to_insert {
   const stored_message* msg;
   const std::string* client_id;
   bool withheld;
   bool first_from_sender = false; // also mark that the sender took part
+  const wire::shared_envelopes* envelopes = nullptr;
 };
 
 // How a batch goes in. `checked`: INSERT ... ON CONFLICT DO NOTHING, whose
@@ -111,13 +119,13 @@ std::vector<insert_result> insert_messages(pqxx::transaction_base& tx,
 
 // Newest first, seq < before.
 // What `reader` may see of a conversation: within `visible`, without the
-// messages withheld from them.
+// messages withheld from them, with `device`'s envelopes.
 std::vector<stored_message> history(pqxx::transaction_base& tx, id64 conversation,
-                                    id64 reader, seq_range visible, std::int64_t before,
-                                    int limit);
+                                    id64 reader, id64 device, seq_range visible,
+                                    std::int64_t before, int limit);
 // Oldest first, seq > after.
 std::vector<stored_message> messages_after(pqxx::transaction_base& tx,
-                                           id64 conversation, id64 reader,
+                                           id64 conversation, id64 reader, id64 device,
                                            seq_range visible, std::int64_t after,
                                            int limit);
 // Oldest first per conversation: what `device` has not confirmed as delivered.

@@ -30,6 +30,12 @@ void text_array::add(std::string_view element) {
   out_ += '"';
 }
 
+// Unquoted NULL is SQL NULL; the quoted text "NULL" (add) stays text.
+void text_array::add_null() {
+  separate(out_);
+  out_ += "NULL";
+}
+
 const std::string& text_array::literal() {
   return close(out_, closed_);
 }

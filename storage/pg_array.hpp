@@ -14,6 +14,7 @@ namespace parley::storage {
 class text_array {
 public:
   void add(std::string_view element);
+  void add_null();
   const std::string& literal();
 
 private:

@@ -93,6 +93,35 @@ std::vector<std::string> media_field(const json& value) {
   return out;
 }
 
+// Sorted by device. A fault is kept, not thrown: it is answered after the
+// checks that come before it (E2E.md §9, step 3).
+void read_envelopes(const json& value, send_frame& out) {
+  auto fault = [&](std::string why) { out.envelopes_fault = std::move(why); };
+  if (!value.is_object())
+    return fault("field 'envelopes' must be an object of device id to envelope");
+  device_envelopes envelopes;
+  envelopes.reserve(value.size());
+  for (auto& [key, envelope] : value.items()) {
+    auto device = parse_id(key);
+    if (!device)
+      return fault("'envelopes' keys must be decimal device ids");
+    if (!envelope.is_string())
+      return fault("each envelope must be a string");
+    auto& text = envelope.get_ref<const std::string&>();
+    if (text.size() > max_envelope_bytes)
+      return fault("an envelope may have at most 65536 bytes");
+    if (text.find('\0') != std::string::npos)
+      return fault("an envelope must not contain NUL characters");
+    envelopes.emplace_back(*device, text);
+  }
+  std::sort(envelopes.begin(), envelopes.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto same_device = [](const auto& a, const auto& b) { return a.first == b.first; };
+  if (std::adjacent_find(envelopes.begin(), envelopes.end(), same_device) != envelopes.end())
+    return fault("a device appears twice in 'envelopes'");
+  out.envelopes = std::move(envelopes);
+}
+
 send_frame parse_send(const json& obj) {
   send_frame out;
   out.client_id = client_id_field(require(obj, "id"));
@@ -106,17 +135,25 @@ send_frame parse_send(const json& obj) {
     out.to = id_field(obj["to"], "to");
   else
     out.conversation = id_field(obj["conversation"], "conversation");
-  auto& body = require(obj, "body");
-  if (!body.is_string())
-    reject("invalid_field", "field 'body' must be a string");
-  auto& text = body.get_ref<const std::string&>();
-  if (text.size() > max_body_bytes)
-    reject("body_too_large", "body exceeds 65536 bytes");
-  if (text.find('\0') != std::string::npos)
-    reject("invalid_field", "field 'body' must not contain NUL characters");
-  out.body = text;
+  auto envelopes = obj.find("envelopes");
+  auto body = obj.find("body");
+  out.has_body = body != obj.end();
+  if (!out.has_body && envelopes == obj.end())
+    reject("missing_field", "field 'body' is required");
+  if (out.has_body) {
+    if (!body->is_string())
+      reject("invalid_field", "field 'body' must be a string");
+    auto& text = body->get_ref<const std::string&>();
+    if (text.size() > max_body_bytes)
+      reject("body_too_large", "body exceeds 65536 bytes");
+    if (text.find('\0') != std::string::npos)
+      reject("invalid_field", "field 'body' must not contain NUL characters");
+    out.body = text;
+  }
   if (auto it = obj.find("media"); it != obj.end() && !it->is_null())
     out.media = media_field(*it);
+  if (envelopes != obj.end())
+    read_envelopes(*envelopes, out);
   return out;
 }
 
@@ -202,7 +239,8 @@ parse_result parse_frame(std::string_view text) {
 
 parse_result parse_frame_with_dom(std::string_view text) {
   if (text.size() > max_frame_bytes)
-    return frame_error{"frame_too_large", "frame exceeds 1048576 bytes", {}};
+    return frame_error{"frame_too_large",
+                       "frame exceeds " + std::to_string(max_frame_bytes) + " bytes", {}};
   if (json_nesting_exceeds(text))
     return frame_error{"too_deep", "JSON nests deeper than 32 levels", {}};
   auto doc = json::parse(text.begin(), text.end(), nullptr, false);

@@ -10,13 +10,15 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "wire/envelopes.hpp"
 #include "wire/ids.hpp"
 
 namespace parley::wire {
 
 constexpr std::size_t max_body_bytes = 64 * 1024;
 constexpr std::size_t max_media_per_message = 32;
-constexpr std::size_t max_frame_bytes = 1024 * 1024;
+// A send may carry one envelope per device of a large group (E2E.md §9).
+constexpr std::size_t max_frame_bytes = 4 * 1024 * 1024;
 constexpr std::size_t max_client_id_chars = 128;
 
 struct auth_frame {
@@ -28,6 +30,12 @@ struct send_frame {
   id64 to = 0;           // set for a 1:1 send by user id
   id64 conversation = 0; // set for a send to a known conversation
   std::string body;
+  bool has_body = true; // a send with envelopes may leave it out
+  // Envelopes per recipient device (E2E.md §9), if the send has them.
+  std::optional<device_envelopes> envelopes;
+  // Why `envelopes` is unusable, if it is: refused as `invalid_field`, but
+  // only after the checks E2E.md §9 puts first (membership, a stored id).
+  std::string envelopes_fault;
   // Uploads the message carries (optional `media`: 32-hex ids, at most
   // max_media_per_message, duplicates dropped), so the collector keeps them.
   std::vector<std::string> media;

@@ -82,12 +82,15 @@ private:
 
 // Fields in nlohmann's (sorted) key order; `type` is the frame's, if any.
 std::string message_text(const stored_message& m, std::string_view type) {
-  object_writer w{m.body.size() + 160};
-  w.text("body", m.body.str());
+  object_writer w{m.body.size() + m.envelope.size() + 192};
+  if (m.has_body)
+    w.text("body", m.body.str());
   if (m.system)
     w.text("body_type", "system");
-  w.id("conversation", m.conversation)
-    .id("from", m.from)
+  w.id("conversation", m.conversation);
+  if (!m.envelope.empty())
+    w.text("envelope", m.envelope.str());
+  w.id("from", m.from)
     .id("from_device", m.from_device)
     .id("msg_id", m.msg_id)
     .number("seq", m.seq)
@@ -240,16 +243,34 @@ std::string keys_low_frame(std::int64_t remaining) {
   return R"({"type":"keys_low","remaining":)" + std::to_string(remaining) + "}";
 }
 
+namespace {
+
+// Fields an error carries besides code and message (stale_devices' lists).
+void add_details(json& j, std::string_view details) {
+  if (details.empty())
+    return;
+  auto extra = raw(details);
+  if (extra.is_object())
+    for (auto& [key, value] : extra.items())
+      j[key] = value;
+}
+
+} // namespace
+
 std::string error_frame(std::string_view code, std::string_view message,
-                        std::string_view ref) {
+                        std::string_view ref, std::string_view details) {
   json j{{"type", "error"}, {"code", code}, {"message", message}};
   if (!ref.empty())
     j["ref"] = raw(ref);
+  add_details(j, details);
   return dump(j);
 }
 
-std::string error_body(std::string_view code, std::string_view message) {
-  return dump({{"code", code}, {"message", message}});
+std::string error_body(std::string_view code, std::string_view message,
+                       std::string_view details) {
+  json j{{"code", code}, {"message", message}};
+  add_details(j, details);
+  return dump(j);
 }
 
 } // namespace parley::wire

@@ -43,9 +43,11 @@ std::string pong_frame();
 // {"type":"keys_low","remaining":N}: upload more one-time prekeys.
 std::string keys_low_frame(std::int64_t remaining);
 // `ref` is JSON text (or empty for none).
+// `details`: JSON object text whose fields are added (or empty).
 std::string error_frame(std::string_view code, std::string_view message,
-                        std::string_view ref = {});
-// REST error body: {"code","message"}.
-std::string error_body(std::string_view code, std::string_view message);
+                        std::string_view ref = {}, std::string_view details = {});
+// REST error body: {"code","message"} and the fields of `details`.
+std::string error_body(std::string_view code, std::string_view message,
+                       std::string_view details = {});
 
 } // namespace parley::wire

@@ -67,6 +67,8 @@ std::string metrics::render() const {
        "Websockets closed for silence past the idle limit.", idle_closed);
   line(out, "parley_presence_changes_total", "counter",
        "Users going online or offline.", presence_changes);
+  line(out, "parley_envelopes_swept_total", "counter",
+       "Envelopes deleted after delivery and --envelope-retention-days.", envelopes_swept);
   line(out, "parley_presence_notifications_total", "counter",
        "Presence frames sent to watchers.", presence_notifications);
   line(out, "parley_last_seen_writes_total", "counter",

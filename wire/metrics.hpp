@@ -23,6 +23,7 @@ struct metrics {
   std::atomic<std::uint64_t> store_commit_micros{0};
   std::atomic<std::uint64_t> idle_closed{0};
   std::atomic<std::uint64_t> presence_changes{0};
+  std::atomic<std::uint64_t> envelopes_swept{0};
   std::atomic<std::uint64_t> presence_notifications{0};
   std::atomic<std::uint64_t> last_seen_writes{0};
   std::atomic<std::uint64_t> push_sent{0};

@@ -18,6 +18,10 @@ struct stored_message {
   std::int64_t ts = 0;
   shared_text body; // shared by every holder, never copied on the way
   bool system = false; // written by the server: a membership change
+  bool has_body = true; // an encrypted send may carry envelopes only
+  // As read for one device: its own envelope of this message (E2E.md §9),
+  // empty when it has none.
+  shared_text envelope;
 };
 
 } // namespace parley::wire

@@ -15,7 +15,7 @@ caf::behavior recording_directory(caf::stateful_actor<fanout_log_state>* self) {
   return {
     [=](route_atom, const std::vector<id64>& users, const caf::message& deliver) {
       for (auto user : users)
-        self->state.frames[user].push_back(deliver.get_as<wire::shared_text>(2).str());
+        self->state.frames[user].push_back(deliver.get_as<wire::device_frames>(2).shared().str());
       return std::vector<caf::actor>(users.size());
     },
     [=](contacts_atom, const std::vector<id64>&) {},

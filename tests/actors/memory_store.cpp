@@ -50,6 +50,33 @@ sync_page live_read(const memory_store_state& st, id64 device,
   return page;
 }
 
+member_devices devices_of(const memory_store_state& st, const std::vector<id64>& users) {
+  member_devices out;
+  for (auto& [device, user] : st.device_owners)
+    if (std::find(users.begin(), users.end(), user) != users.end()) {
+      out.users.push_back(user);
+      out.devices.push_back(device);
+    }
+  return out;
+}
+
+recheck_result recheck(const memory_store_state& st, const send_recheck& req) {
+  recheck_result out;
+  if (auto it = st.client_ids.find({req.sender_device, req.client_id});
+      it != st.client_ids.end()) {
+    out.stored = true;
+    out.earlier = st.messages.at(it->second);
+    return out;
+  }
+  out.required = devices_of(st, req.members);
+  for (auto device : req.named)
+    if (auto it = st.device_owners.find(device); it != st.device_owners.end()) {
+      out.owners.devices.push_back(device);
+      out.owners.users.push_back(it->second);
+    }
+  return out;
+}
+
 } // namespace
 
 conversation_info make_conversation(std::string kind, std::vector<id64> members) {
@@ -107,6 +134,15 @@ caf::behavior memory_store(memory_store_actor* self) {
       return true;
     },
     [=](cursor_atom, const receipt_update&) { return true; },
+    [=](keys_atom, id64) { return own_key_status{}; },
+    [=](keys_atom, const std::vector<id64>& users) {
+      self->state.log.push_back("devices");
+      return devices_of(self->state, users);
+    },
+    [=](recheck_atom, const send_recheck& req) {
+      self->state.log.push_back("recheck");
+      return recheck(self->state, req);
+    },
     [=](gap_atom, id64, id64 device, id64 conv, std::int64_t after, std::int64_t before,
         std::int64_t min_ts) {
       self->state.log.push_back("gap " + std::to_string(conv) + ":" + std::to_string(after)

@@ -25,8 +25,10 @@ struct memory_store_state {
   std::map<std::string, identity> tokens;
   std::map<std::pair<id64, id64>, id64> direct_pairs; // (lower, higher) user
   id64 next_conversation = 1000;
+  std::map<id64, id64> device_owners; // current devices with keys: device -> user
   // What was asked, in order: "load", "persist <conv>:<seq>", "members <conv>:<seq>",
-  // "gap <conv>:<after>-<before>", "recover", "exists <conv>".
+  // "gap <conv>:<after>-<before>", "recover", "exists <conv>", "devices",
+  // "recheck".
   std::vector<std::string> log;
   static inline const char* name = "memory_store";
 };

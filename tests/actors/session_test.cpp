@@ -104,7 +104,8 @@ struct session_fixture : fixture {
   }
 
   void deliver(const std::pair<wire::shared_text, push_note>& message) {
-    self->send(dir().session, deliver_atom::value, message.first, message.second);
+    self->send(dir().session, deliver_atom::value, wire::device_frames{message.first},
+               message.second);
   }
 
   // The bodies of the message frames the client got, in order.

@@ -250,11 +250,10 @@ def test_claims_are_rate_limited_per_requester(pg):
     try:
         owner, second, _, _ = two_device_user(node, prekeys=0)
         asker, other = new_user(node.base), new_user(node.base)
-        answers = [claim(node, asker["token"], owner["user_id"])[0] for _ in range(650)]
-        assert answers[:500] == [200] * 500  # 1,000 bundles a minute are allowed
-        assert 429 in answers[500:]
-        status, body = claim(node, asker["token"], owner["user_id"])
-        assert (status, body["code"]) == (429, "rate_limited")
+        answers = [claim(node, asker["token"], owner["user_id"]) for _ in range(650)]
+        assert [a[0] for a in answers[:500]] == [200] * 500  # 1,000 bundles a minute
+        refused = [body for status, body in answers[500:] if status == 429]
+        assert refused and refused[0]["code"] == "rate_limited"
         # another requester has a budget of its own
         assert claim(node, other["token"], owner["user_id"])[0] == 200
     finally:

@@ -43,7 +43,7 @@ std::string random_bytes(std::mt19937& rng, std::size_t max_length) {
 
 wire::stored_message sample_message(std::string body, bool system) {
   return {9007199254740993, 42, 17, 1234567890123, 7, 1700000000123,
-          wire::shared_text{std::move(body)}, system};
+          wire::shared_text{std::move(body)}, system, true, {}};
 }
 
 json message_reference(const wire::stored_message& m) {
