@@ -10,7 +10,7 @@ PARLEY_PACKAGES=(
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev pkg-config procps
   iproute2 openssl
   libcaf-dev libboost-dev libboost-system-dev libpqxx-dev libssl-dev
-  nlohmann-json3-dev catch2 libargon2-dev libspdlog-dev libcli11-dev
+  nlohmann-json3-dev catch2 libargon2-dev libspdlog-dev libcli11-dev libsqlite3-dev
   postgresql-15 postgresql-client-15
   python3 python3-websockets python3-psycopg2 python3-pytest python3-cryptography
 )
