@@ -103,7 +103,7 @@ caf::result<wire::stored_message> store_queries::create_group(const group_spec& 
                                unix_now_ms(),
                                wire::shared_text{wire::system_body(
                                  "created", spec.creator, spec.members, spec.title)},
-                               true};
+                               true, true, {}};
   auto done = conn_.run([&](pqxx::work& tx) -> errc {
     // Holding the creator's row makes two creations at once count in turn.
     storage::lock_user(tx, spec.creator);

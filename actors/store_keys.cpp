@@ -99,12 +99,12 @@ caf::result<claimed_bundles> store_queries::claim(const key_claim& req) {
 
 namespace {
 
-member_devices as_member_devices(const std::vector<std::pair<id64, id64>>& pairs,
-                                 bool device_first) {
+// (user, device) pairs as the parallel lists actors pass around.
+member_devices as_member_devices(const std::vector<std::pair<id64, id64>>& pairs) {
   member_devices out;
-  for (auto& [a, b] : pairs) {
-    out.users.push_back(device_first ? b : a);
-    out.devices.push_back(device_first ? a : b);
+  for (auto& [user, device] : pairs) {
+    out.users.push_back(user);
+    out.devices.push_back(device);
   }
   return out;
 }
@@ -116,7 +116,7 @@ caf::result<member_devices> store_queries::required_devices(const std::vector<id
     [&](auto& tx) { return storage::required_devices(tx, users, valid_after()); });
   if (!pairs)
     return pairs.error();
-  return as_member_devices(*pairs, false);
+  return as_member_devices(*pairs);
 }
 
 caf::result<recheck_result> store_queries::recheck(const send_recheck& req) {
@@ -127,9 +127,8 @@ caf::result<recheck_result> store_queries::recheck(const send_recheck& req) {
       out.earlier = std::move(*earlier);
       return out;
     }
-    out.required =
-      as_member_devices(storage::required_devices(tx, req.members, valid_after()), false);
-    out.owners = as_member_devices(storage::device_owners(tx, req.named), true);
+    out.required = as_member_devices(storage::required_devices(tx, req.members, valid_after()));
+    out.owners = as_member_devices(storage::device_owners(tx, req.named));
     return out;
   });
   if (!found)

@@ -2,7 +2,7 @@
 
 #include <pqxx/pqxx>
 
-#include "storage/groups_repo.hpp"
+#include "storage/pg_array.hpp"
 
 namespace parley::storage {
 

@@ -5,19 +5,9 @@
 #include <algorithm>
 
 #include "storage/messages_repo.hpp"
+#include "storage/pg_array.hpp"
 
 namespace parley::storage {
-
-std::string id_array(const std::vector<id64>& ids) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    out += std::to_string(ids[i]);
-  }
-  out += '}';
-  return out;
-}
 
 std::vector<id64> missing_users(pqxx::transaction_base& tx, const std::vector<id64>& ids) {
   std::vector<id64> found;

@@ -53,7 +53,4 @@ std::vector<member_receipt> message_receipts(pqxx::transaction_base& tx,
                                              id64 conversation, std::int64_t seq,
                                              id64 sender);
 
-// PostgreSQL array text for a bigint[] parameter: {1,2,3}.
-std::string id_array(const std::vector<id64>& ids);
-
 } // namespace parley::storage

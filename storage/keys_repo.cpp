@@ -8,13 +8,6 @@ namespace parley::storage {
 
 namespace {
 
-std::string ids_literal(const std::vector<id64>& ids) {
-  int_array out;
-  for (auto id : ids)
-    out.add(id);
-  return out.literal();
-}
-
 e2e::published_identity identity_at(const pqxx::row& row, int first) {
   return {row[first].as<std::string>(), row[first + 1].as<std::string>(),
           row[first + 2].as<std::string>()};
@@ -85,7 +78,7 @@ std::vector<e2e::device_bundle> claim_bundles(pqxx::transaction_base& tx, id64 u
                                               std::int64_t valid_after, std::int64_t now) {
   std::vector<e2e::device_bundle> out;
   auto rows = tx.exec_prepared("keys_claim", user, requester, !only.has_value(), valid_after,
-                               now, ids_literal(only ? *only : std::vector<id64>{}));
+                               now, id_array(only ? *only : std::vector<id64>{}));
   for (auto row : rows) {
     e2e::device_bundle b{row[0].as<id64>(), identity_at(row, 1), signed_prekey_at(row, 4),
                          std::nullopt};
@@ -100,7 +93,7 @@ std::vector<e2e::device_bundle> claim_bundles(pqxx::transaction_base& tx, id64 u
 std::vector<std::pair<id64, std::size_t>> unclaimed_counts(pqxx::transaction_base& tx,
                                                            const std::vector<id64>& devices) {
   std::vector<std::pair<id64, std::size_t>> out;
-  for (auto row : tx.exec_prepared("keys_remaining", ids_literal(devices)))
+  for (auto row : tx.exec_prepared("keys_remaining", id_array(devices)))
     out.emplace_back(row[0].as<id64>(), row[1].as<std::size_t>());
   return out;
 }
@@ -128,12 +121,12 @@ std::vector<std::pair<id64, id64>> pairs_of(const pqxx::result& rows) {
 std::vector<std::pair<id64, id64>> required_devices(pqxx::transaction_base& tx,
                                                     const std::vector<id64>& users,
                                                     std::int64_t valid_after) {
-  return pairs_of(tx.exec_prepared("keys_required", ids_literal(users), valid_after));
+  return pairs_of(tx.exec_prepared("keys_required", id_array(users), valid_after));
 }
 
 std::vector<std::pair<id64, id64>> device_owners(pqxx::transaction_base& tx,
                                                  const std::vector<id64>& devices) {
-  return pairs_of(tx.exec_prepared("keys_device_owners", ids_literal(devices)));
+  return pairs_of(tx.exec_prepared("keys_device_owners", id_array(devices)));
 }
 
 std::size_t sweep_envelopes(pqxx::transaction_base& tx, std::int64_t before_ms, int limit) {
@@ -143,7 +136,7 @@ std::size_t sweep_envelopes(pqxx::transaction_base& tx, std::int64_t before_ms, 
 std::vector<id64> drop_keys_of_signed_out(pqxx::transaction_base& tx,
                                           const std::vector<id64>& devices) {
   std::vector<id64> out;
-  for (auto row : tx.exec_prepared("keys_drop_signed_out", ids_literal(devices)))
+  for (auto row : tx.exec_prepared("keys_drop_signed_out", id_array(devices)))
     out.push_back(row[0].as<id64>());
   return out;
 }

@@ -52,7 +52,7 @@ std::vector<std::pair<id64, id64>> required_devices(pqxx::transaction_base& tx,
                                                     const std::vector<id64>& users,
                                                     std::int64_t valid_after);
 
-// The user of each id in `devices` that is or was a device.
+// (user, device) for each id in `devices` that is or was a device.
 std::vector<std::pair<id64, id64>> device_owners(pqxx::transaction_base& tx,
                                                  const std::vector<id64>& devices);
 

@@ -66,7 +66,7 @@ const statement key_statements[] = {
    " WHERE k.user_id = ANY($1::bigint[]) AND " PARLEY_CURRENT_DEVICE("k.device_id", "$2")
    " ORDER BY k.device_id"},
   {"keys_device_owners",
-   "SELECT device_id, user_id FROM devices WHERE device_id = ANY($1::bigint[])"},
+   "SELECT user_id, device_id FROM devices WHERE device_id = ANY($1::bigint[])"},
   // Envelopes of messages stamped before $1 that their device acknowledged
   // (seq at or below its delivered cursor), at most $2 of them.
   {"envelopes_sweep",

@@ -49,4 +49,11 @@ const std::string& int_array::literal() {
   return close(out_, closed_);
 }
 
+std::string id_array(const std::vector<std::int64_t>& ids) {
+  int_array out;
+  for (auto id : ids)
+    out.add(id);
+  return out.literal();
+}
+
 } // namespace parley::storage

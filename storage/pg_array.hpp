@@ -33,4 +33,7 @@ private:
   bool closed_ = false;
 };
 
+// The array text of a whole list of ids, for a bigint[] parameter: {1,2,3}.
+std::string id_array(const std::vector<std::int64_t>& ids);
+
 } // namespace parley::storage

@@ -3,7 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "storage/blocks_repo.hpp"
-#include "storage/groups_repo.hpp"
+#include "storage/pg_array.hpp"
 
 namespace parley::storage {
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "wire/json_out.hpp"
+
 namespace parley::wire {
 
 device_mismatch compare_devices(const std::vector<id64>& required,
@@ -26,17 +28,11 @@ device_mismatch compare_devices(const std::vector<id64>& required,
 
 std::string stale_devices_fields(const device_mismatch& mismatch,
                                  const std::vector<std::pair<id64, id64>>& owners) {
-  auto ids = [](const std::vector<id64>& list) {
-    auto out = nlohmann::json::array();
-    for (auto id : list)
-      out.push_back(id_to_string(id));
-    return out;
-  };
   auto named = nlohmann::json::object();
   for (auto& [device, user] : owners)
     named[id_to_string(device)] = id_to_string(user);
-  return nlohmann::json{{"missing", ids(mismatch.missing)},
-                        {"extra", ids(mismatch.extra)},
+  return nlohmann::json{{"missing", ids_json(mismatch.missing)},
+                        {"extra", ids_json(mismatch.extra)},
                         {"owners", std::move(named)}}
     .dump();
 }

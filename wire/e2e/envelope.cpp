@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wire/e2e/json_u32.hpp"
+
 namespace parley::e2e {
 
 using json = nlohmann::json;
@@ -20,10 +22,6 @@ std::string encode_envelope(const envelope& e) {
 }
 
 namespace {
-
-bool is_u32(const json& v) {
-  return v.is_number_unsigned() && v.get<std::uint64_t>() <= 0xffffffffu;
-}
 
 std::optional<bytes> b64_field(const json& j, const char* name, std::size_t length = 0) {
   auto it = j.find(name);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wire/e2e/json_u32.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -36,10 +38,6 @@ namespace {
 
 key_refusal refuse(key_fault fault, std::string message) {
   return {fault, std::move(message)};
-}
-
-bool is_u32(const json& v) {
-  return v.is_number_unsigned() && v.get<std::uint64_t>() <= 0xffffffffu;
 }
 
 // A field that, if present, must be a string.

@@ -2,15 +2,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wire/e2e/json_u32.hpp"
+
 namespace parley::e2e {
 
 using json = nlohmann::json;
 
 namespace {
-
-bool is_u32(const json& v) {
-  return v.is_number_unsigned() && v.get<std::uint64_t>() <= 0xffffffffu;
-}
 
 std::optional<std::string> string_at(const json& j, const char* name) {
   auto it = j.find(name);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wire/e2e/json_u32.hpp"
+
 namespace parley::e2e {
 
 using json = nlohmann::json;
@@ -27,7 +29,7 @@ bytes bytes_at(const json& j, const char* name) {
 
 std::uint32_t u32_at(const json& j, const char* name) {
   auto it = j.find(name);
-  if (it == j.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > 0xffffffffu)
+  if (it == j.end() || !is_u32(*it))
     throw malformed{};
   return it->get<std::uint32_t>();
 }
