@@ -40,21 +40,33 @@ int main(int argc, char** argv) {
   login->add_option("--password", password, "as visible as the argument: prefer the prompt");
   login->add_option("--device-name", device_name, "a name for this device");
 
-  auto* send = app.add_subcommand("send", "send a message to a user");
+  bool plaintext = false;
+  auto* send = app.add_subcommand("send", "send a message to a user, end-to-end encrypted");
   send->add_option("user", peer)->required();
   send->add_option("text", text)->required();
+  send->add_flag("--plaintext", plaintext, "send it unencrypted (the server can read it)");
 
-  std::string file_path, content_type, media_id, output, sha256;
-  auto* send_file = app.add_subcommand("send-file", "upload a file and send it to a user");
+  std::string conversation;
+  auto* send_group = app.add_subcommand("send-group", "send an encrypted message to a group");
+  send_group->add_option("conversation_id", conversation)->required();
+  send_group->add_option("text", text)->required();
+
+  std::string file_path, content_type, media_id, output;
+  fetch_keys keys;
+  auto* send_file =
+    app.add_subcommand("send-file", "encrypt a file, upload it and send it to a user");
   send_file->add_option("user", peer)->required();
   send_file->add_option("path", file_path)->required();
   send_file->add_option("--content-type", content_type,
                         "MIME type (default: from the file's extension)");
+  send_file->add_flag("--plaintext", plaintext, "upload and send it unencrypted");
 
-  auto* fetch = app.add_subcommand("fetch", "download a file and verify its SHA-256");
+  auto* fetch = app.add_subcommand("fetch", "download a file, verify and decrypt it");
   fetch->add_option("media_id", media_id)->required();
   fetch->add_option("-o,--output", output, "where to save it")->required();
-  fetch->add_option("--sha256", sha256, "the SHA-256 the message announced");
+  fetch->add_option("--key", keys.key, "the media key (B64); default: from this device's history");
+  fetch->add_option("--sha256", keys.sha256, "the upload's SHA-256 the message announced");
+  fetch->add_flag("--raw", keys.raw, "save the stored bytes, checked against the SHA-256 only");
 
   auto* listen = app.add_subcommand("listen", "print messages and receipts as they arrive");
   listen->add_option("--count", count, "exit after this many messages");
@@ -65,7 +77,13 @@ int main(int argc, char** argv) {
   history->add_option("--limit", limit, "at most this many (1-200)")
     ->check(CLI::Range(1, 200));
 
-  auto* logout = app.add_subcommand("logout", "revoke this device's token");
+  auto* safety = app.add_subcommand("safety-number", "the safety number with a user");
+  safety->add_option("user", peer)->required();
+  auto* devices = app.add_subcommand("devices", "a user's devices and their fingerprints");
+  devices->add_option("user", peer)->required();
+
+  auto* logout =
+    app.add_subcommand("logout", "revoke this device's token and delete its keys and history");
 
   std::string vectors_path;
   auto* vectors = app.add_subcommand(
@@ -83,11 +101,17 @@ int main(int argc, char** argv) {
     else if (*login)
       cmd_login(o, username, password, device_name);
     else if (*send)
-      cmd_send(o, peer, text);
+      cmd_send(o, peer, text, plaintext);
+    else if (*send_group)
+      cmd_send_group(o, conversation, text);
     else if (*send_file)
-      cmd_send_file(o, peer, file_path, content_type);
+      cmd_send_file(o, peer, file_path, content_type, plaintext);
     else if (*fetch)
-      cmd_fetch(o, media_id, output, sha256);
+      cmd_fetch(o, media_id, output, keys);
+    else if (*safety)
+      cmd_safety_number(o, peer);
+    else if (*devices)
+      cmd_devices(o, peer);
     else if (*listen)
       cmd_listen(o, count, timeout_s);
     else if (*history)

@@ -162,4 +162,23 @@ json open_ws(ws_client& ws, const server_url& server, const json& creds) {
   }
 }
 
+json await_answer(ws_client& ws, const json& frame,
+                  const std::function<void(const json&)>& on_other) {
+  auto cid = frame.value("id", "");
+  ws.send(frame.dump());
+  auto deadline = steady_clock::now() + seconds(15);
+  while (steady_clock::now() < deadline) {
+    auto text = ws.read(milliseconds(500));
+    if (!text)
+      continue;
+    auto j = json::parse(*text, nullptr, false);
+    auto type = j.value("type", "");
+    if ((type == "ack" && j.value("id", "") == cid)
+        || (type == "error" && (j.value("ref", "") == cid || !j.contains("ref"))))
+      return j;
+    on_other(j);
+  }
+  fail(3, "no acknowledgement within 15 s: the message may not have been stored");
+}
+
 } // namespace parley::cli

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "net/client.hpp"
@@ -56,6 +57,11 @@ json lookup_user(const server_url& server, const json& creds, const std::string&
 // Opens an authenticated websocket; returns the `ready` frame.
 json open_ws(ws_client& ws, const server_url& server, const json& creds);
 
+// Sends `frame` and waits up to 15 s for the ack or error that answers it;
+// other frames on the way go to `on_other`.
+json await_answer(ws_client& ws, const json& frame,
+                  const std::function<void(const json&)>& on_other);
+
 // --- the commands
 
 // Sends one message to `peer` and waits for its ack (the commit).
@@ -74,20 +80,36 @@ void cmd_logout(const options& o);
 // Exit 0 only if every value of the file matched (app/cli/e2e_vectors.cpp).
 int cmd_e2e_vectors(const std::string& path);
 
-void cmd_send(const options& o, const std::string& to, const std::string& text);
+// Encrypted for every required device unless `plain` (app/cli/messages.cpp).
+void cmd_send(const options& o, const std::string& to, const std::string& text, bool plain);
 
+void cmd_send_group(const options& o, const std::string& conversation, const std::string& text);
+
+// Decrypts, stores, prints, then receipts (app/cli/listen.cpp).
 void cmd_listen(const options& o, int count, int timeout_s);
 
+// This device's stored, decrypted history with `with`.
 void cmd_history(const options& o, const std::string& with, int limit);
 
-// Uploads the file, then sends a message whose body describes it (what a
-// receiving app needs to fetch and check it) and whose `media` names it.
+// Encrypts the file (E2E.md §10), uploads the ciphertext and sends its key
+// to every required device; `plain`: the file as it is (app/cli/media.cpp).
 void cmd_send_file(const options& o, const std::string& to, const std::string& path,
-                   std::string content_type);
+                   std::string content_type, bool plain);
 
-// Downloads next to `out` and moves it into place only once its SHA-256
-// matches the server's ETag (and `expected`, from the message, if given).
+struct fetch_keys {
+  std::string key;    // B64 media key; empty: from the stored history
+  std::string sha256; // of the upload
+  bool raw = false;   // the stored bytes, checked against the SHA-256 only
+};
+
+// Downloads, verifies and decrypts into `out` (via `out`.part).
 void cmd_fetch(const options& o, const std::string& media_id, const std::string& out,
-               const std::string& expected);
+               const fetch_keys& given);
+
+// A user's devices with fingerprints, and the pair's safety number
+// (app/cli/devices.cpp).
+void cmd_devices(const options& o, const std::string& username);
+
+void cmd_safety_number(const options& o, const std::string& username);
 
 } // namespace parley::cli

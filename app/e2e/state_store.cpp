@@ -42,6 +42,16 @@ CREATE TABLE IF NOT EXISTS devices (
 CREATE TABLE IF NOT EXISTS messages (
   msg_id TEXT PRIMARY KEY, conversation TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, seq);
+CREATE TABLE IF NOT EXISTS handled (msg_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS users_seen (user_id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS media_keys (
+  media_id TEXT PRIMARY KEY, key TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS own_sender_keys (
+  conversation TEXT PRIMARY KEY, state TEXT NOT NULL, holders TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS their_sender_keys (
+  conversation TEXT NOT NULL, device_id INTEGER NOT NULL, key_id INTEGER NOT NULL,
+  state TEXT NOT NULL, added INTEGER NOT NULL,
+  PRIMARY KEY (conversation, device_id, key_id));
 )";
 
 bytes unhex(const std::string& text) {
@@ -60,7 +70,8 @@ state_store::state_store(const fs::path& dir) : db_(prepared_dir(dir).string()) 
 void state_store::clear() {
   db_.exec("DELETE FROM settings; DELETE FROM identity; DELETE FROM signed_prekeys;"
            " DELETE FROM one_time_prekeys; DELETE FROM prekey_ids; DELETE FROM sessions;"
-           " DELETE FROM devices; DELETE FROM messages;");
+           " DELETE FROM devices; DELETE FROM messages; DELETE FROM handled; DELETE FROM users_seen;"
+           " DELETE FROM media_keys; DELETE FROM own_sender_keys; DELETE FROM their_sender_keys;");
 }
 
 void state_store::save_identity(const e2e::identity& id) {
@@ -117,6 +128,14 @@ std::vector<e2e::published_prekey> state_store::make_one_time_prekeys(std::size_
   return out;
 }
 
+void state_store::drop_signed_prekeys_replaced_before(std::int64_t before_ms) {
+  // A prekey was replaced when the next one was made.
+  statement s{db_, "DELETE FROM signed_prekeys WHERE id < (SELECT MAX(id) FROM signed_prekeys)"
+                   " AND (SELECT MIN(n.created_ms) FROM signed_prekeys n"
+                   "      WHERE n.id > signed_prekeys.id) < ?"};
+  s.bind(1, before_ms).step();
+}
+
 std::optional<key_pair> state_store::one_time_prekey(std::uint32_t id) {
   statement s{db_, "SELECT priv, pub FROM one_time_prekeys WHERE id = ?"};
   s.bind(1, std::int64_t{id});
@@ -160,9 +179,15 @@ identity_seen state_store::remember_device(id64 user, id64 device, const bytes& 
   }
   if (find.text(0) == hex(identity_key) && find.text(1) == hex(identity_dh))
     return identity_seen::same;
-  statement mark{db_, "UPDATE devices SET changed = 1 WHERE user_id = ? AND device_id = ?"};
-  mark.bind(1, user).bind(2, device).step();
-  return identity_seen::changed; // the known identity stays: never a silent accept
+  // E2E.md §12: the old sessions go, the new identity is used from now on,
+  // and the device stays marked so that every listing shows the change.
+  statement mark{db_, "UPDATE devices SET identity_key = ?, identity_dh = ?, changed = 1"
+                      " WHERE user_id = ? AND device_id = ?"};
+  mark.bind(1, hex(identity_key)).bind(2, hex(identity_dh)).bind(3, user).bind(4, device);
+  mark.step();
+  statement drop{db_, "DELETE FROM sessions WHERE user_id = ? AND device_id = ?"};
+  drop.bind(1, user).bind(2, device).step();
+  return identity_seen::changed;
 }
 
 std::vector<known_device> state_store::known_devices(id64 user) {
@@ -183,25 +208,15 @@ void state_store::forget_device(id64 user, id64 device) {
   }
 }
 
-bool state_store::has_message(const std::string& msg_id) {
-  statement s{db_, "SELECT 1 FROM messages WHERE msg_id = ?"};
-  s.bind(1, msg_id);
+bool state_store::user_seen(id64 user) {
+  statement s{db_, "SELECT 1 FROM users_seen WHERE user_id = ?"};
+  s.bind(1, user);
   return s.step();
 }
 
-void state_store::store_message(const stored_message& m) {
-  statement s{db_, "INSERT OR IGNORE INTO messages VALUES (?, ?, ?, ?)"};
-  s.bind(1, m.msg_id).bind(2, m.conversation).bind(3, m.seq).bind(4, m.json).step();
-}
-
-std::vector<stored_message> state_store::history(const std::string& conversation, int limit) {
-  statement s{db_, "SELECT msg_id, seq, json FROM (SELECT * FROM messages"
-                   " WHERE conversation = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq"};
-  s.bind(1, conversation).bind(2, std::int64_t{limit});
-  std::vector<stored_message> out;
-  while (s.step())
-    out.push_back({s.text(0), conversation, s.integer(1), s.text(2)});
-  return out;
+void state_store::mark_user_seen(id64 user) {
+  statement s{db_, "INSERT OR IGNORE INTO users_seen VALUES (?)"};
+  s.bind(1, user).step();
 }
 
 void state_store::set(const std::string& key, const std::string& value) {

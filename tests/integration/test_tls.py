@@ -273,7 +273,7 @@ def test_cli_verifies_the_server_certificate(tls_node, pki):
     assert r.returncode == 0, r.stderr
     r = cli(tls_node, home_b, "--json", "listen", "--count", "1", "--timeout", "20", ca=ca)
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout.splitlines()[0])["body"] == "over https"
+    assert json.loads(r.stdout.splitlines()[0])["text"] == "over https"
     path = os.path.join(home_a, "photo.bin")
     with open(path, "wb") as f:
         f.write(os.urandom(300_000))

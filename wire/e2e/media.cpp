@@ -16,7 +16,7 @@ bytes media_encrypt(const bytes& media_key, const bytes& file) {
 }
 
 media_opened media_decrypt(const bytes& media_key, const bytes& upload,
-                           const std::string& sha256_hex, std::uint64_t size) {
+                           const std::string& sha256_hex, std::optional<std::uint64_t> size) {
   media_opened bad{std::nullopt, "bad_media"};
   if (hex(sha256(upload)) != sha256_hex || upload.size() < 32)
     return bad;
@@ -28,7 +28,7 @@ media_opened media_decrypt(const bytes& media_key, const bytes& upload,
   if (!equal_secret(hmac_sha256(k.mac_key, concat(k.iv, enc)), mac))
     return bad;
   auto file = cbc_decrypt(k.aes_key, k.iv, enc);
-  if (!file || file->size() != size)
+  if (!file || (size && file->size() != *size))
     return bad;
   return {std::move(file), {}};
 }

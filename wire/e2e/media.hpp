@@ -22,12 +22,12 @@ bytes media_encrypt(const bytes& media_key, const bytes& file);
 
 // The file, or `bad_media`: the SHA-256 of `upload` must be `sha256_hex`,
 // its body at least 48 bytes and whole blocks, the MAC right, and the
-// decrypted length `size`.
+// decrypted length `size` (when the message told it).
 struct media_opened {
   std::optional<bytes> file;
   std::string error;
 };
 media_opened media_decrypt(const bytes& media_key, const bytes& upload,
-                           const std::string& sha256_hex, std::uint64_t size);
+                           const std::string& sha256_hex, std::optional<std::uint64_t> size);
 
 } // namespace parley::e2e
