@@ -139,6 +139,16 @@ void print(const options& o, const json& j, const std::string& human) {
     std::cout << wire::escape_controls(human) << std::endl;
 }
 
+void print_lines(const options& o, const json& j, const std::vector<std::string>& human) {
+  if (o.json_output) {
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  for (auto& line : human)
+    std::cout << wire::escape_controls(line) << '\n';
+  std::cout << std::flush;
+}
+
 json lookup_user(const server_url& server, const json& creds, const std::string& name) {
   return expect(http_call(server, "GET", "/v1/users/by-name/" + name, {},
                           creds["token"].get<std::string>()),

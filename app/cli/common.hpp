@@ -50,7 +50,12 @@ std::string read_password(const std::string& given);
 
 std::string random_client_id();
 
+// `j` with --json, else `human` with control characters escaped (one line:
+// a newline in it is escaped too, so that no text can forge a line).
 void print(const options& o, const json& j, const std::string& human);
+
+// The same with several lines of human output, each escaped.
+void print_lines(const options& o, const json& j, const std::vector<std::string>& human);
 
 json lookup_user(const server_url& server, const json& creds, const std::string& name);
 

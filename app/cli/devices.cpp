@@ -40,22 +40,23 @@ void cmd_devices(const options& o, const std::string& username) {
   for (auto& k : ctx.store->known_devices(id))
     changed[k.device] = k.changed;
   json devices = json::array();
-  std::string human = username + " has " + std::to_string(listed.size()) + " device"
-                      + (listed.size() == 1 ? "" : "s") + " with keys";
+  std::vector<std::string> human{username + " has " + std::to_string(listed.size()) + " device"
+                                 + (listed.size() == 1 ? "" : "s") + " with keys"};
   for (auto& d : listed) {
     auto fp = e2e::device_fingerprint(d.identity_key);
     devices.push_back({{"device_id", std::to_string(d.device)},
                        {"identity_key", e2e::b64(d.identity_key)},
                        {"fingerprint", fp},
                        {"identity_changed", changed[d.device]}});
-    human += "\n" + std::to_string(d.device) + "  " + fp;
+    auto line = std::to_string(d.device) + "  " + fp;
     if (d.device == ctx.device_id)
-      human += "  (this device)";
+      line += "  (this device)";
     if (changed[d.device])
-      human += "  (identity changed)";
+      line += "  (identity changed)";
+    human.push_back(std::move(line));
   }
-  print(o, json{{"user", username}, {"user_id", std::to_string(id)}, {"devices", devices}},
-        human);
+  print_lines(o, json{{"user", username}, {"user_id", std::to_string(id)}, {"devices", devices}},
+              human);
 }
 
 void cmd_safety_number(const options& o, const std::string& username) {

@@ -101,7 +101,12 @@ void cmd_listen(const options& o, int count, int timeout_s) {
   directory_names names{ctx.server, ctx.creds};
   int seen = 0;
   auto deadline = steady_clock::now() + seconds(timeout_s > 0 ? timeout_s : 1000000000);
+  auto last_ping = steady_clock::now();
   while (!stop_listening && steady_clock::now() < deadline && (count <= 0 || seen < count)) {
+    if (steady_clock::now() - last_ping > seconds(25)) { // the server closes silent sockets
+      ws.send(R"({"type":"ping"})");
+      last_ping = steady_clock::now();
+    }
     auto frame = ws.read(milliseconds(250));
     if (!frame)
       continue;

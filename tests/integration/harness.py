@@ -162,6 +162,13 @@ class Postgres:
             cur.execute(sql, args)
             return cur.fetchall() if cur.description else None
 
+    def dump(self, database="parley"):
+        """Everything the database holds, as pg_dump writes it (bytes)."""
+        env = {**os.environ, "PGPASSWORD": self.password}
+        return subprocess.run([f"{PG_BIN}/pg_dump", "-h", "127.0.0.1", "-p", str(self.port),
+                               "-U", self.user, database], check=True, env=env,
+                              capture_output=True, timeout=120).stdout
+
     def close(self):
         self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -5,17 +5,11 @@ import hashlib
 import json
 import os
 import stat
-import subprocess
 import tempfile
+import time
 
-from harness import PARLEY_CLI, PASSWORD, unique_name
-
-
-def cli(node, home, *args, stdin=None, timeout=30):
-    env = {**os.environ, "HOME": home, "PARLEY_SERVER": node.base}
-    env.pop("PARLEY_PASSWORD", None)
-    return subprocess.run([PARLEY_CLI, *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=timeout)
+from cli_client import Device, Listener, cli
+from harness import PASSWORD, Parleyd, unique_name
 
 
 def test_cli_round_trip(node):
@@ -175,3 +169,23 @@ def test_cli_help_does_not_recommend_the_password_flag(node):
     r = cli(node, tempfile.mkdtemp(), "login", "--help")
     assert "prefer the flag" not in r.stdout
     assert "prompt" in r.stdout
+
+
+def test_cli_listen_keeps_a_quiet_connection_alive(pg):
+    """The server closes a websocket silent for --idle-timeout; listen pings
+    every 25 s, so a message after 35 quiet seconds still arrives."""
+    quiet = Parleyd(pg.url, extra=["--idle-timeout", "30"])
+    try:
+        alice, bob = unique_name("alice"), unique_name("bob")
+        home_a, home_b = tempfile.mkdtemp(), tempfile.mkdtemp()
+        for home, name in ((home_a, alice), (home_b, bob)):
+            assert cli(quiet, home, "register", name, "--password", PASSWORD).returncode == 0
+            assert cli(quiet, home, "login", name, "--password", PASSWORD).returncode == 0
+        listener = Listener(Device.at(quiet, home_b), timeout_s=60, count=1)
+        time.sleep(35)
+        assert cli(quiet, home_a, "send", bob, "still there?").returncode == 0
+        assert listener.proc.wait(timeout=30) == 0, listener.errors
+        listener.stop()
+        assert [m["text"] for m in listener.messages()] == ["still there?"]
+    finally:
+        quiet.stop()
