@@ -463,15 +463,26 @@ def main():
     args = parser.parse_args()
     if args.soak:
         args.duration = 1800
+    seed = seeded(parser, args, f"--users {args.users}")
+    run_and_report(lambda: asyncio.run(run_suite(args, random.Random(seed))), seed)
+
+
+def seeded(parser, args, more=""):
+    """Checks --kinds and picks the seed, logged with how to replay it."""
     args.kinds = [k for k in args.kinds.split(",") if k]
     unknown = set(args.kinds) - set(ALL_KINDS)
     if unknown:
         parser.error(f"unknown fault kinds: {sorted(unknown)}")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     log(f"seed {seed} (replay: {sys.argv[0]} --seed {seed} --duration {args.duration:g} "
-        f"--users {args.users} --kinds {','.join(args.kinds)})")
+        f"{more} --kinds {','.join(args.kinds)})")
+    return seed
+
+
+def run_and_report(suite, seed):
+    """Runs the suite; its problems are logged and fail the process."""
     try:
-        problems = asyncio.run(run_suite(args, random.Random(seed)))
+        problems = suite()
     except BaseException:
         log(f"FAILED with seed {seed}")
         raise
