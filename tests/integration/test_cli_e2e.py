@@ -11,7 +11,7 @@ import subprocess
 
 from cli_client import Device, Listener, cli
 from e2e_keys import publish
-from harness import PARLEY_CLI, http, login, unique_name
+from harness import PARLEY_CLI, PASSWORD, http, login, unique_name
 
 
 def start_send(device, peer, text):
@@ -155,3 +155,48 @@ def test_safety_numbers_devices_and_a_changed_identity(node, pg):
     # The changed identity stays marked, and --json says so as a warning
     # when it is first seen.
     assert any(d["identity_changed"] for d in a1.json("devices", bob)["devices"])
+
+
+def test_prekeys_are_topped_up_and_the_signed_prekey_replaced(node, pg):
+    alice, bob = unique_name("alice"), unique_name("bob")
+    a1, b1 = Device(node, alice, register=True), Device(node, bob, register=True)
+    claimer = login(node.base, alice)
+    for _ in range(91):  # 9 left: below 10, the server says keys_low
+        status, _ = http(node.base, "GET", f"/v1/keys/{b1.user_id}", token=claimer["token"])
+        assert status == 200
+    b1.run("listen", "--timeout", "3")  # keys_low comes right after ready
+    token = json.load(open(f"{b1.home}/.config/parley/credentials.json"))["token"]
+    status, keys = http(node.base, "GET", "/v1/keys", token=token)
+    assert (status, keys["one_time_prekeys"]) == (200, 100)
+    top = pg.query("SELECT max(key_id) FROM one_time_prekeys WHERE device_id = %s",
+                   int(b1.device_id))[0][0]
+    assert top == 191, "new one-time prekey ids continue upwards"
+    # A signed prekey made 8 days ago is replaced by the next command.
+    with sqlite3.connect(b1.state_db()) as db:
+        db.execute("UPDATE signed_prekeys SET created_ms = created_ms - 8 * 86400000")
+    assert keys["signed_prekey_id"] == 1
+    assert b1.run("devices", alice).returncode == 0
+    status, keys = http(node.base, "GET", "/v1/keys", token=token)
+    assert keys["signed_prekey_id"] == 2
+    # Messages still open: new sessions on the new prekey.
+    assert a1.json("send", bob, "after the rotation")["devices"] == 1
+    r = b1.run("--json", "listen", "--count", "1", "--timeout", "20")
+    assert json.loads(r.stdout.splitlines()[-1])["text"] == "after the rotation"
+
+
+def test_a_login_whose_keys_cannot_be_published_is_undone(node, pg):
+    alice = unique_name("alice")
+    a1 = Device(node, alice, register=True)
+    home = a1.home + "-second"
+    os.makedirs(home)
+    pg.query("REVOKE INSERT ON device_keys FROM parley_app")
+    try:
+        r = cli(node, home, "login", alice, "--password", PASSWORD)
+    finally:
+        pg.query("GRANT INSERT ON device_keys TO parley_app")
+    assert r.returncode == 1 and "logged out" in r.stderr, r.stderr
+    assert not os.path.exists(f"{home}/.config/parley/credentials.json")
+    assert not os.path.exists(f"{home}/.config/parley/state.db")
+    unrevoked = pg.query("SELECT count(*) FROM tokens t JOIN devices d USING (device_id)"
+                         " WHERE d.user_id = %s AND t.revoked_at IS NULL", int(a1.user_id))
+    assert unrevoked[0][0] == 1, "the new device's token was revoked again"
