@@ -74,6 +74,15 @@ int main(int argc, char** argv) {
   pairs->add_option("--drain", p.drain, "seconds to wait for the last deliveries")
     ->check(CLI::Range(0.0, 600.0))
     ->capture_default_str();
+  pairs->add_option("--devices", p.devices,
+                    "devices per user: 2 delivers each message to the receiver's two and\n"
+                    "the sender's other device (always new users)")
+    ->check(CLI::Range(1, 2))
+    ->capture_default_str();
+  pairs->add_flag("--e2e", p.e2e,
+                  "end-to-end encrypted: two devices each, one envelope per required device\n"
+                  "(three per message) sealed by the client library before the clock starts;\n"
+                  "reports its envelopes/s per core and opens what B1 received afterwards");
 
   ramp_options r;
   auto* ramp = app.add_subcommand(
@@ -101,6 +110,10 @@ int main(int argc, char** argv) {
   ramp->add_option("--p99-ms", r.p99_bound_ms, "the send→deliver p99 bound")
     ->check(CLI::Range(0.1, 60000.0))
     ->capture_default_str();
+  ramp->add_option("--devices", r.step.devices, "devices per user, as for pairs")
+    ->check(CLI::Range(1, 2))
+    ->capture_default_str();
+  ramp->add_flag("--e2e", r.step.e2e, "end-to-end encrypted steps, as for pairs --e2e");
 
   group_options g;
   auto* group = app.add_subcommand(
@@ -141,10 +154,35 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 10000))
     ->capture_default_str();
 
+  seal_options sl;
+  auto* seal = app.add_subcommand(
+    "seal",
+    "no server: what the client library's end-to-end encryption costs here. Seals\n"
+    "--envelopes over --sessions sessions (envelopes/s per core, thread CPU),\n"
+    "opens --open one session's envelopes in order, and seals --stored messages\n"
+    "through the CLI's SQLite state (a durable transaction each)");
+  seal->add_option("--envelopes", sl.envelopes)->check(CLI::Range(1, 10000000))
+    ->capture_default_str();
+  seal->add_option("--sessions", sl.sessions)->check(CLI::Range(1, 100000))
+    ->capture_default_str();
+  seal->add_option("--open", sl.open_envelopes)->check(CLI::Range(1, 10000000))
+    ->capture_default_str();
+  seal->add_option("--stored", sl.stored_messages)->check(CLI::Range(1, 100000))
+    ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (*seal) {
+    try {
+      write_json(o, run_seal(o, sl));
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "parley-bench: " << e.what() << std::endl;
+      return 1;
+    }
   }
   auto server = client::parse_server_url(o.server);
   if (!server) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -34,8 +35,10 @@ std::vector<account> saved_users(const common_options& o, std::size_t count) {
       || saved["users"].size() < count)
     return {};
   std::vector<account> out;
-  for (std::size_t i = 0; i < count; ++i)
-    out.push_back({saved["users"][i]["user_id"], saved["users"][i]["token"]});
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& u = saved["users"][i];
+    out.push_back({u["user_id"], u["token"], u.value("username", ""), u.value("device_id", "")});
+  }
   std::cerr << "reusing " << count << " users from " << o.users_file << "\n";
   return out;
 }
@@ -48,8 +51,29 @@ std::vector<account> make_users(const common_options& o, const client::server_ur
     if (auto out = saved_users(o, count); !out.empty())
       return out;
   std::vector<account> out(count);
-  std::atomic<std::size_t> next{0};
   std::string prefix = "bench" + std::to_string(now_ns() % 1000000000) + "_";
+  in_parallel(count, [&](std::size_t i) {
+    json creds{{"username", prefix + std::to_string(i)}, {"password", bench_password}};
+    auto reg = checked(client::http_call(server, "POST", "/v1/users", creds.dump()), 201,
+                       "sign-up");
+    auto login = checked(client::http_call(server, "POST", "/v1/sessions", creds.dump()), 200,
+                         "login");
+    out[i] = {reg["user_id"], login["token"], creds["username"], login["device_id"]};
+  }, "setting up users");
+  json saved{{"server", o.server}, {"users", json::array()}};
+  for (auto& a : out)
+    saved["users"].push_back({{"user_id", a.user_id},
+                              {"token", a.token},
+                              {"username", a.username},
+                              {"device_id", a.device_id}});
+  std::ofstream{o.users_file} << saved.dump();
+  std::cerr << "registered " << count << " users (saved to " << o.users_file << ")\n";
+  return out;
+}
+
+void in_parallel(std::size_t count, const std::function<void(std::size_t)>& work,
+                 const std::string& what) {
+  std::atomic<std::size_t> next{0};
   std::mutex failure_mutex;
   std::string failure;
   std::vector<std::thread> workers;
@@ -57,12 +81,7 @@ std::vector<account> make_users(const common_options& o, const client::server_ur
     workers.emplace_back([&] {
       for (std::size_t i; (i = next++) < count;) {
         try {
-          json creds{{"username", prefix + std::to_string(i)}, {"password", "bench-password-1"}};
-          auto reg = checked(client::http_call(server, "POST", "/v1/users", creds.dump()), 201,
-                             "sign-up");
-          auto login = checked(client::http_call(server, "POST", "/v1/sessions", creds.dump()),
-                               200, "login");
-          out[i] = {reg["user_id"], login["token"]};
+          work(i);
         } catch (const std::exception& e) {
           std::lock_guard lock{failure_mutex};
           failure = e.what();
@@ -73,12 +92,21 @@ std::vector<account> make_users(const common_options& o, const client::server_ur
   for (auto& w : workers)
     w.join();
   if (!failure.empty())
-    throw std::runtime_error("setting up users: " + failure);
-  json saved{{"server", o.server}, {"users", json::array()}};
-  for (auto& a : out)
-    saved["users"].push_back({{"user_id", a.user_id}, {"token", a.token}});
-  std::ofstream{o.users_file} << saved.dump();
-  std::cerr << "registered " << count << " users (saved to " << o.users_file << ")\n";
+    throw std::runtime_error(what + ": " + failure);
+}
+
+std::vector<account> second_devices(const client::server_url& server,
+                                    const std::vector<account>& users) {
+  std::vector<account> out(users.size());
+  in_parallel(users.size(), [&](std::size_t i) {
+    if (users[i].username.empty())
+      throw std::runtime_error("users saved by an older parley-bench have no username:"
+                               " run without --reuse");
+    json creds{{"username", users[i].username}, {"password", bench_password}};
+    auto login = checked(client::http_call(server, "POST", "/v1/sessions", creds.dump()), 200,
+                         "login");
+    out[i] = {users[i].user_id, login["token"], users[i].username, login["device_id"]};
+  }, "logging in second devices");
   return out;
 }
 
@@ -254,6 +282,44 @@ std::string send_frame(const run_tag& tag, std::uint64_t num, std::string_view t
          + std::string(target_key) + R"(":")" + target + R"(","body":")" + tag.body_prefix
          + std::to_string(a) + ":" + std::to_string(num) + ":" + std::to_string(sent)
          + tag.padding + R"("})";
+}
+
+void send_open_loop(fleet& f, std::vector<thread_stats>& stats, double rate,
+                    std::size_t senders, std::size_t per_sender, std::uint64_t start_ns,
+                    std::uint64_t stop_ns,
+                    const std::function<void(std::size_t, std::size_t)>& send_one) {
+  auto threads = static_cast<std::size_t>(f.threads());
+  // The fleet copies the function for every tick: the counters live here,
+  // and thread t only touches its own senders' and its own cursor.
+  struct loop_state {
+    std::vector<std::size_t> next_num, cursor, senders_on;
+  };
+  auto state = std::make_shared<loop_state>();
+  state->next_num.assign(senders, 0);
+  state->cursor.assign(threads, 0);
+  state->senders_on.assign(threads, 0);
+  for (std::size_t i = 0; i < senders; ++i)
+    ++state->senders_on[i % threads];
+  f.every(microseconds(1000), [&stats, rate, senders, per_sender, start_ns, stop_ns, send_one,
+                               threads, state](int thread) {
+    auto t = static_cast<std::size_t>(thread);
+    auto now = std::min(now_ns(), stop_ns);
+    auto mine = state->senders_on[t];
+    if (mine == 0)
+      return;
+    auto due = static_cast<std::uint64_t>(rate * static_cast<double>(mine)
+                                          / static_cast<double>(senders)
+                                          * static_cast<double>(now - start_ns) / 1e9);
+    auto& st = stats[t];
+    while (st.sent < due) {
+      auto sender = t + threads * (state->cursor[t]++ % mine);
+      auto num = state->next_num[sender]++;
+      if (num >= per_sender)
+        break;
+      send_one(sender, num);
+      st.count_sent();
+    }
+  });
 }
 
 // "<prefix><a>:<b>:<sent ns>" in a message frame's body: a, b, sent.

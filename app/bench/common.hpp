@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -35,7 +36,21 @@ struct common_options {
 struct account {
   std::string user_id;
   std::string token;
+  std::string username; // empty for users saved by an older parley-bench
+  std::string device_id;
 };
+
+// The password every user parley-bench registers has.
+inline const char* bench_password = "bench-password-1";
+
+// Runs work(0..count-1) on 8 threads; the first failure stops the rest and
+// is thrown as "<what>: <reason>".
+void in_parallel(std::size_t count, const std::function<void(std::size_t)>& work,
+                 const std::string& what);
+
+// Logs every user in again: a second device each (8 at a time).
+std::vector<account> second_devices(const client::server_url& server,
+                                    const std::vector<account>& users);
 
 std::uint64_t now_ns();
 
@@ -123,6 +138,14 @@ std::string send_frame(const run_tag& tag, std::uint64_t num, std::string_view t
 // Reads such a body back from a message frame; false if not this run's.
 bool parse_body(std::string_view text, const run_tag& tag, std::uint64_t& a, std::uint64_t& num,
                 std::uint64_t& sent);
+
+// The open loop of pairs: `send_one(sender, num)` for each of `senders`
+// (sender i on thread i % threads) as they are due at `rate` in all, from
+// `start_ns` to `stop_ns`, at most `per_sender` each; counts them as sent.
+void send_open_loop(fleet& f, std::vector<thread_stats>& stats, double rate,
+                    std::size_t senders, std::size_t per_sender, std::uint64_t start_ns,
+                    std::uint64_t stop_ns,
+                    const std::function<void(std::size_t, std::size_t)>& send_one);
 
 // The integer after `key` (e.g. `"seq":`) in a frame, or -1.
 std::int64_t int_after(std::string_view text, std::string_view key);

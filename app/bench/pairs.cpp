@@ -23,6 +23,8 @@ struct pair_state {
 
 json run_pairs(const common_options& o, const client::server_url& server,
                const pairs_options& p) {
+  if (p.devices == 2 || p.e2e)
+    return run_pairs_two_devices(o, server, p);
   auto n = static_cast<std::size_t>(p.pairs);
   auto users = make_users(o, server, 2 * n);
   auto per_pair = static_cast<std::size_t>(std::ceil(p.rate / p.pairs * p.duration)) + 16;
@@ -66,32 +68,13 @@ json run_pairs(const common_options& o, const client::server_url& server,
   cpu_meter cpu{o.server_pid};
   auto start_ns = now_ns();
   auto stop_ns = start_ns + static_cast<std::uint64_t>(p.duration * 1e9);
-  std::vector<std::size_t> next_num(n, 0);
-  std::vector<std::size_t> cursor(stats.size(), 0);
-  auto threads = static_cast<std::size_t>(f.threads());
-  std::vector<std::size_t> senders_on(threads, 0); // pair i sends from thread i % threads
-  for (std::size_t i = 0; i < n; ++i)
-    ++senders_on[i % threads];
-  f.every(microseconds(1000), [&, threads](int thread) {
-    auto t = static_cast<std::size_t>(thread);
-    auto now = std::min(now_ns(), stop_ns);
-    auto mine = senders_on[t];
-    if (mine == 0)
-      return;
-    auto due = static_cast<std::uint64_t>(p.rate * static_cast<double>(mine) / p.pairs
-                                          * static_cast<double>(now - start_ns) / 1e9);
-    auto& st = stats[t];
-    while (st.sent < due) {
-      auto pair = t + threads * (cursor[t]++ % mine);
-      auto num = next_num[pair]++;
-      if (num >= per_pair)
-        break;
-      auto sent = now_ns();
-      pairs[pair].sent_ns[num] = sent;
-      f.send(static_cast<int>(pair), send_frame(tag, num, "to", pairs[pair].to, pair, sent));
-      st.count_sent();
-    }
-  });
+  send_open_loop(f, stats, p.rate, n, per_pair, start_ns, stop_ns,
+                 [&](std::size_t pair, std::size_t num) {
+                   auto sent = now_ns();
+                   pairs[pair].sent_ns[num] = sent;
+                   f.send(static_cast<int>(pair),
+                          send_frame(tag, num, "to", pairs[pair].to, pair, sent));
+                 });
   show_progress("pairs", stats, duration<double>(p.duration + p.drain),
                 stop_ns, [](std::uint64_t acked) { return acked; });
   auto server_cpu = cpu.server();

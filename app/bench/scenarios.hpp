@@ -1,6 +1,6 @@
 #pragma once
 // parley-bench's scenarios, one file each (connect.cpp, pairs.cpp with
-// ramp, group.cpp, offline.cpp). Each returns its figures as JSON and
+// ramp, two_devices.cpp, group.cpp, offline.cpp). Each returns its figures as JSON and
 // prints a final table; each is bounded in count and time.
 #include "app/bench/common.hpp"
 
@@ -19,9 +19,13 @@ struct pairs_options {
   double rate = 1000;   // messages per second, all pairs together
   double duration = 10; // seconds of sending
   double drain = 5;     // seconds to wait for the last deliveries
+  int devices = 1;      // per user; 2: app/bench/two_devices.cpp
+  bool e2e = false;     // envelopes instead of bodies (two devices each)
 };
 json run_pairs(const common_options& o, const client::server_url& server,
                const pairs_options& p);
+json run_pairs_two_devices(const common_options& o, const client::server_url& server,
+                           const pairs_options& p);
 
 struct ramp_options {
   pairs_options step{200, 2000, 5, 5}; // rate = the first step's
@@ -49,5 +53,13 @@ struct offline_options {
 };
 json run_offline(const common_options& o, const client::server_url& server,
                  const offline_options& c);
+
+struct seal_options {
+  int envelopes = 200000; // sealed round-robin over `sessions`
+  int sessions = 100;
+  int open_envelopes = 50000; // of one session, opened in order
+  int stored_messages = 300;  // sealed through the CLI's SQLite state
+};
+json run_seal(const common_options& o, const seal_options& s);
 
 } // namespace parley::bench

@@ -143,3 +143,27 @@ def test_padded_bodies_arrive_whole(node):
                               "pairs"], capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0
     assert "--body-padding" in refused.stderr + refused.stdout
+
+
+def test_pairs_two_devices_and_e2e_smoke_runs(node):
+    for extra in (["--devices", "2"], ["--e2e"]):
+        result, r = run_bench(node, "pairs", "--pairs", "5", "--rate", "100", "--duration", "1",
+                              "--drain", "5", *extra)
+        assert result["acked"] == result["sent"] == result["delivered"] == 100
+        assert result["device_deliveries"] == 300  # B1, B2 and the sender's other device
+        assert (result["lost"], result["duplicates"], result["errors"]) == (0, 0, 0)
+        assert result["send_to_deliver"]["count"] == 300
+    assert result["e2e"] is True and result["envelopes_not_opening"] == 0
+    assert result["client_envelopes_per_second_per_core"] > 0
+
+
+def test_seal_needs_no_server():
+    out = tempfile.mktemp(suffix=".json")
+    r = subprocess.run([BENCH, "--json", out, "seal", "--envelopes", "2000", "--sessions", "10",
+                        "--open", "500", "--stored", "20"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.load(open(out))
+    assert result["envelopes"] == 2000 and result["open_failures"] == 0
+    assert result["envelopes_sealed_per_second_per_core"] > 0
+    assert result["stored_messages_per_second"] > 0

@@ -1,7 +1,7 @@
 #include "wire/e2e/primitives.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
@@ -122,30 +122,83 @@ key_pair ed25519_generate() {
   return generate(EVP_PKEY_ED25519);
 }
 
+// OpenSSL 3 looks an algorithm up by name on every implicit use (a locked
+// table walk); these are fetched once, with SHA-256 set, and copied per
+// call, which is what makes a ratchet step cheap. Fetched objects are
+// immutable and safe to share between threads.
+namespace {
+
+// OpenSSL 3.0's HKDF cannot be duplicated: the algorithm is fetched once
+// and a context made per call.
+EVP_KDF* fetched_hkdf() {
+  static EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr); // kept for the process's life
+  return kdf;
+}
+
+struct mac_template {
+  EVP_MAC_CTX* ctx = nullptr;
+  mac_template() {
+    if (auto* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr)) {
+      ctx = EVP_MAC_CTX_new(mac);
+      EVP_MAC_free(mac);
+      char digest[] = "SHA256";
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                             OSSL_PARAM_construct_end()};
+      if (ctx && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = nullptr;
+      }
+    }
+  }
+};
+
+const EVP_CIPHER* fetched_cipher(const char* name) {
+  return EVP_CIPHER_fetch(nullptr, name, nullptr); // kept for the process's life
+}
+
+const EVP_CIPHER* aes_256_gcm() {
+  static const EVP_CIPHER* cipher = fetched_cipher("AES-256-GCM");
+  return cipher;
+}
+
+const EVP_CIPHER* aes_256_cbc() {
+  static const EVP_CIPHER* cipher = fetched_cipher("AES-256-CBC");
+  return cipher;
+}
+
+using kdf_ctx_ptr = std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)>;
+using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+
+} // namespace
+
 bytes hkdf_sha256(const bytes& salt, const bytes& ikm, const bytes& info, std::size_t length) {
-  pkey_ctx_ptr ctx{EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), EVP_PKEY_CTX_free};
-  bytes out(length);
-  std::size_t n = length;
+  auto* kdf = fetched_hkdf();
+  kdf_ctx_ptr ctx{kdf ? EVP_KDF_CTX_new(kdf) : nullptr, EVP_KDF_CTX_free};
   // An empty salt is HashLen zeros (RFC 5869); OpenSSL wants it spelt out.
   bytes salt_or_zeros = salt.empty() ? bytes(32, 0) : salt;
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1
-      || EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) != 1
-      || EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), salt_or_zeros.data(),
-                                     static_cast<int>(salt_or_zeros.size()))
-           != 1
-      || EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), ikm.data(), static_cast<int>(ikm.size())) != 1
-      || EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), info.data(), static_cast<int>(info.size()))
-           != 1
-      || EVP_PKEY_derive(ctx.get(), out.data(), &n) != 1 || n != length)
+  auto* key = const_cast<unsigned char*>(ikm.data());
+  auto* salt_p = salt_or_zeros.data();
+  auto* info_p = const_cast<unsigned char*>(info.data());
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                         OSSL_PARAM_construct_octet_string("key", key, ikm.size()),
+                         OSSL_PARAM_construct_octet_string("salt", salt_p, salt_or_zeros.size()),
+                         OSSL_PARAM_construct_octet_string("info", info_p, info.size()),
+                         OSSL_PARAM_construct_end()};
+  bytes out(length);
+  if (!ctx || EVP_KDF_derive(ctx.get(), out.data(), length, params) != 1)
     throw std::runtime_error("HKDF failed");
   return out;
 }
 
 bytes hmac_sha256(const bytes& key, const bytes& message) {
+  static const mac_template hmac;
+  mac_ctx_ptr ctx{hmac.ctx ? EVP_MAC_CTX_dup(hmac.ctx) : nullptr, EVP_MAC_CTX_free};
   bytes out(32);
-  unsigned n = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), message.data(),
-            message.size(), out.data(), &n))
+  std::size_t n = 0;
+  if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), nullptr) != 1
+      || EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1
+      || EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != 32)
     throw std::runtime_error("HMAC failed");
   return out;
 }
@@ -164,7 +217,7 @@ bytes gcm_encrypt(const bytes& key, const bytes& nonce, const bytes& plaintext,
   bytes out(plaintext.size() + 16);
   int n = 0, tail = 0;
   if (key.size() != 32 || nonce.size() != 12 || !ctx
-      || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), nonce.data())
+      || EVP_EncryptInit_ex2(ctx.get(), aes_256_gcm(), key.data(), nonce.data(), nullptr)
            != 1
       || EVP_EncryptUpdate(ctx.get(), nullptr, &n, ad.data(), static_cast<int>(ad.size())) != 1
       || EVP_EncryptUpdate(ctx.get(), out.data(), &n, plaintext.data(),
@@ -188,7 +241,7 @@ std::optional<bytes> gcm_decrypt(const bytes& key, const bytes& nonce, const byt
   bytes out(body);
   int n = 0, tail = 0;
   if (!ctx
-      || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), nonce.data())
+      || EVP_DecryptInit_ex2(ctx.get(), aes_256_gcm(), key.data(), nonce.data(), nullptr)
            != 1
       || EVP_DecryptUpdate(ctx.get(), nullptr, &n, ad.data(), static_cast<int>(ad.size())) != 1
       || EVP_DecryptUpdate(ctx.get(), out.data(), &n, sealed.data(), static_cast<int>(body))
@@ -204,7 +257,7 @@ bytes cbc_encrypt(const bytes& key, const bytes& iv, const bytes& plaintext) {
   bytes out(plaintext.size() + 16);
   int n = 0, tail = 0;
   if (key.size() != 32 || iv.size() != 16 || !ctx
-      || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), iv.data()) != 1
+      || EVP_EncryptInit_ex2(ctx.get(), aes_256_cbc(), key.data(), iv.data(), nullptr) != 1
       || EVP_EncryptUpdate(ctx.get(), out.data(), &n, plaintext.data(),
                            static_cast<int>(plaintext.size()))
            != 1
@@ -221,7 +274,7 @@ std::optional<bytes> cbc_decrypt(const bytes& key, const bytes& iv, const bytes&
   bytes out(ciphertext.size());
   int n = 0, tail = 0;
   if (!ctx
-      || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), iv.data()) != 1
+      || EVP_DecryptInit_ex2(ctx.get(), aes_256_cbc(), key.data(), iv.data(), nullptr) != 1
       || EVP_DecryptUpdate(ctx.get(), out.data(), &n, ciphertext.data(),
                            static_cast<int>(ciphertext.size()))
            != 1
