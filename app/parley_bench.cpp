@@ -135,6 +135,15 @@ int main(int argc, char** argv) {
   group->add_option("--drain", g.drain, "seconds to wait for the last deliveries")
     ->check(CLI::Range(0.0, 600.0))
     ->capture_default_str();
+  group->add_option("--devices", g.devices,
+                    "devices per member: 2 sends each message to 2M - 1 devices (always new\n"
+                    "users)")
+    ->check(CLI::Range(1, 2))
+    ->capture_default_str();
+  group->add_flag("--e2e", g.e2e,
+                  "end-to-end encrypted with sender keys: two devices each, a sender's first\n"
+                  "message carries its key in pairwise envelopes, later ones \"\" for every\n"
+                  "device; sealed before the clock starts, opened by one device per group after");
 
   offline_options off;
   auto* offline = app.add_subcommand(

@@ -77,21 +77,24 @@ std::string sealed_envelopes(sender_sessions& s, const std::string& plaintext, s
   return out + "}";
 }
 
-std::uint64_t open_all(const bench_device& receiver, const bench_device& sender,
-                       const std::vector<std::string>& envelopes) {
-  e2e::peer_sessions sessions;
+std::optional<e2e::bytes> open_next(const bench_device& receiver, const bench_device& sender,
+                                    e2e::peer_sessions& sessions, const std::string& envelope) {
   e2e::prekey_source prekeys{
     [&](std::uint32_t id) -> std::optional<e2e::key_pair> {
       return id == 1 ? std::optional{receiver.spk} : std::nullopt;
     },
     [](std::uint32_t) -> std::optional<e2e::key_pair> { return std::nullopt; }};
+  return e2e::open_envelope(sessions, receiver.id, prekeys, sender.id.ik.pub,
+                            sender.id.ikdh.pub, envelope, [] { return e2e::x25519_generate(); })
+    .plaintext;
+}
+
+std::uint64_t open_all(const bench_device& receiver, const bench_device& sender,
+                       const std::vector<std::string>& envelopes) {
+  e2e::peer_sessions sessions;
   std::uint64_t failed = 0;
-  for (auto& env : envelopes) {
-    auto opened = e2e::open_envelope(sessions, receiver.id, prekeys, sender.id.ik.pub,
-                                     sender.id.ikdh.pub, env,
-                                     [] { return e2e::x25519_generate(); });
-    failed += opened.plaintext ? 0 : 1;
-  }
+  for (auto& env : envelopes)
+    failed += open_next(receiver, sender, sessions, env) ? 0 : 1;
   return failed;
 }
 

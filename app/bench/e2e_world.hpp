@@ -48,10 +48,24 @@ std::string sealed_envelopes(sender_sessions& s, const std::string& plaintext, s
 // The thread's CPU time, for seal_cost.
 double thread_cpu_seconds();
 
+// Opens the next envelope `receiver` got from `sender` (sessions: its
+// state for that sender, from empty).
+std::optional<e2e::bytes> open_next(const bench_device& receiver, const bench_device& sender,
+                                    e2e::peer_sessions& sessions, const std::string& envelope);
+
 // Opens, in order, envelopes `receiver` got from `sender`; the number that
 // did not open.
 std::uint64_t open_all(const bench_device& receiver, const bench_device& sender,
                        const std::vector<std::string>& envelopes);
+
+// A delivery as a receiving thread saw it, matched to its send by msg_id
+// once the run is over (an envelope says nothing the bench could read).
+struct arrival {
+  int conn;
+  std::string msg_id;
+  std::uint64_t at_ns;
+  std::string frame; // kept only for the device that opens afterwards
+};
 
 // The envelope of a message frame (empty if none); parsed after the run.
 std::string envelope_of(std::string_view frame);

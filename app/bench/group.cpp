@@ -47,6 +47,8 @@ std::vector<group_state> create_groups(const client::server_url& server,
 
 json run_group(const common_options& o, const client::server_url& server,
                const group_options& g) {
+  if (g.devices == 2 || g.e2e)
+    return run_group_two_devices(o, server, g);
   auto m = static_cast<std::size_t>(g.members);
   auto users = make_users(o, server, static_cast<std::size_t>(g.groups) * m);
   auto per_group = static_cast<std::size_t>(std::ceil(g.rate / g.groups * g.duration)) + 16;

@@ -42,9 +42,13 @@ struct group_options {
   double rate = 100; // messages per second into all groups together
   double duration = 10;
   double drain = 5;
+  int devices = 1;   // per member; 2: app/bench/group_two_devices.cpp
+  bool e2e = false;  // sender keys and envelopes (two devices each)
 };
 json run_group(const common_options& o, const client::server_url& server,
                const group_options& g);
+json run_group_two_devices(const common_options& o, const client::server_url& server,
+                           const group_options& g);
 
 struct offline_options {
   int messages = 100000; // in all

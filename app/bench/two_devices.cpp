@@ -22,13 +22,6 @@ namespace {
 // Connections: [0,n) A1, [n,2n) B1, [2n,3n) A2, [3n,4n) B2.
 enum device_role : std::size_t { a1 = 0, b1 = 1, a2 = 2, b2 = 3 };
 
-struct arrival {
-  int conn;
-  std::string msg_id;
-  std::uint64_t at_ns;
-  std::string frame; // kept for B1 with --e2e, to open afterwards
-};
-
 struct sent_message {
   std::uint64_t sent_ns = 0;
   std::string msg_id; // from the ack

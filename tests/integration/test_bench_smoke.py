@@ -167,3 +167,13 @@ def test_seal_needs_no_server():
     assert result["envelopes"] == 2000 and result["open_failures"] == 0
     assert result["envelopes_sealed_per_second_per_core"] > 0
     assert result["stored_messages_per_second"] > 0
+
+
+def test_group_e2e_smoke_run(node):
+    result, r = run_bench(node, "group", "--groups", "2", "--members", "4", "--rate", "50",
+                          "--duration", "1", "--drain", "5", "--e2e")
+    assert result["sent"] == result["acked"] == 50
+    # 4 members with two devices: every device but the sending one.
+    assert result["deliveries"] == result["expected_deliveries"] == 50 * 7
+    assert (result["lost"], result["duplicates"], result["errors"]) == (0, 0, 0)
+    assert result["messages_not_opening"] == 0
