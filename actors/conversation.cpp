@@ -258,11 +258,12 @@ caf::error moved_away() {
 }
 
 caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
-                           caf::actor store, id64 id) {
+                           caf::actor store, id64 id, caf::actor reads) {
   auto& st = self->state;
   st.ctx = ctx;
   st.directory = std::move(directory);
   st.store = std::move(store);
+  st.reads = reads ? std::move(reads) : st.store;
   st.id = id;
   st.recent = recent_senders{ctx->recent_senders};
   st.typing = typing_tracker{ctx->typing_ttl};
@@ -322,9 +323,16 @@ caf::behavior conversation(conv_ptr self, context_ptr ctx, caf::actor directory,
 } // namespace
 
 caf::actor spawn_conversation(caf::actor_system& sys, context_ptr ctx,
-                              caf::actor directory, caf::actor store, id64 conv) {
+                              caf::actor directory, caf::actor store, id64 conv,
+                              caf::actor reads) {
   return sys.spawn(conversation, std::move(ctx), std::move(directory),
-                   std::move(store), conv);
+                   std::move(store), conv, std::move(reads));
+}
+
+caf::actor spawn_conversation(caf::actor_system& sys, context_ptr ctx,
+                              caf::actor directory, caf::actor store, id64 conv) {
+  return spawn_conversation(sys, std::move(ctx), std::move(directory), std::move(store), conv,
+                            caf::actor{});
 }
 
 } // namespace parley

@@ -24,6 +24,11 @@
 
 namespace parley {
 
+// `reads` answers the reads that need not wait behind the conversation's
+// writes (the members' devices); without it `store` does.
+caf::actor spawn_conversation(caf::actor_system& sys, context_ptr ctx,
+                              caf::actor directory, caf::actor store, id64 conv,
+                              caf::actor reads);
 caf::actor spawn_conversation(caf::actor_system& sys, context_ptr ctx,
                               caf::actor directory, caf::actor store, id64 conv);
 

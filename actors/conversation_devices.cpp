@@ -55,7 +55,7 @@ void load_devices(conv_ptr self, pending_send ps) {
   auto users = member_ids(st.info.members);
   self->send(st.directory, devwatch_atom::value, users);
   auto epoch = st.devices_epoch;
-  self->request(st.store, st.ctx->store_timeout, keys_atom::value, users)
+  self->request(st.reads, st.ctx->store_timeout, keys_atom::value, users)
     .then(
       [=](member_devices& found) mutable {
         auto& st = self->state;
@@ -103,7 +103,7 @@ void recheck(conv_ptr self, pending_send ps) {
   auto members = member_ids(st.info.members);
   send_recheck req{members, ps.msg.sender_device, ps.msg.client_id, named_devices(ps.msg)};
   auto epoch = st.devices_epoch;
-  self->request(st.store, st.ctx->store_timeout, recheck_atom::value, std::move(req))
+  self->request(st.reads, st.ctx->store_timeout, recheck_atom::value, std::move(req))
     .then(
       [=](recheck_result& fresh) mutable {
         auto& st = self->state;

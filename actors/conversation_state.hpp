@@ -44,6 +44,7 @@ struct conversation_state {
   context_ptr ctx;
   caf::actor directory;
   caf::actor store;
+  caf::actor reads; // the members' devices: the query pool, not behind the writes
   id64 id = 0;
   bool loaded = false;
   bool loading = false;

@@ -47,7 +47,7 @@ caf::actor conversation_for(directory_ptr self, id64 conv) {
   auto& st = self->state;
   return find_or_spawn(self, st.conversations, conv, [&] {
     return spawn_conversation(self->system(), st.ctx, caf::actor{self},
-                              st.stores[store_index(st, conv)], conv);
+                              st.stores[store_index(st, conv)], conv, st.queries);
   });
 }
 

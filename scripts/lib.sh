@@ -183,6 +183,7 @@ start_bench_parleyd() {
   local db_url
   BENCH_DB_NAME=bench_$$
   db_url=$(start_private_pg "$PARLEY_ROOT/var/pg-bench" "$BENCH_DB_NAME")
+  BENCH_DB_URL=$db_url
   export PGPASSFILE
   PGPASSFILE=$(private_pg_passfile "$PARLEY_ROOT/var/pg-bench")
   PORT=$(free_port)

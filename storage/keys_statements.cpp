@@ -5,10 +5,13 @@
 
 namespace parley::storage {
 
+// A scalar subquery, not EXISTS: it stays a per-row look-up by the two
+// indexes, where an EXISTS may be planned as a join over every device and
+// token (as it was, on young tables whose statistics said they were tiny).
 #define PARLEY_CURRENT_DEVICE(device, valid_after)                                        \
-  "EXISTS (SELECT 1 FROM devices d JOIN tokens t ON t.device_id = d.device_id"            \
+  "(SELECT true FROM devices d JOIN tokens t ON t.device_id = d.device_id"                \
   " WHERE d.device_id = " device " AND d.removed_at IS NULL AND t.revoked_at IS NULL"     \
-  " AND t.last_used_at > " valid_after ")"
+  " AND t.last_used_at > " valid_after " LIMIT 1) IS NOT NULL"
 
 const statement key_statements[] = {
   // Serialises uploads of one device (the row exists for every device).
