@@ -21,7 +21,9 @@ struct bench_device {
   e2e::key_pair spk; // id 1
 };
 
-// Publishes identity and signed prekey for every device (8 at a time).
+// Publishes identity, signed prekey and 100 one-time prekeys for every
+// device (8 at a time). Sessions start from the signed prekey alone (the
+// private halves of the one-time prekeys are not kept).
 std::vector<bench_device> publish_devices(const client::server_url& server,
                                           const std::vector<account>& logins);
 

@@ -128,11 +128,29 @@ key_pair ed25519_generate() {
 // immutable and safe to share between threads.
 namespace {
 
-// OpenSSL 3.0's HKDF cannot be duplicated: the algorithm is fetched once
-// and a context made per call.
-EVP_KDF* fetched_hkdf() {
-  static EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr); // kept for the process's life
-  return kdf;
+// OpenSSL 3.0's HKDF cannot be duplicated: each thread keeps one context
+// with SHA-256 set, and every call sets its key, salt and info afresh
+// (each replaces the previous call's; info is reset whenever it is given).
+EVP_KDF_CTX* thread_hkdf() {
+  struct holder {
+    EVP_KDF_CTX* ctx = nullptr;
+    holder() {
+      if (auto* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr)) {
+        ctx = EVP_KDF_CTX_new(kdf);
+        EVP_KDF_free(kdf);
+        char digest[] = "SHA256";
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                               OSSL_PARAM_construct_end()};
+        if (ctx && EVP_KDF_CTX_set_params(ctx, params) != 1) {
+          EVP_KDF_CTX_free(ctx);
+          ctx = nullptr;
+        }
+      }
+    }
+    ~holder() { EVP_KDF_CTX_free(ctx); }
+  };
+  thread_local holder h;
+  return h.ctx;
 }
 
 struct mac_template {
@@ -166,27 +184,23 @@ const EVP_CIPHER* aes_256_cbc() {
   return cipher;
 }
 
-using kdf_ctx_ptr = std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)>;
 using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
 
 } // namespace
 
 bytes hkdf_sha256(const bytes& salt, const bytes& ikm, const bytes& info, std::size_t length) {
-  auto* kdf = fetched_hkdf();
-  kdf_ctx_ptr ctx{kdf ? EVP_KDF_CTX_new(kdf) : nullptr, EVP_KDF_CTX_free};
+  auto* ctx = thread_hkdf();
   // An empty salt is HashLen zeros (RFC 5869); OpenSSL wants it spelt out.
   bytes salt_or_zeros = salt.empty() ? bytes(32, 0) : salt;
   auto* key = const_cast<unsigned char*>(ikm.data());
   auto* salt_p = salt_or_zeros.data();
   auto* info_p = const_cast<unsigned char*>(info.data());
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
-                         OSSL_PARAM_construct_octet_string("key", key, ikm.size()),
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string("key", key, ikm.size()),
                          OSSL_PARAM_construct_octet_string("salt", salt_p, salt_or_zeros.size()),
                          OSSL_PARAM_construct_octet_string("info", info_p, info.size()),
                          OSSL_PARAM_construct_end()};
   bytes out(length);
-  if (!ctx || EVP_KDF_derive(ctx.get(), out.data(), length, params) != 1)
+  if (!ctx || EVP_KDF_derive(ctx, out.data(), length, params) != 1)
     throw std::runtime_error("HKDF failed");
   return out;
 }
