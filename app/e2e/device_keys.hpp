@@ -22,7 +22,9 @@ std::size_t publish_new_keys(state_store& store, directory& dir, std::int64_t no
 // count back to 100; the count after.
 std::size_t replenish_prekeys(state_store& store, directory& dir);
 
-// Replaces a signed prekey older than 7 days; true if it did.
+// Replaces a signed prekey older than 7 days, and uploads the current one
+// if its upload has not succeeded yet (a failed one is tried again by the
+// next command); true if it uploaded.
 bool rotate_signed_prekey(state_store& store, directory& dir, std::int64_t now_ms);
 
 } // namespace parley::e2e_client

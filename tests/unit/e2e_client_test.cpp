@@ -219,6 +219,15 @@ TEST_CASE("prekeys are topped up to 100 and the signed prekey replaced after a w
   CHECK(rotate_signed_prekey(alice.store, alice.dir, signed_prekey_life_ms));
   CHECK(alice.dir.status().signed_prekey_id == 2u);
   CHECK(alice.store.signed_prekey(1)); // kept for envelopes on their way
+  // A replacement whose upload fails is uploaded by the next command.
+  alice.dir.refuse_uploads = true;
+  CHECK_THROWS_AS(rotate_signed_prekey(alice.store, alice.dir, 2 * signed_prekey_life_ms),
+                  directory_error);
+  CHECK(alice.dir.status().signed_prekey_id == 2u);
+  alice.dir.refuse_uploads = false;
+  CHECK(rotate_signed_prekey(alice.store, alice.dir, 2 * signed_prekey_life_ms + 1));
+  CHECK(alice.dir.status().signed_prekey_id == 3u);
+  CHECK(!rotate_signed_prekey(alice.store, alice.dir, 2 * signed_prekey_life_ms + 2));
   bob.send_to(1, "after the rotation");
   CHECK(text_of(alice.read().at(0)) == "after the rotation");
 }

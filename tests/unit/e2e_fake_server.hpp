@@ -148,6 +148,8 @@ public:
   }
 
   std::size_t publish(const std::string& body) override {
+    if (refuse_uploads)
+      throw e2e_client::directory_error("unavailable", "the database is down");
     auto j = json::parse(body);
     auto& k = s_.devices[device_];
     k.user = user_;
@@ -168,6 +170,8 @@ public:
   e2e_client::submit_fn submitter() {
     return [this](const json& frame) { return s_.submit({user_, device_}, frame); };
   }
+
+  bool refuse_uploads = false; // PUT /v1/keys fails, as with the database down
 
 private:
   fake_server& s_;
