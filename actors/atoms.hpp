@@ -102,5 +102,17 @@ using trust_atom = caf::atom_constant<caf::atom("trust")>;
 using rehome_atom = caf::atom_constant<caf::atom("rehome")>;
 using relayed_atom = caf::atom_constant<caf::atom("relayed")>;
 using presence_atom = caf::atom_constant<caf::atom("presence")>;
+// calls (actors/call.hpp): an offer checked by the caller's presence actor,
+// a call's frames, its ringing, its state told to presence and sessions
+using offer_atom = caf::atom_constant<caf::atom("offer")>;
+using call_atom = caf::atom_constant<caf::atom("call")>;
+using callcheck_atom = caf::atom_constant<caf::atom("callcheck")>;
+using callring_atom = caf::atom_constant<caf::atom("callring")>;
+using calljoin_atom = caf::atom_constant<caf::atom("calljoin")>;
+using callstate_atom = caf::atom_constant<caf::atom("callstate")>;
+using callbind_atom = caf::atom_constant<caf::atom("callbind")>;
+using record_atom = caf::atom_constant<caf::atom("record")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
+using grace_atom = caf::atom_constant<caf::atom("grace")>;
 
 } // namespace parley

@@ -10,6 +10,7 @@
 
 #include "wire/credentials.hpp"
 #include "wire/ids.hpp"
+#include "wire/turn.hpp"
 
 namespace parley {
 
@@ -83,6 +84,13 @@ struct node_context {
   // old (0: at the next sweep); see actors/envelope_sweeper.hpp.
   std::chrono::seconds envelope_retention{24 * 3600};
   std::chrono::seconds envelope_sweep_interval{600};
+
+  // Calls (../shared/CALLS.md, "Flags and metrics").
+  std::chrono::milliseconds call_ring_timeout{45000};
+  std::chrono::milliseconds call_reconnect_grace{10000};
+  // How long call.ended frames wait for the record's commit.
+  std::chrono::milliseconds call_record_wait{3000};
+  wire::turn_settings turn; // GET /v1/turn; no secret: 404 turn_not_configured
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

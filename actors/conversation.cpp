@@ -151,17 +151,18 @@ void persist(conv_ptr self, pending_send ps) {
     ps.rp.deliver(make_error(errc::not_a_member));
     return;
   }
-  if (blocks(st.info, ps.msg.sender)) {
+  bool by_server = ps.msg.system;
+  if (!by_server && blocks(st.info, ps.msg.sender)) {
     ps.rp.deliver(make_error(errc::blocked));
     return;
   }
-  if (needs_device_check(ps))
+  if (!by_server && needs_device_check(ps))
     return check_devices(self, std::move(ps));
   auto at = next_stamp(st);
   message_record row{{st.ctx->ids->next(), st.id, at.seq, ps.msg.sender,
-                      ps.msg.sender_device, at.ts, ps.msg.body, false, ps.msg.has_body},
-                     ps.msg.client_id, withheld_from_peer(st.info, ps.msg.sender), ps.msg.media,
-                     ps.msg.envelopes, !sender->took_part};
+                      ps.msg.sender_device, at.ts, ps.msg.body, by_server, ps.msg.has_body},
+                     ps.msg.client_id, !by_server && withheld_from_peer(st.info, ps.msg.sender),
+                     ps.msg.media, ps.msg.envelopes, !by_server && !sender->took_part};
   ++st.in_flight;
   auto token = await_store(self, ps.rp);
   self->request(st.store, caf::infinite, persist_atom::value, row)
@@ -184,7 +185,7 @@ void persist(conv_ptr self, pending_send ps) {
         else
           fan_out(self, m, prev_ts, row.envelopes);
         if (auto rp = take_promise(self, token))
-          rp->deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts});
+          rp->deliver(ack_info{m.msg_id, m.conversation, m.seq, m.ts, result.duplicate});
       },
       [=](caf::error& err) mutable {
         auto& st = self->state;

@@ -28,6 +28,9 @@ struct outgoing_message {
   bool has_body = true;
   wire::shared_envelopes envelopes; // per recipient device (E2E.md §9), if any
   std::string envelopes_fault;      // answered invalid_field after the first checks
+  // Written by the server (a call's record, from device 0): no block or
+  // device check, never withheld.
+  bool system = false;
 };
 
 // A parsed send of `user`'s `device`, its parts moved, not copied.
@@ -66,6 +69,7 @@ struct ack_info {
   id64 conversation = 0;
   std::int64_t seq = 0;
   std::int64_t ts = 0;
+  bool duplicate = false; // the client id was stored before
 };
 
 struct receipt_update {
@@ -149,7 +153,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outgoing_message& x) {
   return f(caf::meta::type_name("outgoing_message"), x.conversation, x.sender,
            x.sender_device, x.client_id, x.body, x.media, x.has_body, x.envelopes,
-           x.envelopes_fault);
+           x.envelopes_fault, x.system);
 }
 
 template <class Inspector>
@@ -181,7 +185,8 @@ typename Inspector::result_type inspect(Inspector& f, persist_result& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ack_info& x) {
-  return f(caf::meta::type_name("ack_info"), x.msg_id, x.conversation, x.seq, x.ts);
+  return f(caf::meta::type_name("ack_info"), x.msg_id, x.conversation, x.seq, x.ts,
+           x.duplicate);
 }
 
 template <class Inspector>

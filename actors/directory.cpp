@@ -1,6 +1,7 @@
 #include "actors/directory.hpp"
 
 #include "actors/atoms.hpp"
+#include "actors/call_messages.hpp"
 #include "actors/directory_state.hpp"
 
 namespace parley {
@@ -32,6 +33,8 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       self->send_exit(a, msg.reason);
     for (auto& [id, a] : st.pollers)
       self->send_exit(a, msg.reason);
+    for (auto& [id, a] : st.calls)
+      self->send_exit(a, msg.reason);
     for (auto& s : st.stores)
       self->send_exit(s, msg.reason);
     self->quit(msg.reason);
@@ -59,6 +62,17 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
       return route(self, users, deliver);
     },
     [=](direct_atom, id64 user, id64 peer) { return direct_conversation(self, user, peer); },
+    [=](presence_atom, id64 user) {
+      return lookup(self, user, caf::make_message(relayed_atom::value, presence_atom::value, user),
+                    [=] { return presence_for(self, user); });
+    },
+    // A new call, here, where its offer arrived (its id has this node's bits).
+    [=](call_atom, const call_request& req) -> caf::result<caf::actor> {
+      if (split_id(req.call_id).node != self->state.ctx->node_id)
+        return make_error(errc::internal);
+      return start_call(self, req.call_id);
+    },
+    [=](call_atom, id64 call_id) { return find_call(self, call_id); },
     [=](subscribe_atom, const std::vector<presence_target>& targets, id64 viewer,
         const std::string& viewer_privacy, const caf::actor& session) {
       return subscribe(self, targets, viewer, viewer_privacy, session);
@@ -117,7 +131,7 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
     [=](retire_atom, id64 key) {
       auto& st = self->state;
       auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-      for (auto* map : {&st.conversations, &st.presences, &st.pollers})
+      for (auto* map : {&st.conversations, &st.presences, &st.pollers, &st.calls})
         if (auto it = map->find(key);
             it != map->end() && it->second.address() == sender)
           map->erase(it);

@@ -51,6 +51,16 @@ caf::message_handler peer_protocol(directory_ptr self) {
         return stranger();
       return if_home(self, conv, [&] { return conversation_for(self, conv); });
     },
+    [=](relayed_atom, presence_atom, id64 user) -> caf::result<caf::actor> {
+      if (!from_member(self))
+        return stranger();
+      return if_home(self, user, [&] { return presence_for(self, user); });
+    },
+    [=](relayed_atom, call_atom, id64 call_id) -> caf::result<caf::actor> {
+      if (!from_member(self))
+        return stranger();
+      return call_here(self, call_id);
+    },
     [=](relayed_atom, online_atom, id64 user, id64 device,
         const caf::actor& session) -> caf::result<caf::actor> {
       if (!from_member(self))

@@ -95,8 +95,9 @@ void on_down(directory_ptr self, const caf::down_msg& dm) {
     }
   }
   st.device_watchers.forget(dm.source);
-  if (!forget(st.conversations, dm.source) && !forget(st.presences, dm.source))
-    forget(st.pollers, dm.source);
+  if (!forget(st.conversations, dm.source) && !forget(st.presences, dm.source)
+      && !forget(st.pollers, dm.source))
+    forget(st.calls, dm.source);
 }
 
 // Shutdown: every presence actor writes its last seen back; answers when
@@ -140,6 +141,10 @@ caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64
   }
   if (kind == "store")
     return kill(st.stores[store_index(st, key)]);
+  if (kind == "call") {
+    auto it = st.calls.find(key);
+    return it != st.calls.end() && kill(it->second);
+  }
   if (kind == "session") {
     auto it = st.presences.find(key);
     if (it == st.presences.end())
@@ -155,6 +160,8 @@ caf::result<bool> inject_fault(directory_ptr self, const std::string& kind, id64
 // fault on this node.
 caf::result<bool> route_fault(directory_ptr self, const std::string& kind, id64 key) {
   auto& st = self->state;
+  if (kind == "call")
+    return route_call_fault(self, key);
   if (kind == "store" || st.place.at_home(key))
     return inject_fault(self, kind, key);
   auto dir = home_directory(st, key);

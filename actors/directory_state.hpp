@@ -46,6 +46,7 @@ struct directory_state {
   std::unordered_map<id64, caf::actor> conversations;
   std::unordered_map<id64, caf::actor> presences;
   std::unordered_map<id64, caf::actor> pollers; // by device
+  std::unordered_map<id64, caf::actor> calls;   // by call id, this node's
   caf::actor queries;
   caf::actor notifier; // push notifications; invalid when none is configured
   std::vector<caf::actor> stores; // write stores, by conversation hash
@@ -199,6 +200,20 @@ caf::response_promise devices_changed(directory_ptr self, id64 user);
 // both send paths (a websocket `send` and POST /v1/messages with `to`): a
 // new pair's presence actors learn that they are contacts now.
 caf::response_promise direct_conversation(directory_ptr self, id64 user, id64 peer);
+
+// --- calls (actors/directory_calls.cpp)
+
+// A new call actor here, known by `call_id` until it exits.
+caf::actor start_call(directory_ptr self, id64 call_id);
+
+// The call actor of `call_id` on this node, or no_such_call.
+caf::result<caf::actor> call_here(directory_ptr self, id64 call_id);
+
+// The call actor of `call_id`, asked of the node its id names.
+caf::result<caf::actor> find_call(directory_ptr self, id64 call_id);
+
+// The fault hook for a call, on the node its id names.
+caf::result<bool> route_call_fault(directory_ptr self, id64 call_id);
 
 // --- the peer-node protocol (actors/directory_peers.cpp)
 

@@ -17,7 +17,7 @@ constexpr caf::atom_value category = caf::atom("parley");
 // code, HTTP status and default message, in one place for the websocket and
 // REST paths. Several errors share a wire code: a client only needs to know
 // that it may retry.
-constexpr std::array<error_info, 43> table{{
+constexpr std::array<error_info, 48> table{{
   {errc{0}, "none", "internal", 500, "internal error"},
   {errc::unavailable, "unavailable", "unavailable", 503,
    "the database is unreachable, retry later"},
@@ -90,8 +90,18 @@ constexpr std::array<error_info, 43> table{{
   {errc::no_devices, "no_devices", "no_devices", 400,
    "nobody in this conversation has a device with keys, and the send has no body"},
   {errc::invalid_field, "invalid_field", "invalid_field", 400, "a field has the wrong form"},
+  {errc::invalid_recipient, "invalid_recipient", "invalid_recipient", 400,
+   "you cannot call yourself"},
+  {errc::no_such_call, "no_such_call", "no_such_call", 404,
+   "no such call on this connection"},
+  {errc::call_already_answered, "call_already_answered", "call_already_answered", 409,
+   "this call was answered already"},
+  {errc::call_not_answered, "call_not_answered", "call_not_answered", 409,
+   "this call has not been answered yet"},
+  {errc::turn_not_configured, "turn_not_configured", "turn_not_configured", 404,
+   "this server hands out no TURN credentials"},
 }};
-static_assert(table.size() == static_cast<std::size_t>(errc::invalid_field) + 1,
+static_assert(table.size() == static_cast<std::size_t>(errc::turn_not_configured) + 1,
               "every errc needs a row");
 
 constexpr bool rows_in_order() {

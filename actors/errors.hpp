@@ -56,6 +56,12 @@ enum class errc : std::uint8_t {
   stale_devices,        // the envelopes' devices are not the required set
   no_devices,           // neither a body nor any required device
   invalid_field,        // a field of the wrong form, found past the parser
+  // Calls (../shared/CALLS.md, "Errors"):
+  invalid_recipient,    // calling yourself
+  no_such_call,         // ended, unknown, or not this connection's call
+  call_already_answered,
+  call_not_answered,
+  turn_not_configured,  // GET /v1/turn on a node without --turn-secret-file
 };
 
 // One row of the table.

@@ -11,6 +11,7 @@
 #include "actors/atoms.hpp"
 #include "actors/store_messages.hpp"
 #include "actors/delivery_messages.hpp"
+#include "actors/presence_state.hpp"
 #include "actors/send_budget.hpp"
 #include "wire/ws_link.hpp"
 #include "wire/json_out.hpp"
@@ -20,48 +21,7 @@ namespace parley {
 
 namespace {
 
-using namespace std::chrono;
-
-struct live_session {
-  id64 device;
-  caf::actor session;
-};
-
-// A session watching this user, and what decides whether it may see them.
-struct subscriber {
-  caf::actor session;
-  id64 viewer = 0;
-  std::string viewer_privacy;
-  bool contact = false;
-};
-
-struct presence_state {
-  context_ptr ctx;
-  caf::actor directory;
-  caf::actor notifier;
-  id64 user = 0;
-
-  // Stored state, read from PostgreSQL at start (through the user's write
-  // store, so it sees every last-seen write queued before).
-  bool loaded = false;
-  std::string privacy = "everyone";
-  std::string privacy_set_while_loading; // newer than what the load returns
-  std::int64_t last_seen = 0;            // ms; 0: never seen
-  std::int64_t flushed = 0;              // what PostgreSQL holds
-  bool flushing = false;
-
-  std::vector<live_session> sessions;
-  std::unordered_map<caf::actor_addr, subscriber> subscribers;
-  std::optional<send_budget> budget; // this user's, shared by their devices
-  std::vector<id64> blocked; // users this one blocks: they see nothing
-  // Blocks set or lifted while the load runs, applied on top of what it
-  // read (the load may have read the database before they were stored).
-  std::vector<std::pair<id64, bool>> blocks_while_loading;
-  steady_clock::time_point unused_since = steady_clock::now();
-  static inline const char* name = "presence";
-};
-
-using presence_ptr = caf::stateful_actor<presence_state>*;
+using namespace pres;
 
 // --- who may see what ---------------------------------------------------------------
 
@@ -148,6 +108,7 @@ void attach(presence_ptr self, id64 device, const caf::actor& session) {
   seen(st, unix_now_ms());
   if (was_offline)
     announce_change(self);
+  ring_new_device(self, device, session);
 }
 
 // A session ended: `ts` is its last activity (for one that was killed, now).
@@ -168,6 +129,8 @@ void detach(presence_ptr self, const caf::actor_addr& who, std::int64_t ts) {
 
 void on_down(presence_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
+  if (call_down(self, dm))
+    return;
   detach(self, dm.source, unix_now_ms());
   if (st.subscribers.erase(dm.source) > 0 && st.subscribers.empty())
     st.unused_since = steady_clock::now();
@@ -228,8 +191,8 @@ void flush(presence_ptr self, Done done) {
       });
 }
 
-bool unused(const presence_state& st) {
-  return st.sessions.empty() && st.subscribers.empty() && !st.flushing
+bool unused(presence_state& st) {
+  return st.sessions.empty() && st.subscribers.empty() && !st.flushing && calls_idle(st)
          && st.last_seen <= st.flushed
          && steady_clock::now() - st.unused_since >= st.ctx->presence_idle;
 }
@@ -295,7 +258,7 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   load(self);
   self->send(self, tick_atom::value);
-  return {
+  caf::message_handler handlers{
     [=](online_atom, id64 device, const caf::actor& session) {
       attach(self, device, session);
     },
@@ -373,6 +336,7 @@ caf::behavior presence(presence_ptr self, context_ptr ctx, caf::actor directory,
       return rp;
     },
   };
+  return handlers.or_else(call_protocol(self));
 }
 
 } // namespace

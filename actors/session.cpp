@@ -236,6 +236,8 @@ void dispatch(session_ptr self, wire::parse_result frame) {
                             [] {});
       } else if constexpr (std::is_same_v<T, wire::watch_frame>) {
         handle_watch(self, f);
+      } else if constexpr (std::is_same_v<T, wire::call_frame>) {
+        handle_call(self, std::move(f));
       } else {
         static_assert(std::is_same_v<T, wire::ping_frame>);
         push(self, wire::pong_frame());
@@ -312,6 +314,8 @@ void on_frame(session_ptr self, const std::string& text) {
 
 void on_down(session_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
+  if (call_actor_down(self, dm))
+    return;
   if (st.presence && dm.source == st.presence.address()) {
     st.presence = nullptr; // the frames it held died with it
     rejoin(self);
@@ -364,6 +368,7 @@ caf::behavior session(session_ptr self, context_ptr ctx, caf::actor directory,
       deliver_live(self, frame, note);
     },
     [=](recover_atom) { recover_live(self); },
+    [=](callbind_atom, const call_summary& call, bool bound) { call_bound(self, call, bound); },
     // The ring changed: this session may have been detached. Once more a
     // second later, when a node that was dropped for a moment has been
     // taken back by every other.

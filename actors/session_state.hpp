@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "actors/call_messages.hpp"
 #include "actors/context.hpp"
 #include "actors/conversation_messages.hpp"
 #include "actors/deadlines.hpp"
@@ -116,6 +117,15 @@ struct session_state {
   // the subscription is being set up).
   std::unordered_map<id64, caf::actor> watching;
 
+  // Call actors this connection has used (cached), and those it is a party
+  // or ringing device of (`bound`: told `failed` if the actor dies).
+  struct call_link {
+    caf::actor actor;
+    call_summary summary;
+    bool bound = false;
+  };
+  std::unordered_map<id64, call_link> calls;
+
   static inline const char* name = "session";
 };
 
@@ -194,6 +204,17 @@ void recover_live(session_ptr self);
 // --- actors/session_keys.cpp
 // After `ready`: `keys_low` if this device's one-time prekeys run short.
 void check_keys_low(session_ptr self);
+
+// --- actors/session_calls.cpp
+
+void handle_call(session_ptr self, wire::call_frame f);
+
+// The call actor says whether this connection would hear of its death.
+void call_bound(session_ptr self, const call_summary& call, bool bound);
+
+// A call actor died with this connection bound to it: `call.ended`
+// `failed`, and its record. False if `dm` was not about a call.
+bool call_actor_down(session_ptr self, const caf::down_msg& dm);
 
 // --- actors/session_sends.cpp
 

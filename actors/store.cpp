@@ -74,6 +74,7 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
       return queries->set_block(blocker, other, on);
     },
     [=](blocks_atom, id64 user) { return queries->blocks(user); },
+    [=](callcheck_atom, id64 caller, id64 callee) { return queries->call_check(caller, callee); },
     [=](blockers_atom, id64 user, const std::vector<id64>& among) {
       return queries->blockers_of(user, among);
     },

@@ -36,6 +36,26 @@ caf::result<id64> store_queries::set_block(id64 blocker, id64 other, bool on) {
   return **conv;
 }
 
+// May `caller` call `callee` (../shared/CALLS.md, "Errors")? The callee
+// exists and neither blocks the other.
+caf::result<bool> store_queries::call_check(id64 caller, id64 callee) {
+  auto verdict = conn_.run<pqxx::read_transaction>([&](auto& tx) {
+    if (!storage::user_exists(tx, callee))
+      return errc::no_such_user;
+    if (!storage::blockers_of(tx, caller, {callee}).empty()
+        || !storage::blockers_of(tx, callee, {caller}).empty())
+      return errc::blocked;
+    return errc{};
+  });
+  if (!verdict)
+    return verdict.error();
+  if (*verdict != errc{})
+    return make_error(*verdict,
+                      *verdict == errc::blocked ? "one of you blocks the other: no call"
+                                                : "no such user");
+  return true;
+}
+
 caf::result<std::vector<wire::block_row>> store_queries::blocks(id64 user) {
   return conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return storage::blocked_by(tx, user); });

@@ -103,6 +103,9 @@ public:
 
   caf::result<std::vector<wire::block_row>> blocks(id64 user);
 
+  // no_such_user, blocked (either way), or true.
+  caf::result<bool> call_check(id64 caller, id64 callee);
+
   // Every user coming online starts here. Its two reads (last seen and
   // privacy, then the block list) had a snapshot each under READ COMMITTED
   // in a transaction too, which only added two round trips.

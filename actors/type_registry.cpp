@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "actors/call_messages.hpp"
 #include "actors/conversation_messages.hpp"
 #include "actors/delivery_messages.hpp"
 #include "actors/errors.hpp"
@@ -57,6 +58,11 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<key_claim>("parley::key_claim")
     .add_message_type<own_key_status>("parley::own_key_status")
     .add_message_type<claimed_bundles>("parley::claimed_bundles")
+    .add_message_type<call_request>("parley::call_request")
+    .add_message_type<call_input>("parley::call_input")
+    .add_message_type<call_summary>("parley::call_summary")
+    .add_message_type<ring_reply>("parley::ring_reply")
+    .add_message_type<offer_verdict>("parley::offer_verdict")
     .add_message_type<std::vector<caf::actor>>("std::vector<caf::actor>")
     .add_message_type<std::vector<id64>>("std::vector<int64_t>");
 }

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <cstdlib>
 
+#include "wire/turn.hpp"
 #include "wire/url.hpp"
 
 namespace parley {
@@ -92,6 +94,23 @@ std::optional<std::string> read_secret_file(const std::string& path) {
   if (text.empty() || !in.good() && !in.eof())
     return std::nullopt;
   return text;
+}
+
+// coturn's shared secret: the file's first line, whitespace around it
+// trimmed.
+std::optional<std::string> read_first_line(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::string line;
+  if (!in || !std::getline(in, line))
+    return std::nullopt;
+  auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!line.empty() && blank(line.back()))
+    line.pop_back();
+  auto first = std::find_if_not(line.begin(), line.end(), blank);
+  line.erase(line.begin(), first);
+  if (line.empty())
+    return std::nullopt;
+  return line;
 }
 
 } // namespace
@@ -316,6 +335,23 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                  "repeatable")
     ->envname("PARLEY_TRUSTED_PROXIES")
     ->delimiter(',');
+  app.add_option("--call-ring-timeout-ms", cfg.call_ring_timeout_ms,
+                 "how long a call rings unanswered")
+    ->check(CLI::Range(1000u, 600000u))
+    ->capture_default_str();
+  app.add_option("--call-reconnect-grace-ms", cfg.call_reconnect_grace_ms,
+                 "how long an answered call waits for a disconnected party's call.resume")
+    ->check(CLI::Range(0u, 600000u))
+    ->capture_default_str();
+  std::string turn_secret_file;
+  app.add_option("--turn-secret-file", turn_secret_file,
+                 "file whose first line is coturn's static-auth-secret (GET /v1/turn)");
+  app.add_option("--turn-url", cfg.turn_urls,
+                 "a turn:, turns: or stun: URL handed to clients; repeatable, kept in order");
+  app.add_option("--turn-ttl", cfg.turn_ttl_seconds,
+                 "lifetime of TURN credentials, in seconds")
+    ->check(CLI::Range(60u, 604800u))
+    ->capture_default_str();
   // Secrets in files (argv and the environment show in `ps` and /proc).
   std::string db_file, admin_token_file, push_secret_file;
   app.add_option("--db-file", db_file, "file holding the PostgreSQL URL (instead of --db)")
@@ -360,6 +396,18 @@ parse_parleyd_config(const std::vector<std::string>& args) {
                               + file + "'"};
     *into = std::move(*secret);
   }
+  if (turn_secret_file.empty() != cfg.turn_urls.empty())
+    return config_exit{2, "parleyd: --turn-secret-file and --turn-url go together: give both"};
+  if (!turn_secret_file.empty()) {
+    auto secret = read_first_line(turn_secret_file);
+    if (!secret)
+      return config_exit{2, "parleyd: --turn-secret-file: cannot read a non-empty secret from '"
+                              + turn_secret_file + "'"};
+    cfg.turn_secret = std::move(*secret);
+  }
+  for (auto& url : cfg.turn_urls)
+    if (auto fault = wire::turn_url_fault(url); !fault.empty())
+      return config_exit{2, "parleyd: --turn-url: " + fault + ", got '" + url + "'"};
   if (!cluster_listen.empty()
       && !parse_host_port(cluster_listen, cfg.cluster_host, cfg.cluster_port))
     return config_exit{2, "parleyd: --cluster-listen must be HOST:PORT, got '"

@@ -45,6 +45,13 @@ struct parleyd_config {
   unsigned envelope_retention_days = 1;
   unsigned envelope_sweep_interval_seconds = 600;
 
+  // Calls and TURN (../shared/CALLS.md, "Flags and metrics").
+  unsigned call_ring_timeout_ms = 45000;
+  unsigned call_reconnect_grace_ms = 10000;
+  std::string turn_secret;             // coturn's static-auth-secret; empty: no TURN
+  std::vector<std::string> turn_urls;  // in order
+  unsigned turn_ttl_seconds = 86400;
+
   // The cluster: off (a node alone) unless --cluster-listen is given.
   std::string cluster_host;          // empty: not clustered
   unsigned short cluster_port = 0;

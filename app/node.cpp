@@ -95,6 +95,9 @@ context_ptr make_context(const parleyd_config& cfg, id64 max_id) {
   ctx->last_seen_flush = milliseconds(cfg.last_seen_flush_ms);
   ctx->max_group_size = cfg.max_group_size;
   ctx->push_webhook = cfg.push_webhook;
+  ctx->call_ring_timeout = milliseconds(cfg.call_ring_timeout_ms);
+  ctx->call_reconnect_grace = milliseconds(cfg.call_reconnect_grace_ms);
+  ctx->turn = {cfg.turn_secret, cfg.turn_urls, cfg.turn_ttl_seconds};
   ctx->push_window = milliseconds(cfg.push_window_ms);
   ctx->push_delay = std::min(ctx->push_delay, ctx->push_window);
   ctx->push_timeout = milliseconds(cfg.push_timeout_ms);

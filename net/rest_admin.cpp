@@ -70,7 +70,7 @@ std::string rest_handlers::cluster_json(const cluster_view& view) {
 }
 
 // Test hook (only with --enable-fault-injection):
-// {"kind": "conversation"|"store"|"presence"|"session", "key": ID}.
+// {"kind": "conversation"|"store"|"presence"|"session"|"call", "key": ID}.
 void rest_handlers::fault(const http_request& req, responder respond) {
   auto body = json_object(req.body, respond);
   if (!body)
@@ -83,10 +83,10 @@ void rest_handlers::fault(const http_request& req, responder respond) {
     return respond(error_response(400, "invalid_field",
                                   "'kind' and 'key' (an id string) are required"));
   if (*kind != "conversation" && *kind != "store" && *kind != "presence"
-      && *kind != "session")
+      && *kind != "session" && *kind != "call")
     return respond(error_response(
       400, "invalid_field",
-      "'kind' must be conversation, store, presence or session"));
+      "'kind' must be conversation, store, presence, session or call"));
   ask<bool>(
     directory_, ctx_->request_timeout, respond,
     [=](bool killed) {

@@ -61,6 +61,8 @@ void rest_handlers::handle(http_request req, responder respond) {
     return only(m, "POST", respond, [&] { watch_presence(std::move(req), false, respond); });
   if (is({"v1", "poll"}))
     return only(m, "GET", respond, [&] { poll(req, t.query, respond); });
+  if (is({"v1", "turn"}))
+    return only(m, "GET", respond, [&] { turn_credentials(req, respond); });
   if (is({"v1", "blocks"}))
     return only(m, "GET", respond, [&] { list_blocks(req, respond); });
   if (is({"v1", "blocks", "*"}))

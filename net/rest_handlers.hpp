@@ -323,6 +323,9 @@ private:
 
   void list_blocks(const http_request& req, responder respond);
 
+  // --- calls (net/rest_turn.cpp) -------------------------------------------
+  void turn_credentials(const http_request& req, responder respond);
+
   void set_privacy(http_request req, responder respond);
 
   void get_privacy(const http_request& req, responder respond);

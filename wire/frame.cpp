@@ -222,6 +222,13 @@ parse_result parse_object(const json& obj) {
     return parse_watch(obj, false);
   if (name == "auth")
     return parse_auth(obj);
+  if (is_call_type(name)) {
+    try {
+      return parse_call_frame(name, obj);
+    } catch (call_field_error& e) {
+      reject(std::move(e.code), std::move(e.message));
+    }
+  }
   reject("unknown_type", "unknown frame type '" + printable_prefix(name, 64) + "'");
 }
 
@@ -255,8 +262,12 @@ parse_result parse_frame_object(const nlohmann::json& doc) {
   try {
     return parse_object(doc);
   } catch (rejection& r) {
-    // Echo the offending frame's id, if it has a usable one.
-    if (auto it = doc.find("id"); it != doc.end()) {
+    // Echo the offending frame's id, if it has a usable one; a call
+    // frame's own rule says which field that is.
+    if (auto type = doc.find("type"); type != doc.end() && type->is_string()
+                                      && is_call_type(type->get_ref<const std::string&>())) {
+      r.error.ref = call_error_ref(type->get_ref<const std::string&>(), doc);
+    } else if (auto it = doc.find("id"); it != doc.end()) {
       bool usable = it->is_number_integer()
                     || (it->is_string() && it->get_ref<const std::string&>().size()
                                              <= max_client_id_chars);

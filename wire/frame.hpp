@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "wire/call_frames.hpp"
 #include "wire/envelopes.hpp"
 #include "wire/ids.hpp"
 
@@ -79,7 +80,7 @@ struct frame_error {
 
 using parse_result = std::variant<frame_error, auth_frame, send_frame,
                                   receipt_frame, sync_frame, typing_frame,
-                                  ping_frame, watch_frame>;
+                                  ping_frame, watch_frame, call_frame>;
 
 // Parses and validates one client frame. A plain `send` (a flat object)
 // is read by read_plain_send without building a JSON document; everything

@@ -1,5 +1,7 @@
 #include "wire/metrics.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 
@@ -34,7 +36,47 @@ std::uint64_t resident_bytes() {
   return kib * 1024;
 }
 
+constexpr std::array<const char*, metrics::call_results> call_result_names{
+  "answered", "missed", "rejected", "busy", "cancelled"};
+
+void call_lines(std::string& out, const metrics& m) {
+  out += "# HELP parley_calls_total Calls ended, by the result their record committed.\n"
+         "# TYPE parley_calls_total counter\n";
+  for (std::size_t i = 0; i < m.calls.size(); ++i)
+    out += std::string{"parley_calls_total{result=\""} + call_result_names[i] + "\"} "
+           + std::to_string(m.calls[i].load()) + "\n";
+  out += "# HELP parley_call_setup_seconds From an accepted offer to its answer.\n"
+         "# TYPE parley_call_setup_seconds histogram\n";
+  for (std::size_t i = 0; i < m.call_setup_buckets.size(); ++i) {
+    char le[32];
+    std::snprintf(le, sizeof le, "%g", m.call_setup_buckets[i]);
+    out += std::string{"parley_call_setup_seconds_bucket{le=\""} + le + "\"} "
+           + std::to_string(m.call_setup_le[i].load()) + "\n";
+  }
+  auto count = std::to_string(m.call_setup_count.load());
+  char sum[32];
+  std::snprintf(sum, sizeof sum, "%.3f", m.call_setup_ms.load() / 1000.0);
+  out += "parley_call_setup_seconds_bucket{le=\"+Inf\"} " + count + "\n"
+         + "parley_call_setup_seconds_sum " + sum + "\n"
+         + "parley_call_setup_seconds_count " + count + "\n";
+}
+
 } // namespace
+
+void metrics::call_recorded(std::string_view result) {
+  for (std::size_t i = 0; i < call_result_names.size(); ++i)
+    if (result == call_result_names[i])
+      calls[i].fetch_add(1, std::memory_order_relaxed);
+}
+
+void metrics::call_answered(std::int64_t setup_ms) {
+  for (std::size_t i = 0; i < call_setup_buckets.size(); ++i)
+    if (setup_ms <= call_setup_buckets[i] * 1000)
+      call_setup_le[i].fetch_add(1, std::memory_order_relaxed); // cumulative buckets
+  call_setup_count.fetch_add(1, std::memory_order_relaxed);
+  call_setup_ms.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, setup_ms)),
+                          std::memory_order_relaxed);
+}
 
 std::string metrics::render() const {
   std::string out;
@@ -111,6 +153,11 @@ std::string metrics::render() const {
   line(out, "parley_live_refilled_total", "counter",
        "Message frames those reads found and sent (before removing repeats).",
        live_refilled);
+  call_lines(out, *this);
+  line(out, "parley_calls_active", "gauge",
+       "Ringing and answered calls whose actor runs on this node.", calls_active);
+  line(out, "parley_call_records_late_total", "counter",
+       "Call records committed after their call.ended frames went out.", call_records_late);
   // parley-bench's connect scenario reads memory per connection from here
   // when it cannot read /proc/PID of the server.
   line(out, "process_resident_memory_bytes", "gauge", "Resident memory of parleyd.",

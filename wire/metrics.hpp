@@ -1,7 +1,9 @@
 #pragma once
 // Node-wide counters for /metrics. Lock-free atomics, written from any
 // thread: observability, not actor state.
+#include <array>
 #include <atomic>
+#include <string_view>
 #include <cstdint>
 #include <string>
 
@@ -42,6 +44,18 @@ struct metrics {
   std::atomic<std::uint64_t> live_gaps{0};       // gaps in a device's live frames
   std::atomic<std::uint64_t> live_recoveries{0}; // reads after a fault
   std::atomic<std::uint64_t> live_refilled{0};   // frames those reads sent
+  // Calls (../shared/CALLS.md, "Flags and metrics").
+  static constexpr std::size_t call_results = 5; // answered missed rejected busy cancelled
+  std::array<std::atomic<std::uint64_t>, call_results> calls{};
+  std::atomic<std::int64_t> calls_active{0};
+  std::atomic<std::uint64_t> call_records_late{0};
+  static constexpr std::array<double, 8> call_setup_buckets{0.5, 1, 2, 5, 10, 20, 45, 120};
+  std::array<std::atomic<std::uint64_t>, call_setup_buckets.size()> call_setup_le{};
+  std::atomic<std::uint64_t> call_setup_count{0};
+  std::atomic<std::uint64_t> call_setup_ms{0};
+  // `result` as the record names it; `setup_ms` of an answered call.
+  void call_recorded(std::string_view result);
+  void call_answered(std::int64_t setup_ms);
 
   static metrics& get();
   // Prometheus text exposition format.

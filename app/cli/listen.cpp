@@ -25,13 +25,9 @@ class directory_names {
 public:
   directory_names(const server_url& server, const json& creds)
     : server_(server), token_(creds["token"].get<std::string>()) {
-    names_[creds.value("user_id", "")] = creds.value("username", "me");
-    auto convs = expect(http_call(server_, "GET", "/v1/conversations", {}, token_), 200);
-    for (auto& c : convs["conversations"]) {
-      if (c.contains("peer"))
-        names_[c["peer"].get<std::string>()] = c.value("peer_username", "");
-      kinds_[c.value("conversation_id", "")] = c.value("kind", "direct");
-    }
+    me_ = creds.value("user_id", "");
+    names_[me_] = creds.value("username", "me");
+    read_conversations();
   }
 
   std::string name_of(const std::string& id) const {
@@ -42,6 +38,10 @@ public:
   bool is_group(const std::string& conversation) {
     auto it = kinds_.find(conversation);
     if (it == kinds_.end()) {
+      read_conversations(); // a new one: its peer's name too
+      it = kinds_.find(conversation);
+    }
+    if (it == kinds_.end()) {
       auto r = http_call(server_, "GET", "/v1/conversations/" + conversation, {}, token_);
       auto j = json::parse(r.body, nullptr, false);
       auto kind = r.status == 200 && j.is_object() ? j.value("kind", "direct") : "direct";
@@ -50,10 +50,32 @@ public:
     return it->second == "group";
   }
 
+  const std::string& me() const {
+    return me_;
+  }
+
+  // The other member of a 1:1 conversation, by name ("" if unknown).
+  std::string peer_name(const std::string& conversation) const {
+    auto it = peers_.find(conversation);
+    return it == peers_.end() ? std::string{} : name_of(it->second);
+  }
+
 private:
+  void read_conversations() {
+    auto convs = expect(http_call(server_, "GET", "/v1/conversations", {}, token_), 200);
+    for (auto& c : convs["conversations"]) {
+      if (c.contains("peer")) {
+        names_[c["peer"].get<std::string>()] = c.value("peer_username", "");
+        peers_[c.value("conversation_id", "")] = c["peer"].get<std::string>();
+      }
+      kinds_[c.value("conversation_id", "")] = c.value("kind", "direct");
+    }
+  }
+
   server_url server_;
   std::string token_;
-  std::map<std::string, std::string> names_, kinds_;
+  std::string me_;
+  std::map<std::string, std::string> names_, kinds_, peers_;
 };
 
 void receipt(ws_client& ws, const json& message) {
@@ -85,7 +107,10 @@ bool handle_message(const options& o, e2e_context& ctx, directory_names& names,
   receipt(ws, frame); // only once what it said is on disk
   if (!shown)
     return false;
-  print(o, *shown, message_line(*shown, [&](const std::string& id) { return names.name_of(id); }));
+  auto name_of = [&](const std::string& id) { return names.name_of(id); };
+  print(o, *shown,
+        message_line(*shown, name_of, names.me(),
+                     names.peer_name(shown->value("conversation", ""))));
   return true;
 }
 

@@ -122,7 +122,7 @@ void cmd_history(const options& o, const std::string& with, int limit) {
   auto me = creds.value("user_id", "");
   for (auto& m : messages)
     std::cout << wire::escape_controls(message_line(
-                   m, [&](const std::string& id) { return id == me ? "me" : with; }))
+                   m, [&](const std::string& id) { return id == me ? "me" : with; }, me, with))
               << '\n';
 }
 

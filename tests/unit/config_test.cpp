@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstdlib>
+
+#include <unistd.h>
 
 #include "app/config.hpp"
 
@@ -147,4 +150,50 @@ TEST_CASE("allowed origins must be bare origins") {
   CHECK(std::get<parleyd_config>(ok).allowed_origins.size() == 2);
   for (auto* bad : {"a.example", "https://a.example/", "https://a.example/path", "ftp://a"})
     CHECK(std::holds_alternative<config_exit>(parse({"--db", "x", "--allowed-origin", bad})));
+}
+
+TEST_CASE("call and TURN flags: defaults, ranges, and the pair that goes together") {
+  const std::string db = "postgresql://u@h:1/d";
+  auto defaults = parse({"--db", db});
+  REQUIRE(std::holds_alternative<parleyd_config>(defaults));
+  auto& d = std::get<parleyd_config>(defaults);
+  CHECK(d.call_ring_timeout_ms == 45000);
+  CHECK(d.call_reconnect_grace_ms == 10000);
+  CHECK(d.turn_ttl_seconds == 86400);
+  CHECK(d.turn_secret.empty());
+
+  char path[] = "/tmp/parley-turn-XXXXXX";
+  ::close(::mkstemp(path));
+  std::string secret = path;
+  { std::FILE* f = std::fopen(secret.c_str(), "w"); std::fputs("  north  \nsecond\n", f); std::fclose(f); }
+  auto turn = parse({"--db", db, "--turn-secret-file", secret, "--turn-url",
+                     "turn:127.0.0.1:3478?transport=udp", "--turn-url",
+                     "turn:127.0.0.1:3478?transport=tcp", "--turn-ttl", "600",
+                     "--call-ring-timeout-ms", "1000", "--call-reconnect-grace-ms", "0"});
+  REQUIRE(std::holds_alternative<parleyd_config>(turn));
+  auto& t = std::get<parleyd_config>(turn);
+  CHECK(t.turn_secret == "north"); // the first line, trimmed
+  CHECK(t.turn_urls == std::vector<std::string>{"turn:127.0.0.1:3478?transport=udp",
+                                                "turn:127.0.0.1:3478?transport=tcp"});
+  CHECK(t.turn_ttl_seconds == 600);
+
+  auto refused = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--db", db});
+    auto r = parse(args);
+    REQUIRE(std::holds_alternative<config_exit>(r));
+    CHECK(std::get<config_exit>(r).code == 2);
+    CHECK(std::get<config_exit>(r).text.find('\n') == std::string::npos);
+  };
+  refused({"--call-ring-timeout-ms", "999"});
+  refused({"--call-ring-timeout-ms", "600001"});
+  refused({"--call-reconnect-grace-ms", "600001"});
+  refused({"--turn-ttl", "59"});
+  refused({"--turn-ttl", "604801"});
+  refused({"--turn-secret-file", secret});                        // no --turn-url
+  refused({"--turn-url", "turn:127.0.0.1:3478"});                 // no secret
+  refused({"--turn-secret-file", "/nonexistent/secret", "--turn-url", "turn:h"});
+  refused({"--turn-secret-file", secret, "--turn-url", "http://h"});
+  { std::FILE* f = std::fopen(secret.c_str(), "w"); std::fputs("   \n", f); std::fclose(f); }
+  refused({"--turn-secret-file", secret, "--turn-url", "turn:h"}); // empty secret
+  std::remove(secret.c_str());
 }
