@@ -13,6 +13,7 @@ PARLEY_PACKAGES=(
   nlohmann-json3-dev catch2 libargon2-dev libspdlog-dev libcli11-dev libsqlite3-dev
   postgresql-15 postgresql-client-15
   python3 python3-websockets python3-psycopg2 python3-pytest python3-cryptography
+  coturn
 )
 
 log() { printf '[parley] %s\n' "$*" >&2; }
@@ -37,6 +38,37 @@ install_dependencies() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  keep_coturn_service_off
+}
+
+# Parley starts its own coturn (scripts/coturn), as a child of the script
+# that needs it; the package's system service stays off.
+keep_coturn_service_off() {
+  if command -v systemctl >/dev/null && systemctl is-enabled --quiet coturn 2>/dev/null; then
+    systemctl disable --now coturn >/dev/null 2>&1 || true
+  fi
+}
+
+# Starts scripts/coturn DIR PORT [MIN MAX] in the background (its log in
+# DIR/coturn.log) and waits until it answers a STUN Binding request. Sets
+# COTURN_PID; parleyd's flags for it are in TURN_FLAGS.
+start_coturn() {
+  local dir=$1 port=$2 min=${3:-49160} max=${4:-49359}
+  mkdir -p "$dir"
+  "$PARLEY_ROOT/scripts/coturn" "$dir" "$port" "$min" "$max" >"$dir/coturn.log" 2>&1 &
+  COTURN_PID=$!
+  local _
+  for _ in $(seq 1 100); do
+    if timeout 2 turnutils_stunclient -p "$port" 127.0.0.1 >/dev/null 2>&1; then
+      TURN_FLAGS=(--turn-secret-file "$dir/secret"
+                  --turn-url "turn:127.0.0.1:$port?transport=udp"
+                  --turn-url "turn:127.0.0.1:$port?transport=tcp")
+      return 0
+    fi
+    kill -0 "$COTURN_PID" 2>/dev/null || die "coturn exited: $(tail -5 "$dir/coturn.log")"
+    sleep 0.1
+  done
+  die "coturn did not answer STUN on 127.0.0.1:$port (log: $dir/coturn.log)"
 }
 
 build_parley() {

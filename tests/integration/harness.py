@@ -174,6 +174,67 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Coturn:
+    """A real coturn for calls, configured by scripts/coturn (the file
+    ../shared/CALLS.md specifies): the one scripts/test started
+    (PARLEY_TURN_DIR, PARLEY_TURN_PORT), else one of its own on a free port
+    with a fresh secret."""
+
+    def __init__(self):
+        self.proc = None
+        if os.environ.get("PARLEY_TURN_DIR"):
+            self.dir = os.environ["PARLEY_TURN_DIR"]
+            self.port = int(os.environ["PARLEY_TURN_PORT"])
+        else:
+            self.dir = tempfile.mkdtemp(prefix="parley-turn-")
+            self.port = free_port()
+            self.log_path = os.path.join(self.dir, "coturn.log")
+            with open(self.log_path, "ab") as log:
+                self.proc = subprocess.Popen(
+                    [os.path.join(ROOT, "scripts/coturn"), self.dir, str(self.port),
+                     "49560", "49759"], stdout=log, stderr=subprocess.STDOUT)
+        wait_for(self.answers_stun, 20, "coturn answering STUN")
+
+    @property
+    def secret_file(self):
+        return os.path.join(self.dir, "secret")
+
+    @property
+    def secret(self):
+        with open(self.secret_file) as f:
+            return f.readline().strip()
+
+    def answers_stun(self):
+        try:  # the client retries for ever while nothing answers
+            return subprocess.run(["turnutils_stunclient", "-p", str(self.port), "127.0.0.1"],
+                                  capture_output=True, timeout=2).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+    def urls(self):
+        return [f"turn:127.0.0.1:{self.port}?transport=udp",
+                f"turn:127.0.0.1:{self.port}?transport=tcp"]
+
+    def parleyd_flags(self):
+        flags = ["--turn-secret-file", self.secret_file]
+        for url in self.urls():
+            flags += ["--turn-url", url]
+        return flags
+
+    def allocate(self, username, credential, tcp=False):
+        """turnutils_uclient relaying one message: (exit code, output)."""
+        args = ["turnutils_uclient", "-p", str(self.port), "-u", username, "-w", credential,
+                "-n", "1", "-m", "1", "-y", "-c", "-v"] + (["-t"] if tcp else []) + ["127.0.0.1"]
+        out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        return out.returncode, out.stdout + out.stderr
+
+    def close(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Parleyd:
     """One real parleyd process."""
 
