@@ -207,7 +207,8 @@ caf::result<bool> start(call_ptr self, call_request req) {
   // Before the promise, which takes the sender over from the message.
   auto caller_session = caf::actor_cast<caf::actor>(self->current_sender());
   auto rp = self->make_response_promise<bool>();
-  st.summary = {req.call_id, req.caller, req.callee, req.video, unix_now_ms(), 0};
+  st.summary = {req.call_id, req.caller, req.caller_device, req.callee, req.video,
+                unix_now_ms(), 0};
   auto refuse = [=](caf::error& err) mutable {
     rp.deliver(err);
     self->quit();

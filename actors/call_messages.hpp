@@ -40,6 +40,7 @@ struct call_input {
 struct call_summary {
   id64 call_id = 0;
   id64 caller = 0;
+  id64 caller_device = 0;
   id64 callee = 0;
   bool video = false;
   std::int64_t started_ts = 0;
@@ -74,8 +75,8 @@ typename Inspector::result_type inspect(Inspector& f, call_input& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, call_summary& x) {
-  return f(caf::meta::type_name("call_summary"), x.call_id, x.caller, x.callee, x.video,
-           x.started_ts, x.answered_ts);
+  return f(caf::meta::type_name("call_summary"), x.call_id, x.caller, x.caller_device,
+           x.callee, x.video, x.started_ts, x.answered_ts);
 }
 
 template <class Inspector>

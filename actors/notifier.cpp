@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <unordered_map>
 
@@ -46,6 +47,15 @@ struct notification {
   push_note note;
   int count = 1;
   int attempt = 0; // failed attempts so far
+  std::string body; // a call's, made with its tokens; else made when sent
+};
+
+// A call that was pushed, until it stops ringing: its end goes to the same
+// tokens.
+struct rung_call {
+  id64 user = 0;
+  std::vector<std::string> tokens;
+  std::int64_t expires_ts = 0;
 };
 
 struct notifier_state {
@@ -57,6 +67,7 @@ struct notifier_state {
   std::uint64_t next_retry_id = 0;
   std::vector<caf::actor> idle_senders;
   std::size_t in_flight = 0;
+  std::unordered_map<id64, rung_call> rung; // by call id
   static inline const char* name = "notifier";
 };
 
@@ -173,21 +184,23 @@ void finished(notifier_ptr self, const caf::actor& sender, const notification& n
 
 // Looks up the user's push tokens now (a device may have registered since
 // the message), then hands the payload to an idle sender.
+void post(notifier_ptr self, caf::actor sender, notification n, std::string body) {
+  auto deadline = self->state.ctx->push_timeout * 2 + seconds(1);
+  self->request(sender, deadline, push_atom::value, std::move(body))
+    .then([=](int status, const std::string& error) {
+            finished(self, sender, n, status, error);
+          },
+          [=](caf::error& err) { finished(self, sender, n, 0, "sender: " + describe(err)); });
+}
+
 void send_one(notifier_ptr self, caf::actor sender, notification n) {
   auto& st = self->state;
   ++st.in_flight;
+  if (!n.body.empty())
+    return post(self, sender, n, n.body);
   self->request(st.queries, st.ctx->request_timeout, push_token_atom::value, n.user)
     .then(
-      [=](const std::vector<std::string>& tokens) {
-        auto deadline = self->state.ctx->push_timeout * 2 + seconds(1);
-        self->request(sender, deadline, push_atom::value, payload(n, tokens))
-          .then([=](int status, const std::string& error) {
-                  finished(self, sender, n, status, error);
-                },
-                [=](caf::error& err) {
-                  finished(self, sender, n, 0, "sender: " + describe(err));
-                });
-      },
+      [=](const std::vector<std::string>& tokens) { post(self, sender, n, payload(n, tokens)); },
       [=](caf::error& err) {
         finished(self, sender, n, 0, "push tokens: " + describe(err));
       });
@@ -204,6 +217,50 @@ void dispatch(notifier_ptr self) {
   }
 }
 
+// --- calls: at once, no coalescing (../shared/CALLS.md, "Push") ---------------
+
+// Rings the phones of `call.user`'s logged-in devices that have no open
+// websocket (`online` are those that do), if there are any.
+void on_call(notifier_ptr self, const wire::call_push& call, const std::vector<id64>& online) {
+  auto& st = self->state;
+  auto now = unix_now_ms();
+  for (auto it = st.rung.begin(); it != st.rung.end();) // ends that never came
+    it = it->second.expires_ts < now - 60'000 ? st.rung.erase(it) : std::next(it);
+  self->request(st.queries, st.ctx->request_timeout, push_token_atom::value, call_atom::value,
+                call.user)
+    .then(
+      [=](const std::vector<id64>& devices, const std::vector<std::string>& tokens) {
+        std::vector<std::string> offline_tokens;
+        bool offline = false;
+        for (std::size_t i = 0; i < devices.size(); ++i) {
+          if (std::find(online.begin(), online.end(), devices[i]) != online.end())
+            continue;
+          offline = true;
+          if (!tokens[i].empty())
+            offline_tokens.push_back(tokens[i]);
+        }
+        if (!offline)
+          return;
+        self->state.rung[call.call_id] = {call.user, offline_tokens, call.expires_ts};
+        notification n{call.user, {}, 1, 0, wire::call_push_body(call, offline_tokens)};
+        enqueue(self, std::move(n));
+      },
+      [=](caf::error& err) {
+        spdlog::warn("call push for user {}: no devices ({})", call.user, describe(err));
+      });
+}
+
+void on_call_ended(notifier_ptr self, id64 call_id, const std::string& reason) {
+  auto& st = self->state;
+  auto it = st.rung.find(call_id);
+  if (it == st.rung.end())
+    return; // never pushed
+  auto user = it->second.user;
+  auto body = wire::call_ended_push_body(user, call_id, reason, unix_now_ms(), it->second.tokens);
+  st.rung.erase(it);
+  enqueue(self, notification{user, {}, 1, 0, std::move(body)});
+}
+
 caf::behavior notifier(notifier_ptr self, context_ptr ctx, caf::actor queries,
                        wire::json_poster post) {
   auto& st = self->state;
@@ -216,6 +273,12 @@ caf::behavior notifier(notifier_ptr self, context_ptr ctx, caf::actor queries,
   }
   return {
     [=](push_atom, id64 user, const push_note& note) { on_message(self, user, note); },
+    [=](push_atom, call_atom, const wire::call_push& call, const std::vector<id64>& online) {
+      on_call(self, call, online);
+    },
+    [=](push_atom, call_atom, id64 call_id, const std::string& reason) {
+      on_call_ended(self, call_id, reason);
+    },
     [=](flush_atom, id64 user, id64 conversation) { on_flush(self, user, conversation); },
     [=](retry_atom, std::uint64_t id) {
       auto& st = self->state;

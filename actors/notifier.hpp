@@ -9,9 +9,16 @@
 //
 // Interface:
 //   (push_atom, id64 user, push_note note)     a message for an offline user
+//   (push_atom, call_atom, call_push, vector<id64> online_devices)
+//                                              a call rings: pushed at once to
+//                                              the devices without a websocket
+//   (push_atom, call_atom, id64 call_id, string reason)
+//                                              it stopped ringing: the same tokens
 //
 // Payload POSTed to the gateway (never the body):
 //   {"user_id", "conversation", "msg_id", "seq", "from", "ts", "count", "tokens"}
+// and for calls (never the SDP) {"kind": "call", ...} and {"kind": "call_ended", ...}
+// (wire/rest_bodies.hpp).
 #include <caf/fwd.hpp>
 
 #include "actors/context.hpp"

@@ -7,6 +7,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/call_record.hpp"
+#include "wire/rest_bodies.hpp"
 
 namespace parley::pres {
 
@@ -19,6 +20,33 @@ bool busy(const presence_state& st) {
 
 caf::actor sender_actor(presence_ptr self) {
   return caf::actor_cast<caf::actor>(self->current_sender());
+}
+
+// A callee with a logged-in device offline: its phone rings by push.
+void push_ring(presence_ptr self, const call_summary& call) {
+  auto& st = self->state;
+  if (!st.notifier)
+    return;
+  std::vector<id64> online;
+  for (auto& s : st.sessions)
+    online.push_back(s.device);
+  wire::call_push push{st.user,         call.call_id, call.caller,
+                       call.caller_device, call.video, call.started_ts,
+                       call.started_ts + st.ctx->call_ring_timeout.count()};
+  self->send(st.notifier, push_atom::value, call_atom::value, push, online);
+}
+
+// The call stopped ringing here: so do the phones, with what the ringing
+// devices were told.
+void push_stop(presence_ptr self, const live_call& call, const std::string& why) {
+  auto& st = self->state;
+  if (st.notifier && call.incoming && !call.answered)
+    self->send(st.notifier, push_atom::value, call_atom::value, call.summary.call_id, why);
+}
+
+// The callee's reason, from the caller's: a reject was "elsewhere" for them.
+std::string callee_reason(const std::string& for_caller) {
+  return for_caller == "rejected" ? "rejected_elsewhere" : for_caller;
 }
 
 // Busy, or the live sessions, which ring from now on.
@@ -36,6 +64,7 @@ ring_reply ring(presence_ptr self, const call_summary& call) {
     out.devices.push_back(s.device);
     out.sessions.push_back(s.session);
   }
+  push_ring(self, call);
   return out;
 }
 
@@ -43,7 +72,10 @@ void call_state(presence_ptr self, const call_summary& call, const std::string& 
                 const std::string& reason) {
   auto& st = self->state;
   if (state == "ended") {
-    st.calls.erase(call.call_id);
+    if (auto it = st.calls.find(call.call_id); it != st.calls.end()) {
+      push_stop(self, it->second, callee_reason(reason));
+      st.calls.erase(it);
+    }
     if (call.caller == st.user)
       st.offers.ended(call.call_id, reason, unix_now_ms());
     return;
@@ -56,8 +88,10 @@ void call_state(presence_ptr self, const call_summary& call, const std::string& 
            .first;
   }
   it->second.summary = call;
-  if (state == "answered")
+  if (state == "answered") {
+    push_stop(self, it->second, "answered_elsewhere");
     it->second.answered = true;
+  }
 }
 
 } // namespace
@@ -93,6 +127,7 @@ bool call_down(presence_ptr self, const caf::down_msg& dm) {
   if (it == st.calls.end())
     return false;
   auto call = it->second.summary;
+  push_stop(self, it->second, "failed");
   st.calls.erase(it);
   if (call.caller == st.user)
     st.offers.ended(call.call_id, "failed", unix_now_ms());

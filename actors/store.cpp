@@ -109,6 +109,7 @@ caf::behavior store_actor(caf::stateful_actor<store_state>* self, context_ptr ct
       return queries->set_push_token(device, token);
     },
     [=](push_token_atom, id64 user) { return queries->push_tokens(user); },
+    [=](push_token_atom, call_atom, id64 user) { return queries->device_tokens(user); },
     [=](persist_atom, message_record& row) {
       writes->enqueue(persist_job{std::move(row), self->make_response_promise()});
     },

@@ -159,6 +159,21 @@ caf::result<std::vector<std::string>> store_queries::push_tokens(id64 user) {
     [&](auto& tx) { return storage::push_tokens(tx, user); });
 }
 
+caf::result<std::vector<id64>, std::vector<std::string>>
+store_queries::device_tokens(id64 user) {
+  auto rows = conn_.run<pqxx::read_transaction>(
+    [&](auto& tx) { return storage::logged_in_devices(tx, user); });
+  if (!rows)
+    return rows.error();
+  std::vector<id64> devices;
+  std::vector<std::string> tokens;
+  for (auto& [device, token] : *rows) {
+    devices.push_back(device);
+    tokens.push_back(token);
+  }
+  return {std::move(devices), std::move(tokens)};
+}
+
 caf::result<bool> store_queries::ping() {
   return conn_.run<pqxx::read_transaction>(
     [&](auto& tx) { return !tx.exec_prepared("ping").empty(); });

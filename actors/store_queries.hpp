@@ -51,6 +51,9 @@ public:
 
   caf::result<std::vector<std::string>> push_tokens(id64 user);
 
+  // The logged-in devices and their push tokens, for a call's push.
+  caf::result<std::vector<id64>, std::vector<std::string>> device_tokens(id64 user);
+
   caf::result<bool> ping();
 
   // --- conversations, history, groups, receipts, sync and loading a

@@ -63,6 +63,7 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<call_summary>("parley::call_summary")
     .add_message_type<ring_reply>("parley::ring_reply")
     .add_message_type<offer_verdict>("parley::offer_verdict")
+    .add_message_type<wire::call_push>("parley::call_push")
     .add_message_type<std::vector<caf::actor>>("std::vector<caf::actor>")
     .add_message_type<std::vector<id64>>("std::vector<int64_t>");
 }

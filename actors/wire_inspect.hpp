@@ -11,6 +11,7 @@
 
 #include "wire/envelopes.hpp"
 #include "wire/records.hpp"
+#include "wire/rest_bodies.hpp"
 #include "wire/shared_text.hpp"
 #include "wire/stored_message.hpp"
 
@@ -111,6 +112,12 @@ typename Inspector::result_type inspect(Inspector& f, conversation_summary& x) {
   return f(caf::meta::type_name("conversation_summary"), x.conversation_id, x.kind, x.title,
            x.last_seq, x.unread, x.peer_id, x.peer_name, x.peer_delivered, x.peer_read,
            x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_push& x) {
+  return f(caf::meta::type_name("call_push"), x.user, x.call_id, x.from, x.from_device, x.video,
+           x.ts, x.expires_ts);
 }
 
 template <class Inspector>

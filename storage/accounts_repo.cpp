@@ -109,6 +109,14 @@ std::vector<std::string> push_tokens(pqxx::transaction_base& tx, id64 user_id) {
   return out;
 }
 
+std::vector<std::pair<id64, std::string>> logged_in_devices(pqxx::transaction_base& tx,
+                                                            id64 user_id) {
+  std::vector<std::pair<id64, std::string>> out;
+  for (auto row : tx.exec_prepared("logged_in_devices", user_id))
+    out.emplace_back(row[0].as<id64>(), row[1].as<std::string>());
+  return out;
+}
+
 id64 max_id(pqxx::transaction_base& tx) {
   return tx.exec_prepared("max_id")[0][0].as<id64>();
 }

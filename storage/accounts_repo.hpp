@@ -73,6 +73,10 @@ std::vector<id64> set_password(pqxx::transaction_base& tx, id64 user_id, id64 ke
 void set_push_token(pqxx::transaction_base& tx, id64 device_id, const std::string& token);
 std::vector<std::string> push_tokens(pqxx::transaction_base& tx, id64 user_id);
 
+// The user's logged-in devices and their push tokens ("" for none).
+std::vector<std::pair<id64, std::string>> logged_in_devices(pqxx::transaction_base& tx,
+                                                            id64 user_id);
+
 // The highest id in the database, so that a restarted node never reissues one.
 id64 max_id(pqxx::transaction_base& tx);
 

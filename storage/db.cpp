@@ -78,6 +78,13 @@ constexpr statement statements[] = {
    " AND d.push_token IS NOT NULL AND EXISTS (SELECT 1 FROM tokens t"
    " WHERE t.device_id = d.device_id AND t.revoked_at IS NULL)"
    " ORDER BY d.device_id"},
+  // A call's push (../shared/CALLS.md): every logged-in device, with its
+  // push token or ''.
+  {"logged_in_devices",
+   "SELECT d.device_id, coalesce(d.push_token, '') FROM devices d WHERE d.user_id = $1"
+   " AND EXISTS (SELECT 1 FROM tokens t"
+   " WHERE t.device_id = d.device_id AND t.revoked_at IS NULL)"
+   " ORDER BY d.device_id"},
   // media_repo.cpp
   {"insert_media",
    "INSERT INTO media (media_id, owner_id, size, sha256, content_type, created_at)"

@@ -119,4 +119,28 @@ std::string push_body(id64 user, const push_note& note, std::int64_t count,
     .dump();
 }
 
+std::string call_push_body(const call_push& call, const std::vector<std::string>& tokens) {
+  return json{{"kind", "call"},
+              {"user_id", id_to_string(call.user)},
+              {"call_id", id_to_string(call.call_id)},
+              {"from", id_to_string(call.from)},
+              {"from_device", id_to_string(call.from_device)},
+              {"media", call.video ? "video" : "audio"},
+              {"ts", call.ts},
+              {"expires_ts", call.expires_ts},
+              {"tokens", tokens}}
+    .dump();
+}
+
+std::string call_ended_push_body(id64 user, id64 call_id, std::string_view reason,
+                                 std::int64_t ts, const std::vector<std::string>& tokens) {
+  return json{{"kind", "call_ended"},
+              {"user_id", id_to_string(user)},
+              {"call_id", id_to_string(call_id)},
+              {"reason", reason},
+              {"ts", ts},
+              {"tokens", tokens}}
+    .dump();
+}
+
 } // namespace parley::wire

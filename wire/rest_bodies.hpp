@@ -4,6 +4,7 @@
 // actor builds JSON for an HTTP client.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wire/records.hpp"
@@ -36,5 +37,21 @@ std::string poll_body(const std::string& cursor, const std::vector<std::string>&
 // of `count` messages, never its body, and the devices' tokens.
 std::string push_body(id64 user, const push_note& note, std::int64_t count,
                       const std::vector<std::string>& tokens);
+
+// A call ringing a user with a device offline (../shared/CALLS.md): never
+// the SDP. `expires_ts`: when the ring times out.
+struct call_push {
+  id64 user = 0;
+  id64 call_id = 0;
+  id64 from = 0;
+  id64 from_device = 0;
+  bool video = false;
+  std::int64_t ts = 0;
+  std::int64_t expires_ts = 0;
+};
+std::string call_push_body(const call_push& call, const std::vector<std::string>& tokens);
+// That call stopped ringing: the phones stop, with the callee's reason.
+std::string call_ended_push_body(id64 user, id64 call_id, std::string_view reason,
+                                 std::int64_t ts, const std::vector<std::string>& tokens);
 
 } // namespace parley::wire

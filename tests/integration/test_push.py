@@ -35,7 +35,7 @@ class Gateway:
                     gateway.requests.append((time.monotonic(), payload, raw, self.path,
                                              dict(self.headers)))
                     attempt = sum(1 for r in gateway.requests
-                                  if r[1]["msg_id"] == payload["msg_id"]
+                                  if r[1].get("msg_id") == payload.get("msg_id")
                                   and r[1]["user_id"] == payload["user_id"])
                 status, delay = gateway.answer(payload, attempt)
                 time.sleep(delay)
