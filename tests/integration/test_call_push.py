@@ -9,16 +9,9 @@ import time
 import pytest
 
 from harness import Client, Parleyd, http, login, new_user, run
-from test_push import Gateway
+from test_push import gateway  # noqa: F401 (the local push gateway, as a fixture)
 
 RING_MS = 1500
-
-
-@pytest.fixture(scope="module")
-def gateway():
-    g = Gateway()
-    yield g
-    g.close()
 
 
 @pytest.fixture(scope="module")
