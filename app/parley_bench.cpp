@@ -163,6 +163,25 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 10000))
     ->capture_default_str();
 
+  calls_options cl;
+  auto* calls = app.add_subcommand(
+    "calls",
+    "P caller→callee pairs placing calls at an open-loop total --rate; each callee\n"
+    "answers at once, each caller hangs up when it hears the answer (signalling\n"
+    "only, no media); reports call setups per second, offer→incoming and\n"
+    "answer→caller latency, the call records the callers received, busy answers\n"
+    "and CPU per call. At most 10 offers a minute per caller (parleyd's limit)");
+  calls->add_option("--pairs", cl.pairs)->check(CLI::Range(1, 100000))->capture_default_str();
+  calls->add_option("--rate", cl.rate, "calls per second, all pairs together")
+    ->check(CLI::Range(0.1, 1e5))
+    ->capture_default_str();
+  calls->add_option("--duration", cl.duration, "seconds of calling")
+    ->check(CLI::Range(0.1, 3600.0))
+    ->capture_default_str();
+  calls->add_option("--drain", cl.drain, "seconds for the last answers and records")
+    ->check(CLI::Range(0.0, 600.0))
+    ->capture_default_str();
+
   seal_options sl;
   auto* seal = app.add_subcommand(
     "seal",
@@ -205,6 +224,7 @@ int main(int argc, char** argv) {
                   : *pairs ? run_pairs(o, *server, p)
                   : *ramp  ? run_ramp(o, *server, r)
                   : *group ? run_group(o, *server, g)
+                  : *calls ? run_calls(o, *server, cl)
                            : run_offline(o, *server, off);
     write_json(o, result);
     // A run that lost messages, or moved none, fails.
@@ -215,6 +235,10 @@ int main(int argc, char** argv) {
     if (*offline && (result["lost"] != 0 || result["devices_done"] != off.recipients))
       return 1;
     if (*ramp && result["highest_rate"] == 0)
+      return 1;
+    // Every placed call is answered and recorded (busy ones are recorded too).
+    if (*calls && (result["answered"] == 0 || result["errors"] != 0
+                   || result["records"] != result["placed"]))
       return 1;
   } catch (const std::exception& e) {
     std::cerr << "parley-bench: " << e.what() << std::endl;

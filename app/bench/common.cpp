@@ -237,9 +237,10 @@ std::string ms(std::uint64_t micros) {
   return buf;
 }
 
-void print_latency_table(const histogram& ack, const histogram& deliver) {
+void print_latency_table(const histogram& ack, const histogram& deliver, const char* first,
+                         const char* second) {
   std::cout << "  latency ms      p50      p90      p99    p99.9      max\n";
-  for (auto& [name, h] : {std::pair{"send→ack    ", &ack}, {"send→deliver", &deliver}}) {
+  for (auto& [name, h] : {std::pair{first, &ack}, {second, &deliver}}) {
     char line[160];
     std::snprintf(line, sizeof line, "  %s %8s %8s %8s %8s %8s\n", name,
                   ms(h->quantile(0.5)).c_str(), ms(h->quantile(0.9)).c_str(),

@@ -111,7 +111,10 @@ struct cpu_reading {
 };
 void report_cpu(json& result, const common_options& o, cpu_reading cpu, std::uint64_t units,
                 const char* key, const char* unit);
-void print_latency_table(const histogram& ack, const histogram& deliver);
+// The two rows are named `first` and `second` (12 characters each).
+void print_latency_table(const histogram& ack, const histogram& deliver,
+                         const char* first = "send→ack    ",
+                         const char* second = "send→deliver");
 json latency_json(const histogram& h);
 std::string ms(std::uint64_t micros);
 void write_json(const common_options& o, const json& result);

@@ -58,6 +58,15 @@ struct offline_options {
 json run_offline(const common_options& o, const client::server_url& server,
                  const offline_options& c);
 
+struct calls_options {
+  int pairs = 200;
+  double rate = 50;     // calls per second, all pairs together
+  double duration = 10; // seconds of calling
+  double drain = 3;     // seconds for the last answers and records
+};
+json run_calls(const common_options& o, const client::server_url& server,
+               const calls_options& c);
+
 struct seal_options {
   int envelopes = 200000; // sealed round-robin over `sessions`
   int sessions = 100;
