@@ -57,6 +57,19 @@ def test_group_smoke_run(node):
     assert "deliveries 500 of 500" in r.stdout
 
 
+def test_calls_smoke_run(node):
+    result, r = run_bench(node, "calls", "--pairs", "10", "--rate", "20", "--duration", "2",
+                          "--drain", "2")
+    assert result["placed"] == result["answered"] == result["records"] == 40
+    assert (result["busy"], result["errors"]) == (0, 0)
+    assert result["offer_to_incoming"]["count"] == 40
+    assert "answered 40" in r.stdout
+    # More offers per caller than parleyd allows a minute: refused up front.
+    r = subprocess.run([BENCH, "--server", node.base, "calls", "--pairs", "1", "--rate", "20",
+                        "--duration", "1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "10 a minute" in r.stderr
+
+
 def test_offline_smoke_run(node):
     # 1,300 messages for 2 devices: each catches up over two `sync` pages
     # of 500 and a last one, with a `delivered` receipt between pages.
