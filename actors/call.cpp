@@ -277,6 +277,9 @@ caf::behavior call(call_ptr self, context_ptr ctx, caf::actor directory, caf::ac
   st.notifier = std::move(notifier);
   self->monitor(st.directory);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  // A call whose offer never reaches it (its session died in between)
+  // does not linger.
+  self->delayed_send(self, st.ctx->request_timeout * 2, tick_atom::value);
   self->attach_functor([active = st.active](const caf::error&) {
     if (*active) // killed while ringing or answered
       wire::metrics::get().calls_active.fetch_sub(1);
@@ -302,6 +305,10 @@ caf::behavior call(call_ptr self, context_ptr ctx, caf::actor directory, caf::ac
     [=](record_atom) {
       if (self->state.end)
         send_ended(self);
+    },
+    [=](tick_atom) {
+      if (!self->state.machine)
+        self->quit();
     },
   };
 }

@@ -16,7 +16,8 @@
 //                                        from the callee's presence actor: a
 //                                        device connected while it rings
 // and to itself: (timeout_atom) the ring timed out, (grace_atom, int64)
-// a reconnect grace may have passed, (record_atom) the record took 3 s.
+// a reconnect grace may have passed, (record_atom) the record took 3 s,
+// (tick_atom) no offer came.
 // What it tells others: sessions (deliver_atom, frame) and
 // (callbind_atom, call_summary, bool) whether they would hear of its death;
 // both users' presence actors (callstate_atom, call_summary, string state,
