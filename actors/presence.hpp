@@ -24,6 +24,15 @@
 //                                                user's send budget
 //   (drain_atom) -> bool                         flush last seen now
 //   (fault_atom, string "session")               test hook: kill sessions
+// and for calls (actors/presence_calls.cpp):
+//   (offer_atom, id64 device, string cid, id64 call_id) -> offer_verdict
+//                                                a device's offer: new, a resend,
+//                                                or past the rate limit
+//   (offer_atom, id64 device, string cid)        that offer was refused
+//   (callring_atom, call_summary) -> ring_reply  ring this user (or busy)
+//   (callstate_atom, call_summary, string state, string reason)
+//                                                a call of this user is ringing,
+//                                                answered or ended
 #include <caf/fwd.hpp>
 
 #include "actors/context.hpp"

@@ -20,6 +20,9 @@
 //   (resub_atom [, vector<id64> users])    watched presence actors moved:
 //                                          subscribe again
 //   (revoke_atom)                          its device logged out: 4401
+//   (callbind_atom, call_summary, bool)    from a call actor: whether this
+//                                          connection is told `failed` if it
+//                                          dies (actors/session_calls.cpp)
 //   (online_atom)                          to itself: attach to presence again
 // and to itself: (idle_atom) idle check, (deadline_atom) overdue sends,
 // (tick_atom) the authentication deadline.
