@@ -2,68 +2,41 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wire/frame_fields.hpp"
+
 namespace parley::wire {
 
 using json = nlohmann::json;
 
 namespace {
 
-[[noreturn]] void refuse(std::string code, std::string message) {
-  throw call_field_error{std::move(code), std::move(message)};
-}
-
-const json& required(const json& obj, const char* field) {
-  auto it = obj.find(field);
-  if (it == obj.end())
-    refuse("missing_field", std::string{"field '"} + field + "' is required");
-  return *it;
-}
+using namespace detail;
 
 id64 id_of(const json& obj, const char* field) {
-  auto& value = required(obj, field);
-  if (!value.is_string())
-    refuse("invalid_field",
-           std::string{"field '"} + field + "' must be an id as a decimal string");
-  auto id = parse_id(value.get_ref<const std::string&>());
-  if (!id)
-    refuse("invalid_field", std::string{"field '"} + field + "' is not a valid id");
-  return *id;
+  return id_field(require(obj, field), field);
 }
 
 // An SDP must say something; a candidate may be empty (end of candidates).
 std::string payload_of(const json& obj, const char* field, bool may_be_empty) {
-  auto& value = required(obj, field);
+  auto& value = require(obj, field);
   if (!value.is_string())
-    refuse("invalid_field", std::string{"field '"} + field + "' must be a string");
+    reject("invalid_field", std::string{"field '"} + field + "' must be a string");
   auto& text = value.get_ref<const std::string&>();
   if (text.size() > max_call_payload)
-    refuse("payload_too_large", std::string{"field '"} + field + "' exceeds 65536 bytes");
+    reject("payload_too_large", std::string{"field '"} + field + "' exceeds 65536 bytes");
   if (text.empty() && !may_be_empty)
-    refuse("invalid_field", std::string{"field '"} + field + "' must not be empty");
+    reject("invalid_field", std::string{"field '"} + field + "' must not be empty");
   return text;
-}
-
-std::string client_id_of(const json& obj) {
-  auto& value = required(obj, "id");
-  if (value.is_string()) {
-    auto& s = value.get_ref<const std::string&>();
-    if (s.empty() || s.size() > 128)
-      refuse("invalid_field", "field 'id' must have 1 to 128 characters");
-    return value.dump();
-  }
-  if (value.is_number_integer())
-    return value.dump();
-  refuse("invalid_field", "field 'id' must be a string or an integer");
 }
 
 call_frame parse_offer(const json& obj) {
   call_frame out;
   out.op = call_op::offer;
-  out.client_id = client_id_of(obj);
+  out.client_id = client_id_field(require(obj, "id"));
   out.to = id_of(obj, "to");
-  auto& media = required(obj, "media");
+  auto& media = require(obj, "media");
   if (media != "audio" && media != "video")
-    refuse("invalid_field", "field 'media' must be \"audio\" or \"video\"");
+    reject("invalid_field", "field 'media' must be \"audio\" or \"video\"");
   out.video = media == "video";
   out.payload = payload_of(obj, "sdp", false);
   return out;
@@ -100,21 +73,15 @@ call_frame parse_call_frame(std::string_view type, const json& obj) {
   } else if (type == "call.resume") {
     out.op = call_op::resume;
   } else {
-    refuse("unknown_type", "unknown frame type '" + std::string{type.substr(0, 64)} + "'");
+    reject("unknown_type", "unknown frame type '" + std::string{type.substr(0, 64)} + "'");
   }
   return out;
 }
 
 std::string call_error_ref(std::string_view type, const json& obj) {
-  const char* field = type == "call.offer" ? "id" : "call_id";
-  auto it = obj.find(field);
-  if (it == obj.end())
-    return {};
-  if (it->is_string() && it->get_ref<const std::string&>().size() <= 128)
-    return it->dump();
-  if (type == "call.offer" && it->is_number_integer())
-    return it->dump();
-  return {};
+  bool offer = type == "call.offer";
+  auto it = obj.find(offer ? "id" : "call_id");
+  return it == obj.end() ? std::string{} : ref_text(*it, offer);
 }
 
 std::string call_ref(id64 call_id) {

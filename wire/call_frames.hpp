@@ -30,11 +30,8 @@ struct call_frame {
 bool is_call_type(std::string_view type);
 
 // The call frame of type `type` read from `obj`; a bad field throws
-// call_field_error (caught by wire/frame.cpp, which adds the `ref`).
-struct call_field_error {
-  std::string code;
-  std::string message;
-};
+// detail::field_rejection (wire/frame_fields.hpp), caught by
+// parse_frame_object, which adds the `ref`.
 call_frame parse_call_frame(std::string_view type, const nlohmann::json& obj);
 
 // The `ref` an error about a call frame carries (CALLS.md, "Errors"): the

@@ -1,4 +1,5 @@
 #include "wire/frame.hpp"
+#include "wire/frame_fields.hpp"
 #include "wire/json_depth.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,14 +13,7 @@ using json = nlohmann::json;
 
 namespace {
 
-// Thrown only inside this file and always caught by parse_frame.
-struct rejection {
-  frame_error error;
-};
-
-[[noreturn]] void reject(std::string code, std::string message) {
-  throw rejection{{std::move(code), std::move(message), {}}};
-}
+using namespace detail;
 
 // At most `max` bytes of `text`, cut at a character boundary, for echoing
 // client input inside an error message.
@@ -32,41 +26,11 @@ std::string printable_prefix(const std::string& text, std::size_t max) {
   return text.substr(0, end) + "...";
 }
 
-const json& require(const json& obj, const char* field) {
-  auto it = obj.find(field);
-  if (it == obj.end())
-    reject("missing_field", std::string{"field '"} + field + "' is required");
-  return *it;
-}
-
-id64 id_field(const json& value, const char* field) {
-  if (!value.is_string())
-    reject("invalid_field",
-           std::string{"field '"} + field + "' must be an id as a decimal string");
-  auto id = parse_id(value.get_ref<const std::string&>());
-  if (!id)
-    reject("invalid_field",
-           std::string{"field '"} + field + "' is not a valid id");
-  return *id;
-}
-
 std::int64_t seq_field(const json& value, const char* field) {
   if (!value.is_number_integer() || value.get<std::int64_t>() < 0)
     reject("invalid_field",
            std::string{"field '"} + field + "' must be a non-negative integer");
   return value.get<std::int64_t>();
-}
-
-std::string client_id_field(const json& value) {
-  if (value.is_string()) {
-    auto& s = value.get_ref<const std::string&>();
-    if (s.empty() || s.size() > max_client_id_chars)
-      reject("invalid_field", "field 'id' must have 1 to 128 characters");
-    return value.dump();
-  }
-  if (value.is_number_integer())
-    return value.dump();
-  reject("invalid_field", "field 'id' must be a string or an integer");
 }
 
 auth_frame parse_auth(const json& obj) {
@@ -222,13 +186,8 @@ parse_result parse_object(const json& obj) {
     return parse_watch(obj, false);
   if (name == "auth")
     return parse_auth(obj);
-  if (is_call_type(name)) {
-    try {
-      return parse_call_frame(name, obj);
-    } catch (call_field_error& e) {
-      reject(std::move(e.code), std::move(e.message));
-    }
-  }
+  if (is_call_type(name))
+    return parse_call_frame(name, obj);
   reject("unknown_type", "unknown frame type '" + printable_prefix(name, 64) + "'");
 }
 
@@ -261,20 +220,17 @@ parse_result parse_frame_with_dom(std::string_view text) {
 parse_result parse_frame_object(const nlohmann::json& doc) {
   try {
     return parse_object(doc);
-  } catch (rejection& r) {
+  } catch (detail::field_rejection& r) {
+    frame_error error{std::move(r.code), std::move(r.message), {}};
     // Echo the offending frame's id, if it has a usable one; a call
     // frame's own rule says which field that is.
-    if (auto type = doc.find("type"); type != doc.end() && type->is_string()
-                                      && is_call_type(type->get_ref<const std::string&>())) {
-      r.error.ref = call_error_ref(type->get_ref<const std::string&>(), doc);
-    } else if (auto it = doc.find("id"); it != doc.end()) {
-      bool usable = it->is_number_integer()
-                    || (it->is_string() && it->get_ref<const std::string&>().size()
-                                             <= max_client_id_chars);
-      if (usable)
-        r.error.ref = it->dump();
-    }
-    return std::move(r.error);
+    auto type = doc.find("type");
+    if (type != doc.end() && type->is_string()
+        && is_call_type(type->get_ref<const std::string&>()))
+      error.ref = call_error_ref(type->get_ref<const std::string&>(), doc);
+    else if (auto it = doc.find("id"); it != doc.end())
+      error.ref = detail::ref_text(*it, true);
+    return error;
   }
 }
 
