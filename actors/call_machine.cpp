@@ -44,6 +44,12 @@ const char* to_string(result r) {
   return "missed";
 }
 
+failed_record failed_call(std::int64_t answered_ts, std::int64_t now) {
+  if (answered_ts == 0)
+    return {result::missed, 0};
+  return {result::answered, std::max<std::int64_t>(0, now - answered_ts)};
+}
+
 call_machine::call_machine(call_setup setup, std::int64_t grace_ms)
   : setup_(std::move(setup)), grace_ms_(grace_ms) {
   caller_ = {setup_.caller, setup_.caller_device, setup_.caller_conn, 0};
@@ -257,20 +263,6 @@ step call_machine::grace_passed(std::int64_t now) {
       notices.push_back({p->conn, reason::disconnected});
   return finish(result::answered, std::max<std::int64_t>(0, end_ts - answered_ts_),
                 std::move(notices), reason::disconnected);
-}
-
-ending call_machine::failure(std::int64_t now) const {
-  ending out;
-  out.for_caller = reason::failed;
-  if (phase_ == phase::answered) {
-    out.res = result::answered;
-    out.duration_ms = std::max<std::int64_t>(0, now - answered_ts_);
-  } else {
-    out.res = result::missed;
-  }
-  for (auto conn : connections())
-    out.notices.push_back({conn, reason::failed});
-  return out;
 }
 
 std::vector<conn_id> call_machine::connections() const {

@@ -81,6 +81,16 @@ struct step {
   bool answered = false;        // it was answered just now
 };
 
+// The record of a call whose actor died at `now` (CALLS.md): `answered` up
+// to the failure if it had been answered (`answered_ts` not 0), else
+// `missed`. Its survivors, the sessions of connections() and both users'
+// presence actors, write it and say `failed`.
+struct failed_record {
+  result res = result::missed;
+  std::int64_t duration_ms = 0;
+};
+failed_record failed_call(std::int64_t answered_ts, std::int64_t now);
+
 class call_machine {
 public:
   call_machine(call_setup setup, std::int64_t grace_ms);
@@ -100,10 +110,6 @@ public:
   // When the first party in grace runs out of it (none: nobody is in grace).
   std::optional<std::int64_t> grace_deadline() const;
   step grace_passed(std::int64_t now);
-  // The actor died: what the survivors are told and recorded (CALLS.md:
-  // `answered` up to the failure, else `missed`).
-  ending failure(std::int64_t now) const;
-
   // The connections that would be told `failed` if the actor died now.
   std::vector<conn_id> connections() const;
 

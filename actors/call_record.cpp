@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/atoms.hpp"
+#include "actors/call_machine.hpp"
 #include "actors/conversation_messages.hpp"
 #include "actors/errors.hpp"
 #include "wire/call_frames.hpp"
@@ -86,10 +87,9 @@ void spawn_call_recorder(caf::actor_system& sys, caf::actor directory,
 void record_failed_call(caf::actor_system& sys, caf::actor directory,
                         std::chrono::milliseconds timeout, const call_summary& call,
                         std::int64_t now_ms) {
-  bool answered = call.answered_ts != 0;
-  spawn_call_recorder(sys, std::move(directory), timeout, call, answered ? "answered" : "missed",
-                      answered ? std::max<std::int64_t>(0, now_ms - call.answered_ts) : 0,
-                      false);
+  auto record = calls::failed_call(call.answered_ts, now_ms);
+  spawn_call_recorder(sys, std::move(directory), timeout, call, to_string(record.res),
+                      record.duration_ms, false);
 }
 
 } // namespace parley
