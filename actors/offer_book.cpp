@@ -41,7 +41,7 @@ bool offer_book::expire(std::int64_t now) {
       times.pop_front();
     it = times.empty() ? recent_.erase(it) : std::next(it);
   }
-  return cids_.empty() && recent_.empty();
+  return empty();
 }
 
 } // namespace parley::calls

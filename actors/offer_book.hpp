@@ -40,6 +40,7 @@ public:
   void ended(id64 call_id, const std::string& reason, std::int64_t now);
   // Drops what has expired; true when nothing is left.
   bool expire(std::int64_t now);
+  bool empty() const { return cids_.empty() && recent_.empty(); }
 
 private:
   struct entry {

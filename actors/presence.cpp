@@ -191,7 +191,7 @@ void flush(presence_ptr self, Done done) {
       });
 }
 
-bool unused(presence_state& st) {
+bool unused(const presence_state& st) {
   return st.sessions.empty() && st.subscribers.empty() && !st.flushing && calls_idle(st)
          && st.last_seen <= st.flushed
          && steady_clock::now() - st.unused_since >= st.ctx->presence_idle;
@@ -203,6 +203,7 @@ bool unused(presence_state& st) {
 void tick(presence_ptr self) {
   auto& st = self->state;
   flush(self, [](bool) {});
+  st.offers.expire(unix_now_ms());
   if (unused(st)) {
     self->request(st.directory, st.ctx->store_timeout, retire_atom::value, st.user)
       .then([=](bool) { self->quit(); }, [=](caf::error&) { self->quit(); });

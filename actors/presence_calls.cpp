@@ -136,8 +136,8 @@ bool call_down(presence_ptr self, const caf::down_msg& dm) {
   return true;
 }
 
-bool calls_idle(presence_state& st) {
-  return st.calls.empty() && st.offers.expire(unix_now_ms());
+bool calls_idle(const presence_state& st) {
+  return st.calls.empty() && st.offers.empty();
 }
 
 } // namespace parley::pres

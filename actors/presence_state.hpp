@@ -83,7 +83,8 @@ void ring_new_device(presence_ptr self, id64 device, const caf::actor& session);
 // whoever writes first). False if `dm` was not about a call.
 bool call_down(presence_ptr self, const caf::down_msg& dm);
 
-// Nothing about calls keeps this actor: no live call, no CID to remember.
-bool calls_idle(presence_state& st);
+// Nothing about calls keeps this actor: no live call, no CID to remember
+// (the tick drops expired ones first).
+bool calls_idle(const presence_state& st);
 
 } // namespace parley::pres
