@@ -34,18 +34,24 @@ def records_of(pg, call_id):
     return pg.query("SELECT body FROM messages WHERE client_id = %s", f"call:{call_id}")
 
 
-def test_a_call_across_three_nodes(cluster, pg):
+async def ringing_across(cluster):
+    """Alice on node 1 calls Bob, whose two devices are on nodes 2 and 3:
+    (alice, bob1, bob2, bob2's login, call_id) once both devices ring."""
     n1, n2, n3, _ = cluster
-    alice, bob = new_user(n1.base), new_user(n1.base)
-    bob2 = login(n1.base, bob["name"])
+    alice, bob = new_user(n2.base), new_user(n2.base)
+    bob2 = login(n2.base, bob["name"])
+    a = await Client.connect(n1, alice["token"])
+    b1 = await Client.connect(n2, bob["token"])
+    b2 = await Client.connect(n3, bob2["token"])
+    call_id = await place(a, bob)
+    assert (await b1.expect("call.incoming"))["call_id"] == call_id
+    assert (await b2.expect("call.incoming"))["call_id"] == call_id
+    return a, b1, b2, bob2, call_id
 
+
+def test_a_call_across_three_nodes(cluster, pg):
     async def main():
-        a = await Client.connect(n1, alice["token"])
-        b1 = await Client.connect(n2, bob["token"])
-        b2 = await Client.connect(n3, bob2["token"])
-        call_id = await place(a, bob)
-        assert (await b1.expect("call.incoming"))["call_id"] == call_id
-        await b2.expect("call.incoming")
+        a, b1, b2, bob2, call_id = await ringing_across(cluster)
         await a.send({"type": "call.ice", "call_id": call_id, "candidate": "c1"})
         assert (await b1.expect("call.ice"))["candidate"] == "c1"
         assert (await b2.expect("call.ice"))["candidate"] == "c1"
@@ -67,17 +73,10 @@ def test_a_call_across_three_nodes(cluster, pg):
 
 
 def test_node_killed_while_it_rings(cluster, pg):
-    n1, n2, n3, _ = cluster
-    alice, bob = new_user(n2.base), new_user(n2.base)
-    bob2 = login(n2.base, bob["name"])
+    n1 = cluster[0]
 
     async def main():
-        a = await Client.connect(n1, alice["token"])
-        b1 = await Client.connect(n2, bob["token"])
-        b2 = await Client.connect(n3, bob2["token"])
-        call_id = await place(a, bob)
-        await b1.expect("call.incoming")
-        await b2.expect("call.incoming")
+        _, b1, b2, _, call_id = await ringing_across(cluster)
         n1.kill9()
         assert await ended(b1, call_id, timeout=10) == "failed"
         assert await ended(b2, call_id, timeout=10) == "failed"

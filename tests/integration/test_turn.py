@@ -5,21 +5,16 @@ credential is refused; the flags are checked at start."""
 import base64
 import hashlib
 import hmac
+import json
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
-from harness import PARLEYD, Coturn, Parleyd, http, new_user
+from harness import PARLEYD, Parleyd, http, new_user
 
 TTL = 600
-
-
-@pytest.fixture(scope="module")
-def turn():
-    server = Coturn()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +30,10 @@ def credential(secret, username):
 
 
 def get_turn(node, token):
-    import urllib.request
+    """(status, headers, body): http() leaves the headers out."""
     req = urllib.request.Request(node.base + "/v1/turn",
                                  headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(req, timeout=10) as resp:
-        import json
         return resp.status, resp.headers, json.loads(resp.read())
 
 

@@ -9,16 +9,9 @@ import subprocess
 
 import pytest
 
-from harness import ROOT, Coturn, Parleyd, new_user
+from harness import ROOT, Parleyd, new_user
 
 WEBRTC = os.path.join(ROOT, "tests/webrtc")
-
-
-@pytest.fixture(scope="module")
-def turn():
-    server = Coturn()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")
