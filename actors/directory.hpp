@@ -10,6 +10,13 @@
 //   (conv_atom, id64 conv)                  -> actor   find or spawn, on its home node
 //   (direct_atom, id64 user, id64 peer)     -> id64    the pair's 1:1 conversation,
 //                                            created on first use (both send paths)
+//   (presence_atom, id64 user)              -> actor   the user's presence actor, on its
+//                                            home node
+//   (call_atom, call_request req)           -> actor   a new call's actor, spawned here
+//                                            (the call id's node bits are this node's)
+//   (call_atom, id64 call_id)               -> actor   the live call, from the node its
+//                                            id names (no_such_call: ended, unknown,
+//                                            or that node is gone)
 //   (online_atom, id64 user, id64 device, actor session)
 //                                            -> actor presence
 //   (fanout_atom, vector<id64> users, id64 except_device, string frame)
