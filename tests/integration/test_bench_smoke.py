@@ -96,12 +96,18 @@ def test_ramp_stops_at_the_bound(node):
 
 
 def test_ramp_climbs_to_max(node):
+    # The ramp's steps, not this machine's latency: the bound is loose
+    # because the first step creates the pairs' conversations (a commit
+    # each) on a shared disk, in a sanitizer build under CI. The latency
+    # figures are scripts/bench's, in docs/benchmarks.md.
     result, r = run_bench(node, "ramp", "--pairs", "4", "--start", "100", "--step", "100",
-                          "--max", "200", "--step-duration", "1", "--drain", "3")
+                          "--max", "200", "--step-duration", "1", "--drain", "3",
+                          "--p99-ms", "2000")
     assert [s["offered_rate"] for s in result["steps"]] == [100, 200]
+    assert [s["sent"] for s in result["steps"]] == [100, 200]
     assert all(s["within_bound"] and s["lost"] == 0 for s in result["steps"])
-    assert result["highest_rate"] == 200
-    assert "highest rate with send→deliver p99 < 100 ms and nothing lost: 200" in r.stdout
+    assert result["highest_rate"] == 200 and result["p99_bound_ms"] == 2000
+    assert "highest rate with send→deliver p99 < 2000 ms and nothing lost: 200" in r.stdout
 
 
 def test_bad_invocations(node):
