@@ -187,6 +187,22 @@ void with_conversation(session_ptr self, id64 conv, F fn, bool known_member = fa
           });
 }
 
+// Every way a session ends on its own: its presence actor learns when the
+// device was last active.
+void end_session(session_ptr self);
+
+// --- actors/session_limits.cpp
+
+// Closes a session silent past --idle-timeout (4408), else checks again later.
+void check_idle(session_ptr self);
+
+// True if the frame may be handled (the connection's rate); a flood is cut
+// off with 1008.
+bool admit(session_ptr self);
+
+// True if a typing indicator may go out (its own, smaller budget).
+bool admit_typing(session_ptr self);
+
 // --- actors/session_live.cpp
 
 // From authentication: frames are kept in order, and fault notices heard.
