@@ -52,11 +52,10 @@ caf::behavior directory(directory_ptr self, context_ptr ctx, caf::actor queries,
                     [=] { return attach_here(self, user, device, session); });
     },
     [=](fanout_atom, const std::vector<id64>& users, id64 except_device,
-        const std::string& frame) {
+        const wire::device_frames& frame, const push_note& note) {
       // One message object shared by every recipient: no copy per user.
-      tell_presences(self, users,
-                     caf::make_message(deliver_atom::value, except_device,
-                                       wire::shared_text{frame}));
+      deliver_message(self, users,
+                      caf::make_message(deliver_atom::value, except_device, frame, note));
     },
     [=](route_atom, const std::vector<id64>& users, const caf::message& deliver) {
       return route(self, users, deliver);

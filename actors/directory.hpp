@@ -19,8 +19,11 @@
 //                                            or that node is gone)
 //   (online_atom, id64 user, id64 device, actor session)
 //                                            -> actor presence
-//   (fanout_atom, vector<id64> users, id64 except_device, string frame)
-//                                            to the users' devices
+//   (fanout_atom, vector<id64> users, id64 except_device, device_frames frame,
+//    push_note note)                         a message written outside a
+//                                            conversation actor (a group's
+//                                            creation) to the users' devices,
+//                                            as a conversation's fan-out does
 //   (route_atom, vector<id64> users, message deliver) -> vector<actor>
 //                                            a conversation's fan-out of
 //                                            (deliver_atom, except_device, frame

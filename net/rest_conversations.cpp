@@ -4,7 +4,9 @@
 #include <limits>
 
 #include "net/rest_handlers.hpp"
+#include "wire/envelopes.hpp"
 #include "wire/json_out.hpp"
+#include "wire/records.hpp"
 
 namespace parley::net {
 
@@ -120,8 +122,13 @@ void rest_handlers::create_group_now(const group_spec& spec, const responder& re
     [=](const wire::stored_message& created) {
       auto everyone = spec.members;
       everyone.insert(everyone.begin(), spec.creator);
+      // Sent as every message is, with its note (seq 1, no predecessor):
+      // a live device counts it in the conversation's order, and members
+      // with no live device are pushed.
       caf::anon_send(directory_, fanout_atom::value, everyone, id64{0},
-                     wire::message_frame(created));
+                     wire::device_frames{wire::shared_text{wire::message_frame(created)}},
+                     wire::push_note{created.conversation, created.msg_id, created.seq,
+                                     created.from, created.ts, 0});
       caf::anon_send(directory_, contacts_atom::value, everyone);
       respond(json_response(
         201, json{{"conversation_id", id_to_string(created.conversation)},

@@ -78,6 +78,28 @@ def test_create_and_describe_a_group(node, pg):
     run(main())
 
 
+def test_a_connected_member_gets_the_creation_once(node):
+    # The creation is seq 1 of the group's order: a device that saw it live
+    # does not get it again when seq 2 follows (a gap it would fill).
+    alice, bob = new_user(node.base), new_user(node.base)
+
+    async def main():
+        a = await Client.connect(node, alice["token"])
+        b = await Client.connect(node, bob["token"])
+        conv = create_group(node, alice, [bob])["conversation_id"]
+        await b.expect("message", where=lambda f: f["conversation"] == conv and f["seq"] == 1)
+        ack = await a.send_message("after-creation", "hello", conversation=conv)
+        assert ack["type"] == "ack" and ack["seq"] == 2
+        frames = await b.quiet(1.5)
+        seqs_seen = [f["seq"] for f in frames
+                     if f.get("type") == "message" and f["conversation"] == conv]
+        assert seqs_seen == [2], seqs_seen
+        await a.close()
+        await b.close()
+
+    run(main())
+
+
 def test_group_bad_input_stores_nothing(node, pg):
     alice, bob = new_user(node.base), new_user(node.base)
     many = [{"user_id": str(int(bob["user_id"]) + i)} for i in range(0)]

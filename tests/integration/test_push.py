@@ -197,6 +197,31 @@ def test_no_notification_while_a_device_is_live(pushing, gateway):
     assert not gateway.for_user(alice["user_id"])
 
 
+def test_a_member_with_no_live_device_is_pushed_a_new_group(pushing, gateway):
+    # Being put in a group is its first message (seq 1): pushed like one,
+    # to members with no live device, never to its creator.
+    alice, bob, carol = (new_user(pushing.base) for _ in range(3))
+    assert http(pushing.base, "PUT", "/v1/devices/current/push", {"token": "tok-bob"},
+                token=bob["token"])[0] == 204
+
+    async def main():
+        c = await Client.connect(pushing, carol["token"])
+        status, group = http(pushing.base, "POST", "/v1/conversations",
+                             {"title": "trip", "members": [bob["user_id"], carol["user_id"]]},
+                             token=alice["token"])
+        assert status == 201, group
+        await c.expect("message", where=lambda f: f["seq"] == 1)
+        await c.close()
+        return group
+    group = run(main())
+    got = gateway.wait_for(bob["user_id"], 1, timeout=5)
+    assert (got[0]["conversation"], got[0]["seq"], got[0]["from"], got[0]["tokens"]) == \
+        (group["conversation_id"], 1, alice["user_id"], ["tok-bob"])
+    time.sleep(0.5)
+    assert not gateway.for_user(carol["user_id"]), "carol was live"
+    assert not gateway.for_user(alice["user_id"]), "the creator is never notified"
+
+
 def test_gateway_failure_is_retried_with_backoff(pushing, gateway):
     alice, bob = new_user(pushing.base), new_user(pushing.base)
     gateway.answer = lambda p, attempt: (500 if attempt <= 2 else 200, 0)
