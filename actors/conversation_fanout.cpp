@@ -93,8 +93,7 @@ void fan_out_to(conv_ptr self, const wire::stored_message& m, const std::vector<
                 std::int64_t prev_ts, const wire::shared_envelopes& envelopes) {
   fan_out_frame(self, users,
                 caf::make_message(deliver_atom::value, m.from_device, frames_of(m, envelopes),
-                                  push_note{m.conversation, m.msg_id, m.seq, m.from, m.ts,
-                                            prev_ts}));
+                                  wire::note_of(m, prev_ts)));
 }
 
 void fan_out(conv_ptr self, const wire::stored_message& m, std::int64_t prev_ts,

@@ -127,8 +127,7 @@ void rest_handlers::create_group_now(const group_spec& spec, const responder& re
       // with no live device are pushed.
       caf::anon_send(directory_, fanout_atom::value, everyone, id64{0},
                      wire::device_frames{wire::shared_text{wire::message_frame(created)}},
-                     wire::push_note{created.conversation, created.msg_id, created.seq,
-                                     created.from, created.ts, 0});
+                     wire::note_of(created, 0));
       caf::anon_send(directory_, contacts_atom::value, everyone);
       respond(json_response(
         201, json{{"conversation_id", id_to_string(created.conversation)},

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "wire/ids.hpp"
+#include "wire/stored_message.hpp"
 
 namespace parley::wire {
 
@@ -76,6 +77,11 @@ struct push_note {
 };
 
 constexpr std::int64_t unknown_prev_ts = INT64_MAX;
+
+// The note of a stored message whose predecessor was stamped at `prev_ts`.
+inline push_note note_of(const stored_message& m, std::int64_t prev_ts) {
+  return {m.conversation, m.msg_id, m.seq, m.from, m.ts, prev_ts};
+}
 
 // Who of a message's audience has received and read it.
 struct receipt_summary {
